@@ -1,0 +1,40 @@
+# doorsync — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+# Use uv from PATH if there is one; otherwise bootstrap it into .tools/ with pip.
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+WEB_PORT ?= 8000
+
+.PHONY: run test lint install seed clean
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+.venv/.installed: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+install: .venv/.installed
+
+seed: install
+	$(UV) run python manage.py migrate --noinput
+	$(UV) run python manage.py seed_demo
+
+run: seed
+	@echo ""
+	@echo "  doorsync console:  http://127.0.0.1:$(WEB_PORT)/   (login: manager / doorsync-demo)"
+	@echo "  Django admin:      http://127.0.0.1:$(WEB_PORT)/admin/   (login: support / doorsync-support)"
+	@echo "  PMS simulator:     http://127.0.0.1:8765/"
+	@echo ""
+	WEB_PORT=$(WEB_PORT) $(UV) run honcho start
+
+test: install
+	$(UV) run pytest
+
+lint: install
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy .
+
+clean:
+	rm -rf var/doorsync.sqlite3* var/celery-broker var/celerybeat-schedule*

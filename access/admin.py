@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from access.models import AccessEvent, Door, Key, KeyGrant
+
+
+@admin.register(Door)
+class DoorAdmin(admin.ModelAdmin):
+    list_display = ["name", "property", "location"]
+    list_filter = ["property"]
+    search_fields = ["name", "location", "property__name"]
+    list_select_related = ["property"]
+    autocomplete_fields = ["property"]
+
+
+@admin.register(Key)
+class KeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "property", "unit", "shareable", "share_with_current_residents"]
+    list_filter = ["kind", "shareable", "share_with_current_residents", "property"]
+    search_fields = ["name", "property__name", "unit__name"]
+    list_select_related = ["property", "unit"]
+    autocomplete_fields = ["property", "unit", "doors"]
+
+
+@admin.register(KeyGrant)
+class KeyGrantAdmin(admin.ModelAdmin):
+    list_display = ["key", "resident", "source", "starts_at", "ends_at", "revoked_at"]
+    list_filter = ["source", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["key__name", "resident__first_name", "resident__last_name", "resident__email"]
+    list_select_related = ["key", "resident"]
+    # Grants change through the console's services so every change is audited.
+    readonly_fields = [f.name for f in KeyGrant._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "property", "actor_label", "action", "subject", "reason"]
+    list_filter = ["action", "property"]
+    search_fields = ["subject", "reason", "actor_label", "resident__email"]
+    list_select_related = ["property"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in AccessEvent._meta.fields]
+
+    # The audit trail is read-only, for support as for everyone.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from properties.selectors import property_get_for_user
+from residents.models import ResidentStatus
+from residents.selectors import residents_for_property
+
+
+class ResidentListApi(APIView):
+    class FilterSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(choices=ResidentStatus.choices, required=False)
+        search = serializers.CharField(required=False, max_length=100)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        first_name = serializers.CharField()
+        last_name = serializers.CharField()
+        email = serializers.CharField()
+        phone = serializers.CharField()
+        unit = serializers.CharField(source="unit.name", default=None)
+        status = serializers.CharField()
+        lease_start = serializers.DateField()
+        lease_end = serializers.DateField()
+        move_in = serializers.DateField()
+        move_out = serializers.DateField()
+
+    @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer(many=True))
+    def get(self, request: Request, property_id: int) -> Response:
+        prop = property_get_for_user(user=request.user, property_id=property_id)
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = residents_for_property(
+            property=prop,
+            status=filters.validated_data.get("status", ""),
+            search=filters.validated_data.get("search", ""),
+        )
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)

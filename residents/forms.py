@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from residents.models import ResidentStatus
+from residents.services import ResidentData
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class ResidentForm(forms.Form):
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100)
+    email = forms.CharField(max_length=254, required=False, widget=forms.EmailInput)
+    phone = forms.CharField(max_length=40, required=False)
+    unit = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    lease_start = forms.DateField(required=False, widget=DATE)
+    lease_end = forms.DateField(required=False, widget=DATE)
+    move_in = forms.DateField(required=False, widget=DATE)
+    move_out = forms.DateField(required=False, widget=DATE)
+
+    def __init__(self, *args: Any, unit_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", "— No unit —"), *unit_choices]
+
+    def to_data(self) -> ResidentData:
+        d = self.cleaned_data
+        return ResidentData(
+            first_name=d["first_name"],
+            last_name=d["last_name"],
+            email=d["email"],
+            phone=d["phone"],
+            unit_id=d["unit"],
+            lease_start=d["lease_start"],
+            lease_end=d["lease_end"],
+            move_in=d["move_in"],
+            move_out=d["move_out"],
+        )
+
+
+class ResidentCreateForm(ResidentForm):
+    status = forms.ChoiceField(choices=ResidentStatus.choices, initial=ResidentStatus.FUTURE)
+
+
+class StatusChangeForm(forms.Form):
+    status = forms.ChoiceField(choices=ResidentStatus.choices)
+    reason = forms.CharField(max_length=300, required=False)
+
+
+class GrantKeyForm(forms.Form):
+    key = forms.TypedChoiceField(coerce=int)
+
+    def __init__(self, *args: Any, key_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["key"].choices = key_choices
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(max_length=300, required=False)
+
+
+class PeopleFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=100)
+    status = forms.ChoiceField(
+        required=False, choices=[("", "All statuses"), *ResidentStatus.choices]
+    )
+    unit = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args: Any, unit_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", "All units"), *unit_choices]

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from properties.models import Property
+from residents.models import Resident
+
+
+def residents_for_property(
+    *,
+    property: Property,
+    search: str = "",
+    status: str = "",
+    unit_id: int | None = None,
+) -> QuerySet[Resident]:
+    """The People list: one query for the page, whatever the number of residents."""
+    qs = (
+        Resident.objects.filter(property=property)
+        .select_related("unit")
+        .annotate(
+            active_key_count=Count("key_grants", filter=Q(key_grants__revoked_at__isnull=True))
+        )
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if unit_id is not None:
+        qs = qs.filter(unit_id=unit_id)
+    for term in search.split()[:5]:
+        qs = qs.filter(
+            Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(email__icontains=term)
+            | Q(phone__icontains=term)
+            | Q(unit__name__iexact=term)
+        )
+    return qs.order_by("last_name", "first_name", "id")
+
+
+def resident_get(*, property: Property, resident_id: int) -> Resident:
+    return Resident.objects.select_related("unit", "property").get(
+        property=property, id=resident_id
+    )
+
+
+def resident_status_counts(*, property: Property) -> dict[str, int]:
+    rows = Resident.objects.filter(property=property).values("status").annotate(n=Count("id"))
+    return {r["status"]: r["n"] for r in rows}

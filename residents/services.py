@@ -1,0 +1,208 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from access import selectors as access_selectors
+from access.models import AccessEvent, KeyGrant
+from access.policy import AccessChange, DoorStatus, HeldGrant, access_for_status_change
+from access.services import Actor, access_event_record, key_grants_apply
+from common.services import model_update
+from properties.models import Property
+from residents.contact import email_normalize, phone_normalize
+from residents.models import Resident, ResidentStatus, StatusSource
+from units.models import Unit
+
+EDITABLE_FIELDS = [
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "lease_start",
+    "lease_end",
+    "move_in",
+    "move_out",
+    "unit",
+]
+
+
+@dataclass(frozen=True)
+class ResidentData:
+    first_name: str
+    last_name: str
+    email: str = ""
+    phone: str = ""
+    lease_start: date | None = None
+    lease_end: date | None = None
+    move_in: date | None = None
+    move_out: date | None = None
+    unit_id: int | None = None
+
+
+def _clean(*, property: Property, data: ResidentData) -> dict[str, Any]:
+    errors: dict[str, Any] = {}
+    first, last = data.first_name.strip(), data.last_name.strip()
+    if not first:
+        errors["first_name"] = "Enter the resident's first name."
+    if not last:
+        errors["last_name"] = "Enter the resident's last name."
+    cleaned: dict[str, Any] = {"first_name": first, "last_name": last}
+    try:
+        cleaned["email"] = email_normalize(data.email)
+    except ValidationError as exc:
+        errors["email"] = exc.messages
+    try:
+        cleaned["phone"] = phone_normalize(data.phone)
+    except ValidationError as exc:
+        errors["phone"] = exc.messages
+    if data.lease_start and data.lease_end and data.lease_end < data.lease_start:
+        errors["lease_end"] = "The lease end is before the lease start."
+    if data.move_in and data.move_out and data.move_out < data.move_in:
+        errors["move_out"] = "The move-out date is before the move-in date."
+    unit = None
+    if data.unit_id is not None:
+        unit = Unit.objects.filter(property=property, id=data.unit_id).first()
+        if unit is None:
+            errors["unit"] = "That unit is not at this property."
+    if errors:
+        raise ValidationError(errors)
+    cleaned.update(
+        lease_start=data.lease_start,
+        lease_end=data.lease_end,
+        move_in=data.move_in,
+        move_out=data.move_out,
+        unit=unit,
+    )
+    return cleaned
+
+
+@transaction.atomic
+def resident_create(
+    *,
+    property: Property,
+    data: ResidentData,
+    actor: Actor,
+    status: str = ResidentStatus.FUTURE,
+) -> Resident:
+    cleaned = _clean(property=property, data=data)
+    resident = Resident(
+        property=property,
+        status=ResidentStatus.FUTURE,
+        status_source=StatusSource.MANUAL,
+        status_changed_at=timezone.now(),
+        **cleaned,
+    )
+    resident.full_clean()
+    resident.save()
+    access_event_record(
+        property=property,
+        actor=actor,
+        action=AccessEvent.Action.RESIDENT_CREATED,
+        subject=f"{resident.full_name} added",
+        resident=resident,
+    )
+    if status != ResidentStatus.FUTURE:
+        resident_status_change(resident=resident, new_status=status, actor=actor)
+    return resident
+
+
+@transaction.atomic
+def resident_update(*, resident: Resident, data: ResidentData, actor: Actor) -> bool:
+    """Edit a resident's details. A unit change while Current moves their unit key."""
+    cleaned = _clean(property=resident.property, data=data)
+    old_unit_id = resident.unit_id
+    before = {f: getattr(resident, f) for f in EDITABLE_FIELDS}
+    resident, changed = model_update(instance=resident, fields=EDITABLE_FIELDS, data=cleaned)
+    if not changed:
+        return False
+    changed_fields = [f for f in EDITABLE_FIELDS if before[f] != getattr(resident, f)]
+    access_event_record(
+        property=resident.property,
+        actor=actor,
+        action=AccessEvent.Action.RESIDENT_UPDATED,
+        subject=f"{resident.full_name} updated ({', '.join(f.replace('_', ' ') for f in changed_fields)})",
+        resident=resident,
+    )
+    if resident.unit_id != old_unit_id and resident.status == ResidentStatus.CURRENT:
+        _move_unit_keys(resident=resident, old_unit_id=old_unit_id, actor=actor)
+    return True
+
+
+def _move_unit_keys(*, resident: Resident, old_unit_id: int | None, actor: Actor) -> None:
+    old_keys = set(access_selectors.unit_key_ids(unit_id=old_unit_id))
+    new_keys = access_selectors.unit_key_ids(unit_id=resident.unit_id)
+    held = list(
+        KeyGrant.objects.filter(resident=resident, revoked_at__isnull=True).values_list(
+            "id", "key_id"
+        )
+    )
+    held_keys = {k for _, k in held}
+    key_grants_apply(
+        resident=resident,
+        grant_key_ids=[k for k in new_keys if k not in held_keys],
+        revoke_grant_ids=[gid for gid, k in held if k in old_keys],
+        actor=actor,
+        reason="Unit changed",
+    )
+
+
+@transaction.atomic
+def resident_status_change(
+    *, resident: Resident, new_status: str, actor: Actor, reason: str = ""
+) -> AccessChange:
+    """A manager's manual status change, with its key effects (DESIGN: Automated Access).
+
+    The row is locked so two managers pressing at once apply the effects once.
+    """
+    if new_status not in ResidentStatus.values:
+        raise ValidationError(f"“{new_status}” is not a status. Choose Future, Current or Past.")
+    locked = (
+        Resident.objects.select_for_update().select_related("property", "unit").get(id=resident.id)
+    )
+    previous = locked.status
+    held = [
+        HeldGrant(grant_id=gid, key_id=kid)
+        for gid, kid in KeyGrant.objects.filter(
+            resident=locked, revoked_at__isnull=True
+        ).values_list("id", "key_id")
+    ]
+    change = access_for_status_change(
+        previous=DoorStatus(previous),
+        new=DoorStatus(new_status),
+        held=held,
+        unit_key_ids=access_selectors.unit_key_ids(unit_id=locked.unit_id),
+        common_key_ids=access_selectors.common_area_key_ids(property=locked.property),
+        unit_label=str(locked.unit) if locked.unit else None,
+    )
+    if previous == new_status:
+        return change
+    locked.status = new_status
+    locked.status_source = StatusSource.MANUAL
+    locked.status_changed_at = timezone.now()
+    locked.save(update_fields=["status", "status_source", "status_changed_at", "updated_at"])
+    note = reason.strip() or change.reason
+    access_event_record(
+        property=locked.property,
+        actor=actor,
+        action=AccessEvent.Action.STATUS_CHANGED,
+        subject=f"{locked.full_name}: {previous.title()} → {new_status.title()}",
+        resident=locked,
+        reason=note,
+        data={"from": previous, "to": new_status, "notes": list(change.no_change_reasons)},
+    )
+    key_grants_apply(
+        resident=locked,
+        grant_key_ids=change.grant_key_ids,
+        revoke_grant_ids=change.revoke_grant_ids,
+        actor=actor,
+        reason=note,
+    )
+    resident.status = locked.status
+    resident.status_source = locked.status_source
+    resident.status_changed_at = locked.status_changed_at
+    return change

@@ -1,0 +1,141 @@
+"""Reading a unit CSV into rows and a per-row error report.
+
+Pure parsing and validation: nothing is written here. The import is applied
+by ``units.services.unit_import_apply`` only when the whole file is clean.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+REQUIRED_COLUMNS = ("name",)
+OPTIONAL_COLUMNS = ("building", "floor")
+# Headers people actually use for the unit name column.
+NAME_ALIASES = {"name", "unit", "unit name", "unit_name", "unit number", "unit_number"}
+MAX_NAME = 100
+MAX_BUILDING = 100
+MAX_FLOOR = 20
+
+
+class CSVFileError(Exception):
+    """The file as a whole cannot be read; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    line: int
+    name: str
+    building: str
+    floor: str
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    name: str
+    message: str
+
+
+@dataclass
+class ParsedFile:
+    rows: list[UnitRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+
+def decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CSVFileError(
+            "The file is not UTF-8 text (the problem starts at byte "
+            f"{exc.start}). In Excel choose Save As → “CSV UTF-8”, then upload it again."
+        ) from exc
+
+
+def _header_map(header: list[str]) -> dict[str, int]:
+    mapping: dict[str, int] = {}
+    for index, raw in enumerate(header):
+        name = raw.strip().lower()
+        if name in NAME_ALIASES:
+            name = "name"
+        if name in mapping:
+            raise CSVFileError(f"The column “{raw.strip()}” appears twice in the header row.")
+        mapping[name] = index
+    if "name" not in mapping:
+        found = ", ".join(h.strip() for h in header if h.strip()) or "nothing"
+        raise CSVFileError(
+            "The first row must be a header with a “name” column (and optionally “building” and "
+            f"“floor”). Found: {found}. Download the template, fill it in and upload it again."
+        )
+    unknown = [h for h in mapping if h not in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) and h]
+    if unknown:
+        raise CSVFileError(
+            f"Unknown column(s): {', '.join(unknown)}. Use only name, building and floor."
+        )
+    return mapping
+
+
+def parse(text: str, *, existing_names: Iterable[str], max_rows: int) -> ParsedFile:
+    """Validate every row; collect every problem rather than stop at the first."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise CSVFileError("The file is empty. Add a header row and one row per unit.") from None
+    except csv.Error as exc:
+        raise CSVFileError(f"The file is not valid CSV: {exc}.") from exc
+    columns = _header_map(header)
+    existing = {n.strip().lower() for n in existing_names}
+    seen: dict[str, int] = {}
+    result = ParsedFile()
+
+    def cell(values: list[str], column: str) -> str:
+        index = columns.get(column)
+        return values[index].strip() if index is not None and index < len(values) else ""
+
+    try:
+        for values in reader:
+            line = reader.line_num
+            if not any(v.strip() for v in values):
+                continue  # blank lines are noise, not errors
+            if len(result.rows) + len(result.errors) >= max_rows:
+                raise CSVFileError(
+                    f"The file has more than {max_rows:,} units. Split it into smaller files."
+                )
+            name = cell(values, "name")
+            building = cell(values, "building")
+            floor = cell(values, "floor")
+            problem = ""
+            if len(values) > len(header):
+                problem = f"has {len(values)} cells but the header has {len(header)} columns"
+            elif not name:
+                problem = "the unit name is blank"
+            elif len(name) > MAX_NAME:
+                problem = f"the unit name is longer than {MAX_NAME} characters"
+            elif len(building) > MAX_BUILDING:
+                problem = f"the building is longer than {MAX_BUILDING} characters"
+            elif len(floor) > MAX_FLOOR:
+                problem = f"the floor is longer than {MAX_FLOOR} characters"
+            elif name.lower() in existing:
+                problem = f"unit {name} already exists at this property"
+            elif name.lower() in seen:
+                problem = f"unit {name} is also on line {seen[name.lower()]} of this file"
+            if problem:
+                result.errors.append(RowError(line=line, name=name, message=problem))
+                continue
+            seen[name.lower()] = line
+            result.rows.append(UnitRow(line=line, name=name, building=building, floor=floor))
+    except csv.Error as exc:
+        raise CSVFileError(
+            f"The file is not valid CSV near line {reader.line_num}: {exc}."
+        ) from exc
+    if not result.rows and not result.errors:
+        raise CSVFileError("The file has a header but no units. Add one row per unit.")
+    return result

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models.functions import Lower
+
+from common.models import TimeStampedModel
+
+
+class Unit(TimeStampedModel):
+    """An apartment (or other lettable space) of a property.
+
+    Occupancy is not stored: a unit is Occupied while it has a current
+    resident, so selectors derive it and it can never drift.
+    """
+
+    property = models.ForeignKey(
+        "properties.Property", on_delete=models.CASCADE, related_name="units"
+    )
+    name = models.CharField(max_length=100)
+    building = models.CharField(max_length=100, blank=True)
+    floor = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["building", "name"]
+        constraints = [
+            # Case-insensitive: "12b" and "12B" are the same door in real life.
+            models.UniqueConstraint("property", Lower("name"), name="unit_name_unique_per_property")
+        ]
+        indexes = [models.Index(fields=["property", "building", "name"])]
+
+    def __str__(self) -> str:
+        return f"{self.building} {self.name}".strip() if self.building else self.name
+
+
+class UnitImport(models.Model):
+    """An uploaded unit CSV, kept between preview and confirm (and for the record)."""
+
+    class State(models.TextChoices):
+        PREVIEW = "preview", "Waiting for confirmation"
+        APPLIED = "applied", "Imported"
+
+    property = models.ForeignKey(
+        "properties.Property", on_delete=models.CASCADE, related_name="unit_imports"
+    )
+    uploaded_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    content = models.TextField()
+    row_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PREVIEW)
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_state_display()})"
