@@ -29,7 +29,9 @@ def console(request: HttpRequest) -> dict[str, Any]:
             break
     return {
         "current_property": prop,
-        "switcher_properties": list(properties_for_user(user=request.user).only("id", "name")),
+        "switcher_properties": list(
+            properties_for_user(user=request.user).order_by("name").values("id", "name")
+        ),
         "switcher_section": section,
         "alert_count": alert_count(property=prop),
     }

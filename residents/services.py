@@ -162,7 +162,10 @@ def resident_status_change(
     if new_status not in ResidentStatus.values:
         raise ValidationError(f"“{new_status}” is not a status. Choose Future, Current or Past.")
     locked = (
-        Resident.objects.select_for_update().select_related("property", "unit").get(id=resident.id)
+        # of=self: the unit join is nullable and PostgreSQL cannot lock that side.
+        Resident.objects.select_for_update(of=("self",))
+        .select_related("property", "unit")
+        .get(id=resident.id)
     )
     previous = locked.status
     held = [
