@@ -22,7 +22,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -47,7 +47,7 @@ class PropertyFactory(factory.django.DjangoModelFactory):
     time_zone = "America/New_York"
 
     @factory.post_generation
-    def common_keys(obj, create, extracted, **kwargs):  # noqa: N805
+    def common_keys(obj, create, extracted, **kwargs):
         if create:
             common_area_keys_ensure(property=obj)
 
