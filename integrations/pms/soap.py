@@ -1,0 +1,107 @@
+"""SOAP 1.1 envelopes out, streamed and defused XML in — shared by Yardi and RealPage."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET  # noqa: S405 — only for the Element type and ParseError
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+from xml.sax.saxutils import escape
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
+
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+
+# Everything the XML reader can raise on a hostile or broken document.
+XML_ERRORS: tuple[type[Exception], ...] = (ET.ParseError, defusedxml.DefusedXmlException)
+
+
+def envelope(body: str, *, namespaces: dict[str, str] | None = None) -> bytes:
+    """A SOAP 1.1 envelope around `body` (already-built, already-escaped XML)."""
+    extra = "".join(f' xmlns:{prefix}="{uri}"' for prefix, uri in (namespaces or {}).items())
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        f'<soap:Envelope xmlns:soap="{SOAP_ENV}"{extra}>'
+        f"<soap:Body>{body}</soap:Body></soap:Envelope>"
+    ).encode()
+
+
+def elements(pairs: Iterable[tuple[str, str]], *, prefix: str = "") -> str:
+    """`<tag>value</tag>` for each pair, values XML-escaped (passwords can hold `&` or `<`)."""
+    return "".join(f"<{prefix}{tag}>{escape(value)}</{prefix}{tag}>" for tag, value in pairs)
+
+
+def local_name(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def element_to_dict(element: ET.Element) -> dict[str, Any]:
+    """An element as a dict: children by local name (repeats become lists), attributes as
+    "@name", and the text of an element that has attributes as "#text"."""
+    result: dict[str, Any] = {f"@{local_name(k)}": v for k, v in element.attrib.items()}
+    if not len(element) and (element.text or "").strip():
+        result["#text"] = (element.text or "").strip()
+    for child in element:
+        key = local_name(child.tag)
+        value: Any
+        if len(child) or child.attrib:
+            value = element_to_dict(child)
+        else:
+            value = (child.text or "").strip()
+        if key in result:
+            existing = result[key]
+            if isinstance(existing, list):
+                existing.append(value)
+            else:
+                result[key] = [existing, value]
+        else:
+            result[key] = value
+    return result
+
+
+def stream_elements(
+    source: IO[bytes], wanted: frozenset[str], *, markers: frozenset[str] = frozenset()
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(local name, dict) for each completed element named in `wanted`, in document order.
+
+    Each yielded element is detached from the tree at once, so memory holds one record at
+    a time however long the document. An element inside a wanted element is not yielded
+    on its own. `markers` are reported as (name, {}) when they close — a cheap way to know
+    the result element was really there. Raises one of XML_ERRORS on a broken, truncated
+    or hostile document.
+    """
+    stack: list[ET.Element] = []
+    depth_in_wanted = 0
+    for event, element in SafeET.iterparse(source, events=("start", "end"), forbid_dtd=True):
+        name = local_name(element.tag)
+        if event == "start":
+            stack.append(element)
+            if name in wanted:
+                depth_in_wanted += 1
+            continue
+        stack.pop()
+        if name in markers and not depth_in_wanted:
+            yield name, {}
+            continue
+        if name not in wanted:
+            continue
+        depth_in_wanted -= 1
+        if depth_in_wanted:
+            continue
+        yield name, element_to_dict(element)
+        element.clear()
+        if stack:
+            stack[-1].remove(element)
+
+
+def fault_text(record: dict[str, Any]) -> str:
+    """The human part of a SOAP Fault dict (SOAP 1.1 faultstring, or WCF's Reason/Text)."""
+    for key in ("faultstring", "Reason", "detail"):
+        value = record.get(key)
+        if isinstance(value, str) and value:
+            return value
+        if isinstance(value, dict):
+            inner = value.get("Text") or value.get("#text")
+            if isinstance(inner, str) and inner:
+                return inner
+    return "SOAP fault"

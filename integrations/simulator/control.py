@@ -1,0 +1,120 @@
+"""The simulator's own surface: the JSON control API under /_sim and the page at /."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from integrations.simulator import page
+from integrations.simulator.data import InvalidEdit
+from integrations.simulator.server import SimRequest, SimResponse, SimState
+from integrations.simulator.vocab import RAW_STATUSES, external_id, raw_status
+
+
+def resident_json(resident: Any) -> dict[str, Any]:
+    out: dict[str, Any] = resident.as_json()
+    out["external_ids"] = {vendor: external_id(vendor, resident) for vendor in RAW_STATUSES}
+    out["raw_statuses"] = {vendor: raw_status(vendor, resident) for vendor in RAW_STATUSES}
+    return out
+
+
+def _error(message: str, status: int = 400) -> SimResponse:
+    return SimResponse.of_json({"error": message}, status)
+
+
+def _body(request: SimRequest) -> dict[str, Any] | None:
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return dict(parse_qsl(request.body.decode(), keep_blank_values=True))
+    try:
+        payload = request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def handle(request: SimRequest, state: SimState) -> SimResponse:
+    path, method = request.path.rstrip("/") or "/", request.method
+    if path == "/" and method == "GET":
+        return page.render(state, request.query)
+    if path == "/_sim/form" and method == "POST":
+        return page.submit(state, _body(request) or {})
+    if path == "/_sim/residents" and method == "GET":
+        return _list(state, request.query)
+    if path == "/_sim/residents" and method == "POST":
+        return _create(state, _body(request))
+    if path.startswith("/_sim/residents/") and method == "PATCH":
+        return _update(state, path.rsplit("/", 1)[-1], _body(request))
+    if path == "/_sim/units" and method == "GET":
+        units = state.dataset.units_of(request.query.get("property", ""))
+        return SimResponse.of_json([vars_of(u) for u in units])
+    if path == "/_sim/faults":
+        return _faults(state, method, _body(request))
+    if path == "/_sim/reset" and method == "POST":
+        state.reset()
+        return SimResponse.of_json({"reset": True, "residents": len(state.dataset.residents)})
+    return _error(f"no route {method} {path}", 404)
+
+
+def vars_of(unit: Any) -> dict[str, Any]:
+    return {
+        "id": unit.id,
+        "property_id": unit.property_id,
+        "name": unit.name,
+        "building": unit.building,
+        "floor": unit.floor,
+    }
+
+
+def _list(state: SimState, query: dict[str, str]) -> SimResponse:
+    property_id = query.get("property")
+    if property_id:
+        found = state.dataset.residents_of(property_id)
+    else:
+        with state.dataset.lock:
+            found = list(state.dataset.residents.values())
+    try:
+        offset = int(query.get("offset", 0))
+        limit = int(query.get("limit", len(found) or 1))
+    except ValueError:
+        return _error("offset and limit must be numbers")
+    window = found[offset : offset + limit]
+    return SimResponse.of_json(
+        {"count": len(found), "results": [resident_json(r) for r in window]}
+    )
+
+
+def _create(state: SimState, body: dict[str, Any] | None) -> SimResponse:
+    if body is None:
+        return _error("send a JSON object")
+    try:
+        resident = state.dataset.create(body)
+    except InvalidEdit as exc:
+        return _error(str(exc))
+    return SimResponse.of_json(resident_json(resident), 201)
+
+
+def _update(state: SimState, raw_id: str, body: dict[str, Any] | None) -> SimResponse:
+    if body is None:
+        return _error("send a JSON object")
+    try:
+        resident = state.dataset.update(int(raw_id), body)
+    except (KeyError, ValueError) as exc:
+        if isinstance(exc, InvalidEdit):
+            return _error(str(exc))
+        return _error(f"no resident {raw_id}", 404)
+    return SimResponse.of_json(resident_json(resident))
+
+
+def _faults(state: SimState, method: str, body: dict[str, Any] | None) -> SimResponse:
+    if method == "GET":
+        return SimResponse.of_json(state.faults.snapshot())
+    if method != "POST" or body is None:
+        return _error("POST a JSON object: {vendor, latency_ms, status_5xx, …}")
+    settings = dict(body)
+    vendor = str(settings.pop("vendor", ""))
+    try:
+        state.faults.set(vendor, settings)
+    except (TypeError, ValueError) as exc:
+        return _error(str(exc))
+    return SimResponse.of_json(state.faults.snapshot()[vendor])

@@ -1,0 +1,1 @@
+"""The five vendors' wire formats, rendered from the simulator's data set."""

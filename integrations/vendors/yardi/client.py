@@ -1,0 +1,184 @@
+"""Yardi Voyager ItfResidentData: SOAP 1.1 over one .asmx endpoint.
+
+Every body repeats the whole credential. Resident lists are not paginated — one response
+per property, tens of megabytes for a large one — so responses are parsed as they stream.
+Shapes (inferred where Yardi's docs are partner-only):
+  GetPropertyConfigurations → …Result/Properties/Property{Code, MarketingName, AddressLine1…}
+  GetUnitInformation        → …Result/UnitInformation/Property/Units/UnitInfo{UnitID, Unit{…}}
+  GetUnitConfiguration      → …Result/UnitConfiguration/Property/Units/Unit{UnitID, Resident[…]}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from integrations.pms.errors import (
+    CredentialRejected,
+    MalformedResponse,
+    PMSError,
+    PMSPropertyNotFound,
+    RequestRejected,
+    VendorUnavailable,
+)
+from integrations.pms.http import CappedBody, HttpOptions, HttpResponse, HttpTransport
+from integrations.pms.soap import XML_ERRORS, elements, envelope, fault_text, stream_elements
+
+VENDOR = "Yardi"
+NAMESPACE = "http://tempuri.org/YSI.Interfaces.WebServices/ItfResidentData"
+ENDPOINT_PATH = "/webservices/itfresidentdata.asmx"
+FIELDS_HINT = "username, password, database and interface license"
+
+# Voyager answers a bad login with HTTP 200 and this text, in SOAP or in an HTML page.
+_LOGIN_FAILED = b"login failed"
+# A login failure is a short document; only then is the text trusted (a resident could be
+# named anything).
+_SNIFF_BYTES = 4096
+
+
+class YardiClient:
+    def __init__(
+        self, fields: Mapping[str, str], *, options: HttpOptions, base_url: str | None
+    ) -> None:
+        self._fields = fields
+        root = base_url or fields["url"].rstrip("/")
+        self.endpoint = root if root.lower().endswith(".asmx") else root + ENDPOINT_PATH
+        self.http = HttpTransport(
+            vendor=VENDOR,
+            options=options,
+            secrets=(fields["password"], fields["interface_license"]),
+            classify=self._classify,
+            fields_hint=FIELDS_HINT,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- calls -------------------------------------------------------------------------
+
+    def property_configurations(self) -> list[dict[str, Any]]:
+        return [
+            record
+            for name, record in self._call("GetPropertyConfigurations", (), frozenset({"Property"}))
+            if name == "Property"
+        ]
+
+    def unit_information(self, property_id: str) -> list[dict[str, Any]]:
+        params = (("YardiPropertyId", property_id),)
+        return [
+            record
+            for name, record in self._call(
+                "GetUnitInformation", params, frozenset({"UnitInfo"}), property_id=property_id
+            )
+            if name == "UnitInfo"
+        ]
+
+    def unit_configuration(self, property_id: str) -> Iterator[dict[str, Any]]:
+        """Each <Unit> with its <Resident>s (and their <Roommate>s), as the body streams."""
+        params = (("YardiPropertyId", property_id),)
+        for name, record in self._call(
+            "GetUnitConfiguration", params, frozenset({"Unit"}), property_id=property_id
+        ):
+            if name == "Unit":
+                yield record
+
+    # -- wire --------------------------------------------------------------------------
+
+    def _envelope(self, method: str, params: tuple[tuple[str, str], ...]) -> bytes:
+        f = self._fields
+        auth = (
+            ("UserName", f["username"]),
+            ("Password", f["password"]),
+            ("ServerName", f["server_name"]),
+            ("Database", f["database"]),
+            ("Platform", f.get("platform") or "SQL Server"),
+            ("InterfaceEntity", f["interface_entity"]),
+            ("InterfaceLicense", f["interface_license"]),
+        )
+        return envelope(f'<{method} xmlns="{NAMESPACE}">{elements(auth + params)}</{method}>')
+
+    def _call(
+        self,
+        method: str,
+        params: tuple[tuple[str, str], ...],
+        wanted: frozenset[str],
+        *,
+        property_id: str = "",
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        result_tag = f"{method}Result"
+        headers = {
+            "Content-Type": "text/xml; charset=utf-8",
+            "SOAPAction": f'"{NAMESPACE}/{method}"',
+        }
+        with self.http.stream(
+            "POST",
+            self.endpoint,
+            call=method,
+            content=self._envelope(method, params),
+            headers=headers,
+        ) as body:
+            self._sniff(body, method)
+            seen_result = False
+            try:
+                for name, record in stream_elements(
+                    body, wanted | {"Fault", "Message", "Error"}, markers=frozenset({result_tag})
+                ):
+                    if name == result_tag:
+                        seen_result = True
+                    elif name == "Fault":
+                        raise self._error_for_text(fault_text(record), method, property_id)
+                    elif name in ("Message", "Error"):
+                        problem = self._message_error(record, method, property_id)
+                        if problem is not None:
+                            raise problem
+                    else:
+                        yield name, record
+            except XML_ERRORS as exc:
+                raise self.http.error(
+                    MalformedResponse, call=method, detail=f"broken XML: {exc}"
+                ) from None
+            if not seen_result:
+                raise self.http.error(MalformedResponse, call=method, detail=f"no {result_tag}")
+
+    def _sniff(self, body: CappedBody, method: str) -> None:
+        head = body.peek(_SNIFF_BYTES)
+        lowered = head.lower()
+        if len(head) < _SNIFF_BYTES and _LOGIN_FAILED in lowered:
+            raise self.http.error(CredentialRejected, call=method, detail="Login failed.")
+        start = lowered.lstrip()[:200]
+        if start.startswith(b"<!doctype html") or start.startswith(b"<html"):
+            if _LOGIN_FAILED in lowered:
+                raise self.http.error(CredentialRejected, call=method, detail="Login failed.")
+            raise self.http.error(
+                VendorUnavailable, call=method, detail="an HTML page instead of a SOAP response"
+            )
+
+    def _message_error(
+        self, record: dict[str, Any], method: str, property_id: str
+    ) -> PMSError | None:
+        kind = str(record.get("@messageType", "Error")).lower()
+        text = str(record.get("#text", ""))
+        if kind != "error" or not text:
+            return None
+        return self._error_for_text(text, method, property_id)
+
+    def _error_for_text(self, text: str, method: str, property_id: str) -> PMSError:
+        lowered = text.lower()
+        if "login failed" in lowered or "license" in lowered or "interface entity" in lowered:
+            return self.http.error(CredentialRejected, call=method, detail=text)
+        if "property" in lowered and (
+            "invalid" in lowered or "not found" in lowered or "access" in lowered
+        ):
+            return self.http.error(
+                PMSPropertyNotFound, call=method, detail=text, pms_property_id=property_id
+            )
+        return self.http.error(RequestRejected, call=method, detail=text)
+
+    def _classify(self, response: HttpResponse, call: str) -> PMSError | None:
+        # ASMX returns SOAP faults as HTTP 500: a login fault there must not be retried.
+        lowered = response.content.lower()
+        if _LOGIN_FAILED in lowered or b"interfacelicense" in lowered:
+            return self.http.error(
+                CredentialRejected, call=call, detail=f"HTTP {response.status_code}"
+            )
+        return None
