@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from integrations.pms.base import Connector
 from integrations.pms.errors import (
+    CredentialFieldsInvalid,
     CredentialRejected,
     MalformedResponse,
     PMSError,
@@ -21,7 +22,6 @@ from integrations.pms.http import HttpOptions
 from integrations.pms.registry import (
     VENDORS,
     CredentialField,
-    CredentialFieldsInvalid,
     VendorInfo,
     get_connector,
     secret_values,

@@ -10,6 +10,10 @@ from __future__ import annotations
 _SETTINGS = "Manage Settings → Credentials"
 
 
+class CredentialFieldsInvalid(ValueError):
+    """The fields cannot make a credential; the message names fields, never values."""
+
+
 class PMSError(Exception):
     """Base of every connector failure; a fetch that raises is a failed fetch, whole."""
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Generic, TypeVar
 
 from integrations.pms.fields import RecordProblem
-from integrations.pms.types import PMSResident, RecordError
+from integrations.pms.types import PMSResident, RecordError, ResidentRole
 
 logger = logging.getLogger(__name__)
 
@@ -63,3 +63,22 @@ class VocabularyTable(Generic[_T]):
             shown = raw.strip() or "(empty)"
             raise RecordProblem(f"{self.vendor} {self.what} {shown!r} is not one doorsync knows")
         return found
+
+
+def role_for(
+    table: VocabularyTable[ResidentRole], raw: str, *, default: ResidentRole
+) -> ResidentRole:
+    """The role for a vendor's relationship name; `default` when the vendor sent none.
+
+    An unlisted name is someone living there — unless it smells of a guarantor, who must
+    never get keys. Add the name to the vendor's ROLE_MAP when one turns up.
+    """
+    if not raw.strip():
+        return default
+    found = table.get(raw)
+    if found is not None:
+        return found
+    lowered = raw.lower()
+    if "guarant" in lowered or "sign" in lowered:
+        return ResidentRole.GUARANTOR
+    return ResidentRole.ROOMMATE

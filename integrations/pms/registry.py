@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from integrations.pms.base import Connector
+from integrations.pms.errors import CredentialFieldsInvalid
 from integrations.pms.http import HttpOptions
 
 
@@ -34,10 +35,6 @@ class VendorInfo:
     @property
     def secret_field_names(self) -> frozenset[str]:
         return frozenset(field.name for field in self.fields if field.secret)
-
-
-class CredentialFieldsInvalid(ValueError):
-    """The fields cannot make a credential; the message names fields, never values."""
 
 
 VENDORS: dict[str, VendorInfo] = {

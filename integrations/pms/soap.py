@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET  # noqa: S405 — only for the Element type and ParseError
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 from xml.sax.saxutils import escape
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
+
+from integrations.pms.errors import MalformedResponse, PMSError
+from integrations.pms.http import CappedBody, HttpTransport
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 
@@ -105,3 +108,45 @@ def fault_text(record: dict[str, Any]) -> str:
             if isinstance(inner, str) and inner:
                 return inner
     return "SOAP fault"
+
+
+def post_streaming(
+    http: HttpTransport,
+    url: str,
+    *,
+    call: str,
+    action: str,
+    body: bytes,
+    wanted: frozenset[str],
+    result_tag: str,
+    control: Callable[[str, dict[str, Any]], PMSError | None],
+    control_tags: frozenset[str] = frozenset({"Fault"}),
+    sniff: Callable[[CappedBody], None] | None = None,
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """POST a SOAP call and yield the `wanted` elements of the answer as they stream in.
+
+    `control` sees every element named in `control_tags` (faults, vendor messages) and
+    returns the error to raise, if any. A document that breaks off, or lacks `result_tag`,
+    raises MalformedResponse: a partial answer is never passed off as a complete one.
+    """
+    headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{action}"'}
+    with http.stream("POST", url, call=call, content=body, headers=headers) as stream:
+        if sniff is not None:
+            sniff(stream)
+        seen_result = False
+        try:
+            for name, record in stream_elements(
+                stream, wanted | control_tags, markers=frozenset({result_tag})
+            ):
+                if name == result_tag:
+                    seen_result = True
+                elif name in control_tags:
+                    problem = control(name, record)
+                    if problem is not None:
+                        raise problem
+                else:
+                    yield name, record
+        except XML_ERRORS as exc:
+            raise http.error(MalformedResponse, call=call, detail=f"broken XML: {exc}") from None
+        if not seen_result:
+            raise http.error(MalformedResponse, call=call, detail=f"no {result_tag} in the answer")

@@ -117,6 +117,7 @@ class Dataset:
     lock: threading.RLock = field(default_factory=threading.RLock)
     version: int = 0
     _cache: dict[str, tuple[int, list[SimResident]]] = field(default_factory=dict)
+    _lease_cache: dict[str, tuple[int, list[list[SimResident]]]] = field(default_factory=dict)
 
     # -- reads (snapshots: a response streams from a list no edit can change under it) --
 
@@ -132,6 +133,21 @@ class Dataset:
             )
             self._cache[property_id] = (self.version, found)
             return found
+
+    def leases_of(self, property_id: str) -> list[list[SimResident]]:
+        """A property's residents as leases: lists of residents, the lease holder first."""
+        with self.lock:
+            cached = self._lease_cache.get(property_id)
+            if cached and cached[0] == self.version:
+                return cached[1]
+            grouped: list[list[SimResident]] = []
+            for resident in self.residents_of(property_id):
+                if grouped and grouped[-1][0].lease_id == resident.lease_id:
+                    grouped[-1].append(resident)
+                else:
+                    grouped.append([resident])
+            self._lease_cache[property_id] = (self.version, grouped)
+            return grouped
 
     def units_of(self, property_id: str) -> list[SimUnit]:
         with self.lock:

@@ -116,14 +116,3 @@ def role_name(vendor: str, role: ResidentRole, variant: int = 0) -> str:
         },
     }
     return names[vendor][role]
-
-
-def leases(residents: list[SimResident]) -> list[list[SimResident]]:
-    """Consecutive residents of one lease grouped; input sorted by lease, holder first."""
-    grouped: list[list[SimResident]] = []
-    for resident in residents:
-        if grouped and grouped[-1][0].lease_id == resident.lease_id:
-            grouped[-1].append(resident)
-        else:
-            grouped.append([resident])
-    return grouped

@@ -9,7 +9,7 @@ from integrations.pms.types import ResidentRole
 from integrations.simulator.credentials import DEMO_CREDENTIALS
 from integrations.simulator.data import SimResident, SimUnit
 from integrations.simulator.server import SimRequest, SimResponse, SimState
-from integrations.simulator.vocab import external_id, leases, raw_status, role_name
+from integrations.simulator.vocab import external_id, raw_status, role_name
 from integrations.simulator.wire.render import (
     HTML_UNAVAILABLE,
     SOAP_CLOSE,
@@ -173,7 +173,7 @@ def _household(lease: list[SimResident]) -> str:
 
 def _unit_configuration(state: SimState, property_id: str, truncate: bool) -> Iterator[bytes]:
     by_unit: dict[int, list[list[SimResident]]] = defaultdict(list)
-    for lease in leases(state.dataset.residents_of(property_id)):
+    for lease in state.dataset.leases_of(property_id):
         by_unit[lease[0].unit_id].append(lease)
     units = state.dataset.units_of(property_id)
     method = "GetUnitConfiguration"

@@ -15,14 +15,13 @@ from typing import Any
 
 from integrations.pms.errors import (
     CredentialRejected,
-    MalformedResponse,
     PMSError,
     PMSPropertyNotFound,
     RequestRejected,
     VendorUnavailable,
 )
 from integrations.pms.http import CappedBody, HttpOptions, HttpResponse, HttpTransport
-from integrations.pms.soap import XML_ERRORS, elements, envelope, fault_text, stream_elements
+from integrations.pms.soap import elements, envelope, fault_text, post_streaming
 
 VENDOR = "Yardi"
 NAMESPACE = "http://tempuri.org/YSI.Interfaces.WebServices/ItfResidentData"
@@ -105,40 +104,23 @@ class YardiClient:
         *,
         property_id: str = "",
     ) -> Iterator[tuple[str, dict[str, Any]]]:
-        result_tag = f"{method}Result"
-        headers = {
-            "Content-Type": "text/xml; charset=utf-8",
-            "SOAPAction": f'"{NAMESPACE}/{method}"',
-        }
-        with self.http.stream(
-            "POST",
+        def control(name: str, record: dict[str, Any]) -> PMSError | None:
+            if name == "Fault":
+                return self._error_for_text(fault_text(record), method, property_id)
+            return self._message_error(record, method, property_id)
+
+        return post_streaming(
+            self.http,
             self.endpoint,
             call=method,
-            content=self._envelope(method, params),
-            headers=headers,
-        ) as body:
-            self._sniff(body, method)
-            seen_result = False
-            try:
-                for name, record in stream_elements(
-                    body, wanted | {"Fault", "Message", "Error"}, markers=frozenset({result_tag})
-                ):
-                    if name == result_tag:
-                        seen_result = True
-                    elif name == "Fault":
-                        raise self._error_for_text(fault_text(record), method, property_id)
-                    elif name in ("Message", "Error"):
-                        problem = self._message_error(record, method, property_id)
-                        if problem is not None:
-                            raise problem
-                    else:
-                        yield name, record
-            except XML_ERRORS as exc:
-                raise self.http.error(
-                    MalformedResponse, call=method, detail=f"broken XML: {exc}"
-                ) from None
-            if not seen_result:
-                raise self.http.error(MalformedResponse, call=method, detail=f"no {result_tag}")
+            action=f"{NAMESPACE}/{method}",
+            body=self._envelope(method, params),
+            wanted=wanted,
+            result_tag=f"{method}Result",
+            control=control,
+            control_tags=frozenset({"Fault", "Message", "Error"}),
+            sniff=lambda body: self._sniff(body, method),
+        )
 
     def _sniff(self, body: CappedBody, method: str) -> None:
         head = body.peek(_SNIFF_BYTES)

@@ -4,14 +4,11 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from integrations.pms.base import Connector
 from integrations.pms.http import HttpOptions
-from integrations.pms.types import PMSProperty, PMSResident, PMSUnit, RecordError, ResidentPage
+from integrations.pms.pages import batched_pages
+from integrations.pms.types import PMSProperty, PMSUnit, ResidentPage
 from integrations.vendors.yardi import mapping
 from integrations.vendors.yardi.client import YardiClient
 from integrations.vendors.yardi.statuses import STATUS_MAP
-
-# Yardi has no pages; records are handed on in batches of this many as the body streams.
-BATCH_SIZE = 500
-
 
 class YardiConnector(Connector):
     vendor = "yardi"
@@ -46,17 +43,12 @@ class YardiConnector(Connector):
 
     def fetch_residents(self, pms_property_ids: Iterable[str]) -> Iterator[ResidentPage]:
         for pms_property_id in pms_property_ids:
-            records: list[PMSResident] = []
-            errors: list[RecordError] = []
-            for unit in self.client.unit_configuration(pms_property_id):
-                mapped, failed = mapping.map_unit_residents(unit, pms_property_id=pms_property_id)
-                records.extend(mapped)
-                errors.extend(failed)
-                if len(records) + len(errors) >= BATCH_SIZE:
-                    yield ResidentPage(tuple(records), tuple(errors), pms_property_id)
-                    records, errors = [], []
-            if records or errors:
-                yield ResidentPage(tuple(records), tuple(errors), pms_property_id)
+            mapped = (
+                mapping.map_unit_residents(unit, pms_property_id=pms_property_id)
+                for unit in self.client.unit_configuration(pms_property_id)
+            )
+            # Yardi does not paginate: batches are cut as the one big answer streams in.
+            yield from batched_pages(mapped, pms_property_id=pms_property_id)
 
     def close(self) -> None:
         self.client.close()

@@ -7,7 +7,7 @@ from functools import partial
 from typing import Any
 
 from integrations.pms.fields import RecordProblem, date_field, items, mapping, text
-from integrations.pms.mapping import MappingResult, VocabularyTable, guarded
+from integrations.pms.mapping import MappingResult, VocabularyTable, guarded, role_for
 from integrations.pms.normalize import ISO_DATE_FORMATS, US_DATE_FORMATS, first_email, pick_phone
 from integrations.pms.types import (
     Lifecycle,
@@ -60,15 +60,7 @@ def map_unit_info(raw: Mapping[str, Any], pms_property_id: str) -> PMSUnit | Non
 
 
 def _role(relationship: str) -> ResidentRole:
-    found = ROLES.get(relationship)
-    if found is not None:
-        return found
-    # An unlisted relationship is someone living there — unless it smells of a guarantor,
-    # who must never get keys. Add the name to ROLE_MAP when one turns up.
-    lowered = relationship.lower()
-    if "guarant" in lowered or "sign" in lowered:
-        return ResidentRole.GUARANTOR
-    return ResidentRole.ROOMMATE
+    return role_for(ROLES, relationship, default=ResidentRole.ROOMMATE)
 
 
 def _person(

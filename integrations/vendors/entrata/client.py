@@ -1,0 +1,207 @@
+"""Entrata: JSON-RPC over POST, one endpoint per area (properties, propertyunits, leases).
+
+Two ways in: https://<sub>.entrata.com/api/v1/<endpoint> with Basic auth, or
+https://apis.entrata.com/ext/orgs/<sub>/v1/<endpoint> with X-Api-Key. Errors come back as
+response.error{code, message}, often with HTTP 200. getLeases pages with
+?page_no=N&per_page=M; a page shorter than M, or "No records found…", is the last.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from integrations.pms.errors import (
+    CredentialFieldsInvalid,
+    CredentialRejected,
+    MalformedResponse,
+    PMSError,
+    PMSPropertyNotFound,
+    RateLimited,
+    RequestRejected,
+    VendorUnavailable,
+)
+from integrations.pms.fields import RecordProblem, items, mapping
+from integrations.pms.http import HttpOptions, HttpResponse, HttpTransport
+
+VENDOR = "Entrata"
+PER_PAGE = 500
+# A vendor bug that keeps answering full pages must not loop for ever.
+MAX_PAGES = 10_000
+
+
+class EntrataClient:
+    def __init__(
+        self, fields: Mapping[str, str], *, options: HttpOptions, base_url: str | None
+    ) -> None:
+        subdomain = fields["subdomain"]
+        api_key = fields.get("api_key", "")
+        username, password = fields.get("username", ""), fields.get("password", "")
+        headers: dict[str, str] = {}
+        basic: tuple[str, str] | None = None
+        if api_key:
+            self.auth_type = "apikey"
+            root = base_url or "https://apis.entrata.com"
+            self.prefix = f"{root}/ext/orgs/{subdomain}/v1"
+            headers["X-Api-Key"] = api_key
+            hint = "API key"
+        elif username and password:
+            self.auth_type = "basic"
+            root = base_url or f"https://{subdomain}.entrata.com"
+            self.prefix = f"{root}/api/v1"
+            basic = (username, password)
+            hint = "username and password"
+        else:
+            raise CredentialFieldsInvalid(
+                "Entrata credential needs an API key, or a username and password"
+            )
+        self.http = HttpTransport(
+            vendor=VENDOR,
+            options=options,
+            secrets=(api_key, password),
+            basic_auth=basic,
+            headers=headers,
+            classify=self._classify,
+            fields_hint=hint,
+        )
+        self._request_ids = itertools.count(1)
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- calls -------------------------------------------------------------------------
+
+    def properties(self) -> list[Mapping[str, Any]]:
+        result = self._rpc("properties", "getProperties", {})
+        try:
+            return [p for group in items(result, "PhysicalProperty") for p in items(group, "Property")]
+        except RecordProblem as exc:
+            raise self._malformed("getProperties", str(exc)) from None
+
+    def property_units(self, property_id: str) -> list[Mapping[str, Any]]:
+        result = self._rpc(
+            "propertyunits", "getPropertyUnits", {"propertyIds": property_id}, property_id=property_id
+        )
+        try:
+            return [
+                unit
+                for prop in items(mapping(result, "properties"), "property")
+                for unit in items(mapping(prop, "units"), "unit")
+            ]
+        except RecordProblem as exc:
+            raise self._malformed("getPropertyUnits", str(exc)) from None
+
+    def lease_pages(self, property_id: str) -> Iterator[list[Mapping[str, Any]]]:
+        """Each page of getLeases for one property, every lease status included."""
+        params = {
+            "propertyId": property_id,
+            "leaseStatusTypeIds": "1,2,3,4,5,6,7",
+            "includeOtherIncomeLeases": "0",
+        }
+        for page_no in range(1, MAX_PAGES + 1):
+            result = self._rpc(
+                "leases",
+                "getLeases",
+                params,
+                version="r2",
+                query={"page_no": page_no, "per_page": PER_PAGE},
+                property_id=property_id,
+            )
+            try:
+                leases = items(mapping(result, "leases"), "lease")
+            except RecordProblem as exc:
+                raise self._malformed("getLeases", f"page {page_no}: {exc}") from None
+            if leases:
+                yield leases
+            if len(leases) < PER_PAGE:
+                return
+        raise self._malformed("getLeases", f"more than {MAX_PAGES} pages")
+
+    # -- wire --------------------------------------------------------------------------
+
+    def _rpc(
+        self,
+        endpoint: str,
+        method: str,
+        params: Mapping[str, str],
+        *,
+        version: str = "r1",
+        query: Mapping[str, str | int] | None = None,
+        property_id: str = "",
+    ) -> Mapping[str, Any]:
+        """The `result` object of one call; {} for Entrata's "No records found" text."""
+        request_id = str(next(self._request_ids))
+        body = {
+            "auth": {"type": self.auth_type},
+            "requestId": request_id,
+            "method": {"name": method, "version": version, "params": params},
+        }
+        response = self.http.request(
+            "POST",
+            f"{self.prefix}/{endpoint}",
+            call=method,
+            content=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json; charset=utf-8"},
+            params=query,
+        )
+        try:
+            payload = json.loads(response.content)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise self._malformed(method, f"broken JSON: {exc}") from None
+        envelope = payload.get("response") if isinstance(payload, dict) else None
+        if not isinstance(envelope, dict):
+            raise self._malformed(method, "no response object")
+        if envelope.get("error"):
+            raise self._error_for(envelope, method, property_id)
+        result = envelope.get("result")
+        if isinstance(result, str):
+            if result.lower().startswith("no records found"):
+                return {}
+            raise self._malformed(method, "result is text")
+        if not isinstance(result, dict):
+            raise self._malformed(method, "no result object")
+        return result
+
+    def _error_for(self, envelope: Mapping[str, Any], method: str, property_id: str) -> PMSError:
+        error = envelope.get("error")
+        message = str(error.get("message", "")) if isinstance(error, dict) else str(error)
+        # response.code is HTTP-like; error.code is Entrata's own. Take the first that
+        # says more than "200".
+        candidates = (envelope.get("code"), error.get("code") if isinstance(error, dict) else None)
+        numbers = [int(c) for c in candidates if str(c).isdigit() and int(c) != 200]
+        code = numbers[0] if numbers else 0
+        lowered = message.lower()
+        detail = f"{code} {message}".strip()
+        if code in (401, 403) or any(
+            word in lowered for word in ("password", "api key", "unauthori", "authenticat")
+        ):
+            return self.http.error(CredentialRejected, call=method, detail=detail)
+        if code == 429 or "rate limit" in lowered:
+            return self.http.error(RateLimited, call=method, detail=detail)
+        if code == 404 or ("property" in lowered and ("invalid" in lowered or "not found" in lowered)):
+            return self.http.error(
+                PMSPropertyNotFound, call=method, detail=detail, pms_property_id=property_id
+            )
+        if code >= 500:
+            return self.http.error(VendorUnavailable, call=method, detail=detail)
+        return self.http.error(RequestRejected, call=method, detail=detail)
+
+    def _classify(self, response: HttpResponse, call: str) -> PMSError | None:
+        # A non-2xx with a JSON-RPC error says more than the status line does — except a
+        # 429, left to the transport so its Retry-After is honoured.
+        if response.status_code == 429:
+            return None
+        try:
+            payload = json.loads(response.content)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return None
+        envelope = payload.get("response") if isinstance(payload, dict) else None
+        if isinstance(envelope, dict) and envelope.get("error"):
+            envelope = {"code": response.status_code, **envelope}
+            return self._error_for(envelope, call, "")
+        return None
+
+    def _malformed(self, method: str, detail: str) -> MalformedResponse:
+        return self.http.error(MalformedResponse, call=method, detail=detail)

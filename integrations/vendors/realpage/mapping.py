@@ -1,0 +1,91 @@
+"""RealPage records (XML read into dicts) → normalized types."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from functools import partial
+from typing import Any
+
+from integrations.pms.fields import RecordProblem, date_field, text
+from integrations.pms.mapping import MappingResult, VocabularyTable, guarded, role_for
+from integrations.pms.normalize import ISO_DATE_FORMATS, US_DATE_FORMATS, first_email, pick_phone
+from integrations.pms.types import Lifecycle, PMSProperty, PMSResident, PMSUnit, ResidentRole
+from integrations.vendors.realpage.statuses import ROLE_MAP, STATUS_MAP
+
+DATE_FORMATS = ISO_DATE_FORMATS + US_DATE_FORMATS
+STATUSES = VocabularyTable("RealPage", "lease status", STATUS_MAP)
+ROLES = VocabularyTable("RealPage", "relationship", ROLE_MAP)
+
+
+def map_site(raw: Mapping[str, Any]) -> PMSProperty | None:
+    site_id = text(raw, "siteid")
+    if not site_id:
+        return None
+    city_line = " ".join(p for p in (text(raw, "city"), text(raw, "state"), text(raw, "zip")) if p)
+    address = ", ".join(p for p in (text(raw, "address"), city_line) if p)
+    return PMSProperty(id=site_id, name=text(raw, "sitename") or site_id, address=address)
+
+
+def map_unit(raw: Mapping[str, Any], pms_property_id: str) -> PMSUnit | None:
+    unit_id = text(raw, "unitid") or text(raw, "unitnumber")
+    if not unit_id:
+        return None
+    return PMSUnit(
+        id=unit_id,
+        pms_property_id=pms_property_id,
+        name=text(raw, "unitnumber") or unit_id,
+        building=text(raw, "buildingnumber"),
+        floor=text(raw, "floornumber") or None,
+    )
+
+
+def lifecycle_for(raw_status: str, notice_given: date | None) -> Lifecycle:
+    lifecycle = STATUSES(raw_status)
+    if lifecycle is Lifecycle.CURRENT and notice_given is not None:
+        return Lifecycle.NOTICE
+    return lifecycle
+
+
+def _resident(raw: Mapping[str, Any], pms_property_id: str) -> list[PMSResident]:
+    external_id = text(raw, "resmid")
+    if not external_id:
+        raise RecordProblem("record has no resident member id (resmid)")
+    raw_status = text(raw, "leasestatus")
+    email, raw_email = first_email([text(raw, "email")])
+    phone = pick_phone(
+        [
+            ("cell", text(raw, "cellphone")),
+            ("home", text(raw, "homephone")),
+            ("work", text(raw, "workphone")),
+        ]
+    )
+    return [
+        PMSResident(
+            external_id=external_id,
+            pms_property_id=pms_property_id,
+            first_name=text(raw, "firstname"),
+            last_name=text(raw, "lastname"),
+            email=email,
+            phone=phone,
+            lease_start=date_field(raw, "begindate", DATE_FORMATS),
+            lease_end=date_field(raw, "enddate", DATE_FORMATS),
+            move_in=date_field(raw, "moveindate", DATE_FORMATS),
+            move_out=date_field(raw, "moveoutdate", DATE_FORMATS),
+            unit_id=text(raw, "unitid") or text(raw, "unitnumber"),
+            unit_name=text(raw, "unitnumber"),
+            raw_status=raw_status,
+            lifecycle=lifecycle_for(raw_status, date_field(raw, "noticegivendate", DATE_FORMATS)),
+            role=role_for(ROLES, text(raw, "relationship"), default=ResidentRole.PRIMARY),
+            lease_id=text(raw, "reshid"),
+            raw_email=raw_email,
+        )
+    ]
+
+
+def map_resident(raw: Mapping[str, Any], *, pms_property_id: str) -> MappingResult:
+    try:
+        external_id = text(raw, "resmid")
+    except RecordProblem:
+        external_id = ""
+    return guarded(external_id, pms_property_id, partial(_resident, raw, pms_property_id))
