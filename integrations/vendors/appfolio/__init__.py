@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from integrations.vendors.appfolio.connector import AppFolioConnector
+
+__all__ = ["AppFolioConnector"]

@@ -1,0 +1,119 @@
+"""AppFolio Reports API v2: POST /api/v2/reports/<report>.json, Basic client id/secret.
+
+Answers are {"results": [...], "next_page_url": "..."}; follow-up pages are GETs of that
+URL until it is null.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from integrations.pms.errors import (
+    MalformedResponse,
+    PMSError,
+    PMSPropertyNotFound,
+    RateLimited,
+    RequestRejected,
+)
+from integrations.pms.http import HttpOptions, HttpResponse, HttpTransport
+from integrations.pms.links import same_origin_next
+from integrations.vendors.appfolio.statuses import STATUS_CODES
+
+VENDOR = "AppFolio"
+MAX_PAGES = 10_000
+FIELDS_HINT = "client ID and client secret"
+
+
+class AppFolioClient:
+    def __init__(
+        self, fields: Mapping[str, str], *, options: HttpOptions, base_url: str | None
+    ) -> None:
+        self.root = base_url or f"https://{fields['vhost']}.appfolio.com"
+        self.http = HttpTransport(
+            vendor=VENDOR,
+            options=options,
+            secrets=(fields["client_secret"],),
+            basic_auth=(fields["client_id"], fields["client_secret"]),
+            classify=self._classify,
+            fields_hint=FIELDS_HINT,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def properties(self) -> list[Mapping[str, Any]]:
+        body = {"properties_visibility": "active", "paginate_results": True}
+        return [row for page in self._report("property_directory", body) for row in page]
+
+    def units(self, property_id: str) -> list[Mapping[str, Any]]:
+        body = {"properties": {"properties_ids": [property_id]}, "paginate_results": True}
+        return [row for page in self._report("unit_directory", body) for row in page]
+
+    def tenant_pages(self, property_ids: Sequence[str]) -> Iterator[list[Mapping[str, Any]]]:
+        body = {
+            "tenant_visibility": "all",
+            "tenant_types": ["all"],
+            "tenant_statuses": sorted(set(STATUS_CODES.values())),
+            "properties": {"properties_ids": list(property_ids)},
+            "paginate_results": True,
+        }
+        return self._report("tenant_directory", body)
+
+    def _report(self, report: str, body: Mapping[str, Any]) -> Iterator[list[Mapping[str, Any]]]:
+        call = f"{report}.json"
+        response = self.http.request(
+            "POST",
+            f"{self.root}/api/v2/reports/{report}.json",
+            call=call,
+            content=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        for _ in range(MAX_PAGES):
+            payload = self._parse(response, call)
+            rows = payload.get("results")
+            if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+                raise self.http.error(MalformedResponse, call=call, detail="results is not a list")
+            if rows:
+                yield rows
+            link = payload.get("next_page_url")
+            if not link:
+                return
+            following = same_origin_next(response.url, str(link))
+            if following is None or following == response.url:
+                raise self.http.error(
+                    MalformedResponse, call=call, detail="next_page_url leaves AppFolio or repeats"
+                )
+            response = self.http.request("GET", following, call=call)
+        raise self.http.error(MalformedResponse, call=call, detail=f"more than {MAX_PAGES} pages")
+
+    def _parse(self, response: HttpResponse, call: str) -> dict[str, Any]:
+        try:
+            payload = json.loads(response.content)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise self.http.error(MalformedResponse, call=call, detail=f"broken JSON: {exc}") from None
+        if not isinstance(payload, dict):
+            raise self.http.error(MalformedResponse, call=call, detail="answer is not an object")
+        if payload.get("error"):
+            raise self._error_for(str(payload["error"]), call)
+        return payload
+
+    def _error_for(self, message: str, call: str) -> PMSError:
+        lowered = message.lower()
+        if "rate" in lowered and "limit" in lowered:
+            return self.http.error(RateLimited, call=call, detail=message)
+        if "propert" in lowered and any(w in lowered for w in ("unknown", "invalid", "not found")):
+            return self.http.error(PMSPropertyNotFound, call=call, detail=message)
+        return self.http.error(RequestRejected, call=call, detail=message)
+
+    def _classify(self, response: HttpResponse, call: str) -> PMSError | None:
+        if response.status_code not in (400, 404, 422):
+            return None
+        try:
+            payload = json.loads(response.content)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return None
+        if isinstance(payload, dict) and payload.get("error"):
+            return self._error_for(str(payload["error"]), call)
+        return None
