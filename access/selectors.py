@@ -8,7 +8,7 @@ from residents.models import Resident
 
 
 def doors_for_property(*, property: Property) -> QuerySet[Door]:
-    return Door.objects.filter(property=property).annotate(key_count=Count("keys"))
+    return Door.objects.filter(property=property).annotate(key_count=Count("keys")).order_by("name")
 
 
 def keys_for_property(*, property: Property) -> QuerySet[Key]:

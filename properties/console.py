@@ -20,7 +20,11 @@ class ConsoleRequest(HttpRequest):
 
 
 def console_view(view: ConsoleView) -> ConsoleView:
-    """Log in required; the URL's property must be one of the user's, else 404."""
+    """Log in required; the URL's property must be one of the user's, else 404.
+
+    Put it outermost (above @require_POST) so another property's URL answers
+    404 whatever the method: nothing about it is revealed.
+    """
 
     @login_required
     @wraps(view)

@@ -5,14 +5,13 @@ from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from properties.selectors import property_get_for_user
+from common.api_views import PropertyApiView
 from residents.models import ResidentStatus
 from residents.selectors import residents_for_property
 
 
-class ResidentListApi(APIView):
+class ResidentListApi(PropertyApiView):
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=ResidentStatus.choices, required=False)
         search = serializers.CharField(required=False, max_length=100)
@@ -32,7 +31,7 @@ class ResidentListApi(APIView):
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer(many=True))
     def get(self, request: Request, property_id: int) -> Response:
-        prop = property_get_for_user(user=request.user, property_id=property_id)
+        prop = self.property
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         qs = residents_for_property(

@@ -66,8 +66,9 @@ class PeopleFilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False, choices=[("", "All statuses"), *ResidentStatus.choices]
     )
-    unit = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-
-    def __init__(self, *args: Any, unit_choices: list[tuple[int, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [("", "All units"), *unit_choices]
+    # A typed unit name, not a dropdown: properties have thousands of units.
+    unit = forms.CharField(
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "Unit, e.g. 12B", "aria-label": "Unit"}),
+    )

@@ -69,7 +69,7 @@ class Resident(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["property", "status", "last_name", "first_name"]),
-            models.Index(fields=["property", "last_name", "first_name"]),
+            models.Index(fields=["property", "last_name", "first_name", "id"]),
             models.Index(fields=["property", "email"]),
             models.Index(fields=["unit", "status"]),
         ]

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
+from access.models import KeyGrant
 from properties.models import Property
 from residents.models import Resident
 
@@ -12,19 +14,31 @@ def residents_for_property(
     search: str = "",
     status: str = "",
     unit_id: int | None = None,
+    unit_name: str = "",
 ) -> QuerySet[Resident]:
-    """The People list: one query for the page, whatever the number of residents."""
+    """The People list: one query for the page, whatever the number of residents.
+
+    The key count is a correlated subquery, not a JOIN + GROUP BY: the database
+    then counts keys for the 50 rows on the page, not for every resident.
+    """
+    active_keys = (
+        KeyGrant.objects.filter(resident=OuterRef("pk"), revoked_at__isnull=True)
+        .order_by()
+        .values("resident")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     qs = (
         Resident.objects.filter(property=property)
         .select_related("unit")
-        .annotate(
-            active_key_count=Count("key_grants", filter=Q(key_grants__revoked_at__isnull=True))
-        )
+        .annotate(active_key_count=Coalesce(Subquery(active_keys, output_field=IntegerField()), 0))
     )
     if status:
         qs = qs.filter(status=status)
     if unit_id is not None:
         qs = qs.filter(unit_id=unit_id)
+    if unit_name.strip():
+        qs = qs.filter(unit__name__iexact=unit_name.strip())
     for term in search.split()[:5]:
         qs = qs.filter(
             Q(first_name__icontains=term)

@@ -32,14 +32,13 @@ PAGE_SIZE = 50
 
 @console_view
 def people_list(request: HttpRequest, prop: Property) -> HttpResponse:
-    units = unit_choices(property=prop)
-    form = PeopleFilterForm(request.GET or None, unit_choices=units)
+    form = PeopleFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     residents = selectors.residents_for_property(
         property=prop,
         search=filters.get("q", ""),
         status=filters.get("status", ""),
-        unit_id=filters.get("unit"),
+        unit_name=filters.get("unit", ""),
     )
     page = Paginator(residents, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -139,8 +138,8 @@ def resident_edit(request: HttpRequest, prop: Property, resident_id: int) -> Htt
     )
 
 
-@require_POST
 @console_view
+@require_POST
 def resident_status(request: HttpRequest, prop: Property, resident_id: int) -> HttpResponse:
     resident = _resident(prop, resident_id)
     form = StatusChangeForm(request.POST)
@@ -171,8 +170,8 @@ def resident_status(request: HttpRequest, prop: Property, resident_id: int) -> H
     return redirect("resident-detail", property_id=prop.id, resident_id=resident.id)
 
 
-@require_POST
 @console_view
+@require_POST
 def resident_grant_key(request: HttpRequest, prop: Property, resident_id: int) -> HttpResponse:
     resident = _resident(prop, resident_id)
     keys = list(Key.objects.filter(property=prop).values_list("id", "name"))
@@ -192,8 +191,8 @@ def resident_grant_key(request: HttpRequest, prop: Property, resident_id: int) -
     return redirect("resident-detail", property_id=prop.id, resident_id=resident.id)
 
 
-@require_POST
 @console_view
+@require_POST
 def resident_revoke_grant(
     request: HttpRequest, prop: Property, resident_id: int, grant_id: int
 ) -> HttpResponse:

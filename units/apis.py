@@ -5,13 +5,12 @@ from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from properties.selectors import property_get_for_user
+from common.api_views import PropertyApiView
 from units.selectors import units_for_property
 
 
-class UnitListApi(APIView):
+class UnitListApi(PropertyApiView):
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         name = serializers.CharField()
@@ -21,7 +20,7 @@ class UnitListApi(APIView):
 
     @extend_schema(responses=OutputSerializer(many=True))
     def get(self, request: Request, property_id: int) -> Response:
-        prop = property_get_for_user(user=request.user, property_id=property_id)
+        prop = self.property
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(units_for_property(property=prop), request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)

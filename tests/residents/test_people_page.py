@@ -1,0 +1,194 @@
+"""The People page: list, search, filters, pagination, add/edit forms, status change."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from access.models import KeyGrant
+from residents.models import Resident, ResidentStatus
+from tests.factories import ResidentFactory, UnitFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def people(client, prop, **params):
+    return client.get(reverse("people", args=[prop.id]), params)
+
+
+def names(response):
+    return [f"{r.first_name} {r.last_name}" for r in response.context["page"]]
+
+
+def test_lists_residents_of_this_property_only(alice_client, prop_a, prop_a2):
+    ResidentFactory(property=prop_a, first_name="Ana", last_name="Lopez")
+    ResidentFactory(property=prop_a2, first_name="Ben", last_name="Ode")
+    assert names(people(alice_client, prop_a)) == ["Ana Lopez"]
+
+
+def test_search_by_name_email_phone_and_unit(alice_client, prop_a):
+    unit = UnitFactory(property=prop_a, name="7C")
+    ResidentFactory(property=prop_a, first_name="Ana", last_name="Lopez", email="ana@x.com")
+    ResidentFactory(property=prop_a, first_name="Ben", last_name="Ode", phone="+16175550199")
+    ResidentFactory(property=prop_a, first_name="Cy", last_name="Park", unit=unit)
+    assert names(people(alice_client, prop_a, q="lopez")) == ["Ana Lopez"]
+    assert names(people(alice_client, prop_a, q="ANA@X")) == ["Ana Lopez"]
+    assert names(people(alice_client, prop_a, q="5550199")) == ["Ben Ode"]
+    assert names(people(alice_client, prop_a, q="7c")) == ["Cy Park"]
+    assert names(people(alice_client, prop_a, q="ana lopez")) == ["Ana Lopez"]
+
+
+def test_status_and_unit_filters(alice_client, prop_a):
+    unit = UnitFactory(property=prop_a, name="9A")
+    ResidentFactory(
+        property=prop_a, first_name="Cur", last_name="A", status=ResidentStatus.CURRENT, unit=unit
+    )
+    ResidentFactory(property=prop_a, first_name="Fut", last_name="B", status=ResidentStatus.FUTURE)
+    ResidentFactory(
+        property=prop_a, first_name="Pas", last_name="C", status=ResidentStatus.PAST, unit=unit
+    )
+    assert names(people(alice_client, prop_a, status="current")) == ["Cur A"]
+    assert names(people(alice_client, prop_a, unit="9a")) == ["Cur A", "Pas C"]
+    assert names(people(alice_client, prop_a, status="past", unit=" 9A ")) == ["Pas C"]
+    assert names(people(alice_client, prop_a, unit="nope")) == []
+
+
+def test_bad_filters_are_ignored_with_a_message(alice_client, prop_a):
+    ResidentFactory(property=prop_a)
+    response = people(alice_client, prop_a, status="evicted")
+    assert response.status_code == 200
+    assert len(names(response)) == 1
+    assert "Some filters were not understood" in response.content.decode()
+
+
+def test_pagination(alice_client, prop_a):
+    ResidentFactory.create_batch(120, property=prop_a)
+    first = people(alice_client, prop_a)
+    assert len(first.context["page"]) == 50
+    assert "Page 1 of 3" in first.content.decode()
+    last = people(alice_client, prop_a, page=3)
+    assert len(last.context["page"]) == 20
+    # A page past the end shows the last page rather than an error.
+    assert people(alice_client, prop_a, page=99).context["page"].number == 3
+    assert people(alice_client, prop_a, page="abc").context["page"].number == 1
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_query_count_does_not_grow_with_residents(
+    alice_client, prop_a, count, django_assert_num_queries
+):
+    units = UnitFactory.create_batch(3, property=prop_a)
+    for i in range(count):
+        ResidentFactory(property=prop_a, unit=units[i % 3], status=ResidentStatus.CURRENT)
+    # 1 session, 2 user, 3 the property (membership check), 4 paginator count,
+    # 5 the page of residents (unit joined, key count as a subquery),
+    # 6 status counts (the tabs), 7 the switcher's properties. The alert count is free for now.
+    with django_assert_num_queries(7):
+        response = people(alice_client, prop_a)
+    assert response.status_code == 200
+
+
+def test_add_resident_form(alice_client, prop_a, unit_a):
+    response = alice_client.post(
+        reverse("resident-create", args=[prop_a.id]),
+        {
+            "first_name": "Dana",
+            "last_name": "Reyes",
+            "email": "Dana@Example.com",
+            "phone": "617 555 0142",
+            "unit": unit_a.id,
+            "status": "current",
+        },
+    )
+    dana = Resident.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("resident-detail", args=[prop_a.id, dana.id])
+    assert dana.email == "dana@example.com"
+    assert KeyGrant.objects.filter(resident=dana, revoked_at__isnull=True).count() == 3
+
+
+def test_add_resident_bad_input_shows_messages_and_saves_nothing(alice_client, prop_a):
+    response = alice_client.post(
+        reverse("resident-create", args=[prop_a.id]),
+        {
+            "first_name": " ",
+            "last_name": "Reyes",
+            "email": "nope",
+            "phone": "abc",
+            "status": "future",
+            "lease_start": "2026-05-01",
+            "lease_end": "2026-04-01",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "This field is required." in html or "Enter the resident" in html
+    assert not Resident.objects.exists()
+
+
+def test_add_resident_service_errors_land_on_fields(alice_client, prop_a):
+    response = alice_client.post(
+        reverse("resident-create", args=[prop_a.id]),
+        {
+            "first_name": "Dana",
+            "last_name": "Reyes",
+            "email": "dana-at-example",
+            "phone": "12",
+            "status": "future",
+            "lease_start": "2026-05-01",
+            "lease_end": "2026-04-01",
+        },
+    )
+    form = response.context["form"]
+    assert form.errors["email"] == ["“dana-at-example” is not an email address."]
+    assert form.errors["phone"] == ["“12” is not a valid phone number. Check the digits."]
+    assert form.errors["lease_end"] == ["The lease end is before the lease start."]
+    assert not Resident.objects.exists()
+
+
+def test_edit_resident(alice_client, prop_a):
+    resident = ResidentFactory(
+        property=prop_a, first_name="Dana", last_name="Reyes", email="d@x.com", phone=""
+    )
+    url = reverse("resident-edit", args=[prop_a.id, resident.id])
+    assert alice_client.get(url).status_code == 200
+    response = alice_client.post(
+        url, {"first_name": "Dana", "last_name": "Reyes-Lee", "email": "d@x.com"}, follow=True
+    )
+    resident.refresh_from_db()
+    assert resident.last_name == "Reyes-Lee"
+    assert "Changes saved." in response.content.decode()
+
+
+def test_status_change_view_reports_key_effects(alice_client, prop_a, unit_a):
+    resident = ResidentFactory(property=prop_a, unit=unit_a, first_name="Dana", last_name="Reyes")
+    url = reverse("resident-status", args=[prop_a.id, resident.id])
+    response = alice_client.post(url, {"status": "current"}, follow=True)
+    assert "Dana Reyes is now Current. 3 key(s) granted." in response.content.decode()
+    response = alice_client.post(url, {"status": "past", "reason": "Moved out"}, follow=True)
+    assert "Dana Reyes is now Past. 3 key(s) revoked." in response.content.decode()
+    response = alice_client.post(url, {"status": "bogus"}, follow=True)
+    assert "Choose Future, Current or Past" in response.content.decode()
+    resident.refresh_from_db()
+    assert resident.status == ResidentStatus.PAST
+
+
+def test_status_change_is_post_only(alice_client, prop_a):
+    resident = ResidentFactory(property=prop_a)
+    assert (
+        alice_client.get(reverse("resident-status", args=[prop_a.id, resident.id])).status_code
+        == 405
+    )
+
+
+def test_detail_shows_keys_and_timeline_in_property_time_zone(alice_client, prop_a2):
+    resident = ResidentFactory(property=prop_a2, first_name="Dana", last_name="Reyes")
+    alice_client.post(
+        reverse("resident-status", args=[prop_a2.id, resident.id]), {"status": "current"}
+    )
+    html = alice_client.get(
+        reverse("resident-detail", args=[prop_a2.id, resident.id])
+    ).content.decode()
+    assert "Resident Entrances" in html
+    assert "Future → Current" in html
+    assert " CST" in html or " CDT" in html  # Maple Court is in America/Chicago
