@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -31,8 +31,8 @@ class KeyForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [("", "— None —"), *unit_choices]
-        self.fields["doors"].choices = door_choices
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [("", "— None —"), *unit_choices]
+        cast(forms.ChoiceField, self.fields["doors"]).choices = door_choices
 
 
 class DoorForm(forms.Form):

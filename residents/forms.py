@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -23,7 +23,7 @@ class ResidentForm(forms.Form):
 
     def __init__(self, *args: Any, unit_choices: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [("", "— No unit —"), *unit_choices]
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [("", "— No unit —"), *unit_choices]
 
     def to_data(self) -> ResidentData:
         d = self.cleaned_data
@@ -54,7 +54,7 @@ class GrantKeyForm(forms.Form):
 
     def __init__(self, *args: Any, key_choices: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["key"].choices = key_choices
+        cast(forms.ChoiceField, self.fields["key"]).choices = key_choices
 
 
 class RevokeForm(forms.Form):

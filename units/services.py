@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -94,6 +96,11 @@ def unit_create(
         errors["building"] = f"Keep the building under {csv_import.MAX_BUILDING} characters."
     if len(floor) > csv_import.MAX_FLOOR:
         errors["floor"] = f"Keep the floor under {csv_import.MAX_FLOOR} characters."
+    if not errors and len(_unit_label(name, building)) > csv_import.MAX_LABEL:
+        errors["building"] = (
+            f"Keep the building and unit name together under {csv_import.MAX_LABEL} "
+            "characters: they name the unit's door and key."
+        )
     if errors:
         raise ValidationError(errors)
     _check_names_free(property=property, rows=[(name, building)])
@@ -109,12 +116,18 @@ def unit_create(
 
 
 def unit_import_preview(
-    *, property: Property, filename: str, raw: bytes, actor: Actor
+    *, property: Property, filename: str, raw: bytes, actor: Actor, size: int | None = None
 ) -> tuple[UnitImport, csv_import.ParsedFile]:
-    """Read an upload and keep it for confirmation. Whole-file problems raise CSVFileError."""
-    if len(raw) > settings.UNIT_CSV_MAX_BYTES:
+    """Read an upload and keep it for confirmation. Whole-file problems raise CSVFileError.
+
+    ``size`` is the whole file's size when the caller read only the start of it.
+    """
+    size = max(size or 0, len(raw))
+    if size > settings.UNIT_CSV_MAX_BYTES:
+        # Rounded up, so a file just over the limit never reads as the limit itself.
+        megabytes = math.ceil(size * 10 / 1024 / 1024) / 10
         raise csv_import.CSVFileError(
-            f"The file is {len(raw) / 1024 / 1024:.1f} MB; the limit is "
+            f"The file is {megabytes:.1f} MB; the limit is "
             f"{settings.UNIT_CSV_MAX_BYTES / 1024 / 1024:.0f} MB. Split it into smaller files."
         )
     text = csv_import.decode(raw)
@@ -125,7 +138,7 @@ def unit_import_preview(
     )
     upload = UnitImport.objects.create(
         property=property,
-        uploaded_by=actor if actor is not None and actor.is_authenticated else None,
+        uploaded_by=actor if isinstance(actor, User) else None,
         filename=filename[:255],
         content=text,
         row_count=len(parsed.rows),
