@@ -55,6 +55,7 @@ class Connector(abc.ABC):
     def fetch_residents(self, pms_property_ids: Iterable[str]) -> Iterator[ResidentPage]:
         """Every resident record of the given PMS properties, page by page."""
 
+    @abc.abstractmethod
     def close(self) -> None:
         """Release pooled connections."""
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET  # noqa: S405 — only for the Element type and ParseError
+import io
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 from xml.sax.saxutils import escape
@@ -47,10 +48,7 @@ def element_to_dict(element: ET.Element) -> dict[str, Any]:
     for child in element:
         key = local_name(child.tag)
         value: Any
-        if len(child) or child.attrib:
-            value = element_to_dict(child)
-        else:
-            value = (child.text or "").strip()
+        value = element_to_dict(child) if len(child) or child.attrib else (child.text or "").strip()
         if key in result:
             existing = result[key]
             if isinstance(existing, list):
@@ -63,7 +61,7 @@ def element_to_dict(element: ET.Element) -> dict[str, Any]:
 
 
 def stream_elements(
-    source: IO[bytes], wanted: frozenset[str], *, markers: frozenset[str] = frozenset()
+    source: IO[bytes] | io.RawIOBase, wanted: frozenset[str], *, markers: frozenset[str] = frozenset()
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """(local name, dict) for each completed element named in `wanted`, in document order.
 

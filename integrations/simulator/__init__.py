@@ -7,6 +7,6 @@ From a shell: `python -m integrations.simulator --port 8765`. See README.md.
 from __future__ import annotations
 
 from integrations.simulator.credentials import DEMO_CREDENTIALS, demo_fields
-from integrations.simulator.server import SimulatorHandle, SimState, start_simulator
+from integrations.simulator.server import SimState, SimulatorHandle, start_simulator
 
 __all__ = ["DEMO_CREDENTIALS", "SimState", "SimulatorHandle", "demo_fields", "start_simulator"]

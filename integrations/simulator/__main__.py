@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import signal
 import sys
@@ -24,13 +25,14 @@ def main(argv: list[str] | None = None) -> int:
 
     sim = start_simulator(residents=args.residents, seed=args.seed, host=args.host, port=args.port)
     # The first line is machine-read by the benchmark and scripts: keep its shape.
-    print(f"PMS simulator listening on {sim.url} ({args.residents} residents, seed {args.seed})", flush=True)
+    print(
+        f"PMS simulator listening on {sim.url} ({args.residents} residents, seed {args.seed})",
+        flush=True,
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
-    except KeyboardInterrupt:
-        pass
     sim.stop()
     return 0
 

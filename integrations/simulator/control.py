@@ -79,9 +79,7 @@ def _list(state: SimState, query: dict[str, str]) -> SimResponse:
     except ValueError:
         return _error("offset and limit must be numbers")
     window = found[offset : offset + limit]
-    return SimResponse.of_json(
-        {"count": len(found), "results": [resident_json(r) for r in window]}
-    )
+    return SimResponse.of_json({"count": len(found), "results": [resident_json(r) for r in window]})
 
 
 def _create(state: SimState, body: dict[str, Any] | None) -> SimResponse:

@@ -339,8 +339,7 @@ def generate(
     # Two different people sharing one address (a couple, a parent's email): the sync
     # must raise a Duplicate alert rather than merge them.
     if len(people) >= 40:
-        first, second = people[12], people[37]
         shared = f"shared.inbox{seed}@example.com"
-        people[12] = replace(first, email=shared)
-        people[37] = replace(second, email=shared.upper())
+        people[12] = replace(people[12], email=shared)
+        people[37] = replace(people[37], email=shared.upper())
     return Dataset(properties=properties, units=units, residents=people, today=today)

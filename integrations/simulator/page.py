@@ -36,7 +36,9 @@ def _form(state: SimState, property_id: str, resident: SimResident | None) -> st
     lifecycle, role = Lifecycle.CURRENT.value, ResidentRole.PRIMARY.value
     if resident is not None:
         data = resident.as_json()
-        values.update({name: "" if data[name] == "None" else str(data[name]) for name in _FORM_FIELDS})
+        values.update(
+            {name: "" if data[name] == "None" else str(data[name]) for name in _FORM_FIELDS}
+        )
         lifecycle, role = resident.lifecycle.value, resident.role.value
     units = state.dataset.units_of(property_id)
     unit_options = "".join(
@@ -46,7 +48,7 @@ def _form(state: SimState, property_id: str, resident: SimResident | None) -> st
     )
     inputs = "".join(
         f'<label>{name.replace("_", " ")}<input name="{name}" value="{escape(values[name])}"'
-        f'{" type=date" if name in {"lease_start", "lease_end", "move_in", "move_out", "notice_date"} else ""}></label>'
+        f"{' type=date' if name in {'lease_start', 'lease_end', 'move_in', 'move_out', 'notice_date'} else ''}></label>"
         for name in _FORM_FIELDS
         if name != "unit_id"
     )
@@ -89,7 +91,7 @@ def render(state: SimState, query: dict[str, str]) -> SimResponse:
     pager = ""
     if offset + PAGE_SIZE < len(residents):
         pager = f'<a href="/?{urlencode({"property": property_id, "offset": offset + PAGE_SIZE})}">next {PAGE_SIZE} →</a>'
-    message = f'<p class=msg>{escape(query["msg"])}</p>' if query.get("msg") else ""
+    message = f"<p class=msg>{escape(query['msg'])}</p>" if query.get("msg") else ""
     html = (
         f"<!DOCTYPE html><html><head><meta charset=utf-8><title>PMS simulator</title>"
         f"<style>{_STYLE}</style></head><body><h1>PMS simulator</h1><p>{tabs}</p>{message}"

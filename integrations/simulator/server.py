@@ -242,6 +242,8 @@ def start_simulator(
     state = SimState(residents=residents, seed=seed)
     server = SimulatorServer((host, port), state)
     bound_host, bound_port = server.server_address[:2]
+    if isinstance(bound_host, bytes):
+        bound_host = bound_host.decode()
     thread = threading.Thread(
         target=server.serve_forever, name="pms-simulator", kwargs={"poll_interval": 0.1}
     )

@@ -20,7 +20,9 @@ def failure(kind: str, retry_after: int) -> SimResponse:
     if kind == "5xx":
         return SimResponse(502, b"<html><body>502 Bad Gateway</body></html>", "text/html")
     if kind == "429":
-        return SimResponse(429, b'{"error":"rate limited"}', headers={"Retry-After": str(retry_after)})
+        return SimResponse(
+            429, b'{"error":"rate limited"}', headers={"Retry-After": str(retry_after)}
+        )
     return SimResponse(200, b'{"results":[{"first_name":"Ana","last_na')
 
 
@@ -78,7 +80,9 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
     elif request.method == "POST":
         try:
             body = request.json() or {}
-            property_ids = [str(p) for p in (body.get("properties") or {}).get("properties_ids", [])]
+            property_ids = [
+                str(p) for p in (body.get("properties") or {}).get("properties_ids", [])
+            ]
         except (ValueError, AttributeError, TypeError):
             return SimResponse.of_json({"error": "Invalid JSON body"}, 400)
         offset = 0

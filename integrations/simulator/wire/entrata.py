@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 
 from integrations.simulator.credentials import DEMO_CREDENTIALS, ENTRATA_DEMO_API_KEY
@@ -12,7 +11,11 @@ from integrations.simulator.server import SimRequest, SimResponse, SimState
 from integrations.simulator.vocab import ENTRATA_STATUS_IDS, external_id, raw_status, role_name
 from integrations.simulator.wire.render import us_date
 
-_METHODS = {"properties": "getProperties", "propertyunits": "getPropertyUnits", "leases": "getLeases"}
+_METHODS = {
+    "properties": "getProperties",
+    "propertyunits": "getPropertyUnits",
+    "leases": "getLeases",
+}
 DEFAULT_PER_PAGE = 500
 
 
@@ -28,11 +31,15 @@ def _rpc(request_id: str, *, result: Any = None, error: tuple[int, str] | None =
 
 def failure(kind: str, retry_after: int) -> SimResponse:
     if kind == "5xx":
-        return SimResponse(503, b'{"response":{"code":503,"error":{"code":503,"message":"Service unavailable"}}}')
+        return SimResponse(
+            503, b'{"response":{"code":503,"error":{"code":503,"message":"Service unavailable"}}}'
+        )
     if kind == "429":
         body = b'{"response":{"code":429,"error":{"code":429,"message":"API rate limit exceeded"}}}'
         return SimResponse(429, body, headers={"Retry-After": str(retry_after)})
-    return SimResponse(200, b'{"response":{"requestId":"1","code":200,"result":{"leases":{"lease":[{"id":')
+    return SimResponse(
+        200, b'{"response":{"requestId":"1","code":200,"result":{"leases":{"lease":[{"id":'
+    )
 
 
 def _authorised(request: SimRequest, state: SimState) -> bool:
@@ -51,7 +58,9 @@ def _authorised(request: SimRequest, state: SimState) -> bool:
 def handle(request: SimRequest, state: SimState) -> SimResponse:
     endpoint = request.path.rstrip("/").rsplit("/", 1)[-1]
     if request.method != "POST" or endpoint not in _METHODS:
-        return SimResponse.of_json({"response": {"code": 404, "error": {"code": 404, "message": "Not found"}}}, 404)
+        return SimResponse.of_json(
+            {"response": {"code": 404, "error": {"code": 404, "message": "Not found"}}}, 404
+        )
     try:
         body = request.json()
         request_id = str(body.get("requestId", ""))
@@ -60,9 +69,15 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
     except (ValueError, KeyError, TypeError, AttributeError):
         return _rpc("", error=(400, "Invalid JSON request."), code=400)
     if not _authorised(request, state):
-        return _rpc(request_id, error=(113, "Authorization failed: username and/or password is incorrect."), code=401)
+        return _rpc(
+            request_id,
+            error=(113, "Authorization failed: username and/or password is incorrect."),
+            code=401,
+        )
     if method != _METHODS[endpoint]:
-        return _rpc(request_id, error=(301, f"Method {method} is not available on {endpoint}."), code=400)
+        return _rpc(
+            request_id, error=(301, f"Method {method} is not available on {endpoint}."), code=400
+        )
     if method == "getProperties":
         return _rpc(request_id, result={"PhysicalProperty": {"Property": [
             {"PropertyID": int(p.id), "MarketingName": p.name, "Type": "Apartment",
@@ -134,7 +149,9 @@ def _leases(request: SimRequest, state: SimState, request_id: str, property_id: 
     if not window:
         return _rpc(request_id, result="No records found with mentioned preferences.")
     units = {u.id: u.name for u in state.dataset.units_of(property_id)}
-    response = _rpc(request_id, result={"leases": {"lease": [_lease(lease, units) for lease in window]}})
+    response = _rpc(
+        request_id, result={"leases": {"lease": [_lease(lease, units) for lease in window]}}
+    )
     if state.faults.take_truncation("entrata"):
         assert isinstance(response.body, bytes)
         response.body = response.body[: len(response.body) // 2]

@@ -17,7 +17,9 @@ MAX_TOP = 1000
 
 def failure(kind: str, retry_after: int) -> SimResponse:
     if kind == "5xx":
-        return SimResponse(503, b'{"error":{"code":"ServiceUnavailable","message":"Try again later"}}')
+        return SimResponse(
+            503, b'{"error":{"code":"ServiceUnavailable","message":"Try again later"}}'
+        )
     if kind == "429":
         return SimResponse(429, b'{"error":{"code":"TooManyRequests","message":"Rate limit exceeded"}}',
                            headers={"Retry-After": str(retry_after)})  # fmt: skip
@@ -87,7 +89,9 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
         return _error(400, "InvalidApi", f"API {api} is not available")
     if property_id not in state.dataset.properties:
         return _error(400, "InvalidParameter", f"RMPROPID {property_id} does not exist")
-    units = {u.id: (u.building, u.name.split("-", 1)[-1]) for u in state.dataset.units_of(property_id)}
+    units = {
+        u.id: (u.building, u.name.split("-", 1)[-1]) for u in state.dataset.units_of(property_id)
+    }
     if api == "MRI_S-PMRM_UnitsByPropertyID":
         unit_rows = [
             {"PropertyID": property_id, "BuildingID": u.building,
@@ -100,7 +104,9 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
     return _page(request, residents, top, skip, lambda r: _resident(r, units), truncate=truncate)
 
 
-def _page(request: SimRequest, rows: list[Any], top: int, skip: int, render: Any, *, truncate: bool) -> SimResponse:
+def _page(
+    request: SimRequest, rows: list[Any], top: int, skip: int, render: Any, *, truncate: bool
+) -> SimResponse:
     window = [render(row) for row in rows[skip : skip + top]]
     payload: dict[str, Any] = {"value": window}
     if skip + top < len(rows):

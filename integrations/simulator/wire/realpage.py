@@ -101,8 +101,14 @@ def _resident(resident: SimResident, units: dict[int, str]) -> str:
         + el("enddate", iso_datetime(resident.lease_end))
         + el("moveindate", iso_datetime(resident.move_in))
         + el("moveoutdate", iso_datetime(resident.move_out))
-        + el("noticegivendate", iso_datetime(resident.notice_date) if resident.lifecycle.value == "notice" else "")
-        + el("noticefordate", iso_datetime(resident.move_out) if resident.lifecycle.value == "notice" else "")
+        + el(
+            "noticegivendate",
+            iso_datetime(resident.notice_date) if resident.lifecycle.value == "notice" else "",
+        )
+        + el(
+            "noticefordate",
+            iso_datetime(resident.move_out) if resident.lifecycle.value == "notice" else "",
+        )
         + el("email", resident.email)
         + el("homephone", resident.home)
         + el("cellphone", resident.mobile)

@@ -32,7 +32,9 @@ def us_date(value: date | None) -> str:
 
 
 def soap_open() -> str:
-    return f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP_ENV}"><soap:Body>'
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP_ENV}"><soap:Body>'
+    )
 
 
 SOAP_CLOSE = "</soap:Body></soap:Envelope>"

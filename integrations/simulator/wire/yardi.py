@@ -35,7 +35,9 @@ def failure(kind: str, retry_after: int) -> SimResponse:
     if kind == "5xx":
         return SimResponse(503, HTML_UNAVAILABLE, "text/html")
     if kind == "429":
-        return SimResponse(429, b"Too many requests", "text/plain", {"Retry-After": str(retry_after)})
+        return SimResponse(
+            429, b"Too many requests", "text/plain", {"Retry-After": str(retry_after)}
+        )
     return SimResponse(200, soap_open().encode() + b"<GetUnitConfigurationResponse><Get", XML)
 
 
@@ -63,7 +65,9 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
             500, soap_fault("soap:Client", f"Server did not recognize the method {method}."), XML
         )
     if property_id not in state.dataset.properties:
-        message = el("Message", f"Invalid or no access to property {property_id}", messageType="Error")
+        message = el(
+            "Message", f"Invalid or no access to property {property_id}", messageType="Error"
+        )
         return SimResponse(200, _wrap(method, f"<Messages>{message}</Messages>"), XML)
     if method == "GetUnitInformation":
         return SimResponse(200, _wrap(method, _unit_information(state, property_id)), XML)
@@ -126,9 +130,19 @@ def _phones(resident: SimResident) -> str:
     # Home before Cell on purpose: the connector must prefer the mobile number anyway.
     out = ""
     if resident.home:
-        out += "<Phone>" + el("PhoneDescription", "Home") + el("PhoneNumber", resident.home) + "</Phone>"
+        out += (
+            "<Phone>"
+            + el("PhoneDescription", "Home")
+            + el("PhoneNumber", resident.home)
+            + "</Phone>"
+        )
     if resident.mobile:
-        out += "<Phone>" + el("PhoneDescription", "Cell") + el("PhoneNumber", resident.mobile) + "</Phone>"
+        out += (
+            "<Phone>"
+            + el("PhoneDescription", "Cell")
+            + el("PhoneNumber", resident.mobile)
+            + "</Phone>"
+        )
     return out
 
 
@@ -164,7 +178,11 @@ def _household(lease: list[SimResident]) -> str:
             + el("Relationship", role_name("yardi", other.role, other.variant))
             + (el("Status", own_status) if own_status != status else "")
             + (el("MoveIn", iso_datetime(other.move_in)) if other.move_in != holder.move_in else "")
-            + (el("MoveOut", iso_datetime(other.move_out)) if other.move_out != holder.move_out else "")
+            + (
+                el("MoveOut", iso_datetime(other.move_out))
+                if other.move_out != holder.move_out
+                else ""
+            )
             + el("Lessee", "No" if other.role is not ResidentRole.ROOMMATE else "Yes")
             + "</Roommate>"
         )
@@ -190,4 +208,6 @@ def _unit_configuration(state: SimState, property_id: str, truncate: bool) -> It
             "<Unit>" + _unit_id(unit) + el("BuildingID", unit.building) + el("FloorID", unit.floor)
             + households + "</Unit>"
         ).encode()  # fmt: skip
-    yield (f"</Units></Property></UnitConfiguration></{method}Result></{method}Response>" + SOAP_CLOSE).encode()
+    yield (
+        f"</Units></Property></UnitConfiguration></{method}Result></{method}Response>" + SOAP_CLOSE
+    ).encode()

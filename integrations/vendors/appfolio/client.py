@@ -92,7 +92,9 @@ class AppFolioClient:
         try:
             payload = json.loads(response.content)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise self.http.error(MalformedResponse, call=call, detail=f"broken JSON: {exc}") from None
+            raise self.http.error(
+                MalformedResponse, call=call, detail=f"broken JSON: {exc}"
+            ) from None
         if not isinstance(payload, dict):
             raise self.http.error(MalformedResponse, call=call, detail="answer is not an object")
         if payload.get("error"):

@@ -17,7 +17,13 @@ STATUS_MAP: dict[str, Lifecycle] = {
     "Future": Lifecycle.FUTURE,
     "Past": Lifecycle.PAST,
 }
-STATUS_CODES: dict[str, str] = {"Current": "0", "Past": "1", "Future": "2", "Evict": "3", "Notice": "4"}
+STATUS_CODES: dict[str, str] = {
+    "Current": "0",
+    "Past": "1",
+    "Future": "2",
+    "Evict": "3",
+    "Notice": "4",
+}
 
 # tenant_directory `tenant_type`; `primary_tenant` = "Yes" marks the lease holder.
 ROLE_MAP: dict[str, ResidentRole] = {

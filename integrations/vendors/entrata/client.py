@@ -76,13 +76,18 @@ class EntrataClient:
     def properties(self) -> list[Mapping[str, Any]]:
         result = self._rpc("properties", "getProperties", {})
         try:
-            return [p for group in items(result, "PhysicalProperty") for p in items(group, "Property")]
+            return [
+                p for group in items(result, "PhysicalProperty") for p in items(group, "Property")
+            ]
         except RecordProblem as exc:
             raise self._malformed("getProperties", str(exc)) from None
 
     def property_units(self, property_id: str) -> list[Mapping[str, Any]]:
         result = self._rpc(
-            "propertyunits", "getPropertyUnits", {"propertyIds": property_id}, property_id=property_id
+            "propertyunits",
+            "getPropertyUnits",
+            {"propertyIds": property_id},
+            property_id=property_id,
         )
         try:
             return [
@@ -170,7 +175,7 @@ class EntrataClient:
         # response.code is HTTP-like; error.code is Entrata's own. Take the first that
         # says more than "200".
         candidates = (envelope.get("code"), error.get("code") if isinstance(error, dict) else None)
-        numbers = [int(c) for c in candidates if str(c).isdigit() and int(c) != 200]
+        numbers = [int(str(c)) for c in candidates if str(c).isdigit() and str(c) != "200"]
         code = numbers[0] if numbers else 0
         lowered = message.lower()
         detail = f"{code} {message}".strip()
@@ -180,7 +185,9 @@ class EntrataClient:
             return self.http.error(CredentialRejected, call=method, detail=detail)
         if code == 429 or "rate limit" in lowered:
             return self.http.error(RateLimited, call=method, detail=detail)
-        if code == 404 or ("property" in lowered and ("invalid" in lowered or "not found" in lowered)):
+        if code == 404 or (
+            "property" in lowered and ("invalid" in lowered or "not found" in lowered)
+        ):
             return self.http.error(
                 PMSPropertyNotFound, call=method, detail=detail, pms_property_id=property_id
             )

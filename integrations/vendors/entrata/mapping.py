@@ -114,7 +114,9 @@ def map_lease(lease: Mapping[str, Any], *, pms_property_id: str) -> MappingResul
     except (RecordProblem, TypeError, AttributeError) as exc:
         return [], [RecordError("(lease)", f"lease cannot be read: {exc}", pms_property_id)]
     if not customers:
-        return [], [RecordError(f"lease {lease_id or '?'}", "lease has no customers", pms_property_id)]
+        return [], [
+            RecordError(f"lease {lease_id or '?'}", "lease has no customers", pms_property_id)
+        ]
     records: list[PMSResident] = []
     errors: list[RecordError] = []
     for customer in customers:

@@ -81,7 +81,9 @@ class MRIClient:
             payload = self._parse(response, api, property_id)
             rows = payload.get("value")
             if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-                raise self.http.error(MalformedResponse, call=api, detail="value is not a list of rows")
+                raise self.http.error(
+                    MalformedResponse, call=api, detail="value is not a list of rows"
+                )
             if rows:
                 yield rows
             link = payload.get("nextLink") or payload.get("@odata.nextLink")
@@ -100,7 +102,9 @@ class MRIClient:
         try:
             payload = json.loads(response.content)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise self.http.error(MalformedResponse, call=api, detail=f"broken JSON: {exc}") from None
+            raise self.http.error(
+                MalformedResponse, call=api, detail=f"broken JSON: {exc}"
+            ) from None
         if not isinstance(payload, dict):
             raise self.http.error(MalformedResponse, call=api, detail="answer is not an object")
         if "error" in payload:

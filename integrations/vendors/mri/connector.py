@@ -35,7 +35,9 @@ class MRIConnector(Connector):
         return list(STATUS_MAP)
 
     def fetch_units(self, pms_property_id: str) -> list[PMSUnit]:
-        found = (mapping.map_unit(raw, pms_property_id) for raw in self.client.units(pms_property_id))
+        found = (
+            mapping.map_unit(raw, pms_property_id) for raw in self.client.units(pms_property_id)
+        )
         return [unit for unit in found if unit is not None]
 
     def fetch_residents(self, pms_property_ids: Iterable[str]) -> Iterator[ResidentPage]:

@@ -26,9 +26,13 @@ def map_property(raw: Mapping[str, Any]) -> PMSProperty | None:
     property_id = text(raw, "PropertyID")
     if not property_id:
         return None
-    city_line = " ".join(p for p in (text(raw, "City"), text(raw, "State"), text(raw, "ZipCode")) if p)
+    city_line = " ".join(
+        p for p in (text(raw, "City"), text(raw, "State"), text(raw, "ZipCode")) if p
+    )
     address = ", ".join(p for p in (text(raw, "Address"), city_line) if p)
-    return PMSProperty(id=property_id, name=text(raw, "PropertyName") or property_id, address=address)
+    return PMSProperty(
+        id=property_id, name=text(raw, "PropertyName") or property_id, address=address
+    )
 
 
 def map_unit(raw: Mapping[str, Any], pms_property_id: str) -> PMSUnit | None:

@@ -12,19 +12,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import defusedxml.ElementTree as SafeElementTree
+
 from integrations.pms.errors import (
     CredentialRejected,
     PMSError,
     PMSPropertyNotFound,
     RequestRejected,
 )
-import defusedxml.ElementTree as SafeElementTree
-
 from integrations.pms.http import HttpOptions, HttpResponse, HttpTransport
 from integrations.pms.soap import (
     XML_ERRORS,
-    elements,
     element_to_dict,
+    elements,
     envelope,
     fault_text,
     local_name,
@@ -63,9 +63,11 @@ class RealPageClient:
         return [r for _, r in self._call("unitlist", site_id, frozenset({"unit"}))]
 
     def residents(self, site_id: str) -> Iterator[dict[str, Any]]:
-        args = "<tem:getresidentlistargs>" + elements(
-            (("includeformer", "1"), ("includeapplicants", "1")), prefix="tem:"
-        ) + "</tem:getresidentlistargs>"
+        args = (
+            "<tem:getresidentlistargs>"
+            + elements((("includeformer", "1"), ("includeapplicants", "1")), prefix="tem:")
+            + "</tem:getresidentlistargs>"
+        )
         for _, record in self._call("getresidentlist", site_id, frozenset({"resident"}), args):
             yield record
 

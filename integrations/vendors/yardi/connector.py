@@ -10,6 +10,7 @@ from integrations.vendors.yardi import mapping
 from integrations.vendors.yardi.client import YardiClient
 from integrations.vendors.yardi.statuses import STATUS_MAP
 
+
 class YardiConnector(Connector):
     vendor = "yardi"
     display_name = "Yardi Voyager"
