@@ -79,6 +79,9 @@ def serves(vendor: str, resident: SimResident) -> bool:
 def external_id(vendor: str, resident: SimResident) -> str:
     if vendor == "yardi":
         return f"t{resident.id:07d}"
+    if vendor == "realpage":
+        # The connector's form: household (reshid) and member (resmid).
+        return f"{resident.lease_id}:{resident.id}"
     return str(resident.id)
 
 

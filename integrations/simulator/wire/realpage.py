@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from integrations.simulator.credentials import DEMO_CREDENTIALS
 from integrations.simulator.data import SimResident
 from integrations.simulator.server import SimRequest, SimResponse, SimState
-from integrations.simulator.vocab import external_id, raw_status, role_name
+from integrations.simulator.vocab import raw_status, role_name
 from integrations.simulator.wire.render import (
     HTML_UNAVAILABLE,
     SOAP_CLOSE,
@@ -91,7 +91,7 @@ def _resident(resident: SimResident, units: dict[int, str]) -> str:
     return (
         "<resident>"
         + el("reshid", resident.lease_id)
-        + el("resmid", external_id("realpage", resident))
+        + el("resmid", resident.id)
         + el("relationship", role_name("realpage", resident.role))
         + el("firstname", resident.first_name)
         + el("lastname", resident.last_name)

@@ -102,12 +102,13 @@ class RealPageClient:
 
     def _fault_error(self, text: str, method: str, site_id: str) -> PMSError:
         lowered = text.lower()
-        if any(word in lowered for word in ("authenticat", "license", "unauthori", "pmc")):
-            return self.http.error(CredentialRejected, call=method, detail=text)
+        # The site check comes first: its message names the PMC too.
         if "site" in lowered and ("not found" in lowered or "invalid" in lowered):
             return self.http.error(
                 PMSPropertyNotFound, call=method, detail=text, pms_property_id=site_id
             )
+        if any(word in lowered for word in ("authenticat", "license", "unauthori")):
+            return self.http.error(CredentialRejected, call=method, detail=text)
         return self.http.error(RequestRejected, call=method, detail=text)
 
     def _classify(self, response: HttpResponse, call: str) -> PMSError | None:

@@ -48,7 +48,7 @@ def lifecycle_for(raw_status: str, notice_given: date | None) -> Lifecycle:
 
 
 def _resident(raw: Mapping[str, Any], pms_property_id: str) -> list[PMSResident]:
-    external_id = text(raw, "resmid")
+    external_id = _external_id(raw)
     if not external_id:
         raise RecordProblem("record has no resident member id (resmid)")
     raw_status = text(raw, "leasestatus")
@@ -83,9 +83,18 @@ def _resident(raw: Mapping[str, Any], pms_property_id: str) -> list[PMSResident]
     ]
 
 
+def _external_id(raw: Mapping[str, Any]) -> str:
+    """household:member — member ids are only unique within a household (reshid)."""
+    member = text(raw, "resmid")
+    if not member:
+        return ""
+    household = text(raw, "reshid")
+    return f"{household}:{member}" if household else member
+
+
 def map_resident(raw: Mapping[str, Any], *, pms_property_id: str) -> MappingResult:
     try:
-        external_id = text(raw, "resmid")
+        external_id = _external_id(raw)
     except RecordProblem:
         external_id = ""
     return guarded(external_id, pms_property_id, partial(_resident, raw, pms_property_id))
