@@ -18,6 +18,9 @@ NAME_ALIASES = {"name", "unit", "unit name", "unit_name", "unit number", "unit_n
 MAX_NAME = 100
 MAX_BUILDING = 100
 MAX_FLOOR = 20
+# A unit's entry door is "Unit <building> <name> entry" and its key "Unit <building> <name>";
+# both must fit the 150 characters of a door or key name.
+MAX_LABEL = 150 - len("Unit  entry")
 
 
 class CSVFileError(Exception):
@@ -63,6 +66,8 @@ def _header_map(header: list[str]) -> dict[str, int]:
     mapping: dict[str, int] = {}
     for index, raw in enumerate(header):
         name = raw.strip().lower()
+        if not name:
+            continue  # spreadsheets save stray empty columns after the last one used
         if name in NAME_ALIASES:
             name = "name"
         if name in mapping:
@@ -74,7 +79,7 @@ def _header_map(header: list[str]) -> dict[str, int]:
             "The first row must be a header with a “name” column (and optionally “building” and "
             f"“floor”). Found: {found}. Download the template, fill it in and upload it again."
         )
-    unknown = [h for h in mapping if h not in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) and h]
+    unknown = [h for h in mapping if h not in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)]
     if unknown:
         raise CSVFileError(
             f"Unknown column(s): {', '.join(unknown)}. Use only name, building and floor."
@@ -94,15 +99,19 @@ def parse(text: str, *, existing_names: Iterable[str], max_rows: int) -> ParsedF
     columns = _header_map(header)
     existing = {n.strip().lower() for n in existing_names}
     seen: dict[str, int] = {}
+    # Door and key names come from building + name: "A 101" and 101 in building A clash.
+    seen_labels: dict[str, int] = {}
     result = ParsedFile()
 
     def cell(values: list[str], column: str) -> str:
         index = columns.get(column)
         return values[index].strip() if index is not None and index < len(values) else ""
 
+    previous_end = reader.line_num
     try:
         for values in reader:
-            line = reader.line_num
+            # The line the row starts on: a quoted cell can span several lines.
+            line, previous_end = previous_end + 1, reader.line_num
             if not any(v.strip() for v in values):
                 continue  # blank lines are noise, not errors
             if len(result.rows) + len(result.errors) >= max_rows:
@@ -112,9 +121,12 @@ def parse(text: str, *, existing_names: Iterable[str], max_rows: int) -> ParsedF
             name = cell(values, "name")
             building = cell(values, "building")
             floor = cell(values, "floor")
+            label = f"{building} {name}" if building else name
             problem = ""
             if len(values) > len(header):
                 problem = f"has {len(values)} cells but the header has {len(header)} columns"
+            elif any("\n" in v or "\r" in v for v in (name, building, floor)):
+                problem = "a cell runs over several lines: is a quotation mark left open?"
             elif not name:
                 problem = "the unit name is blank"
             elif len(name) > MAX_NAME:
@@ -123,14 +135,25 @@ def parse(text: str, *, existing_names: Iterable[str], max_rows: int) -> ParsedF
                 problem = f"the building is longer than {MAX_BUILDING} characters"
             elif len(floor) > MAX_FLOOR:
                 problem = f"the floor is longer than {MAX_FLOOR} characters"
+            elif len(label) > MAX_LABEL:
+                problem = (
+                    f"the building and unit name together are longer than {MAX_LABEL} "
+                    "characters (they name the unit's door and key)"
+                )
             elif name.lower() in existing:
                 problem = f"unit {name} already exists at this property"
             elif name.lower() in seen:
                 problem = f"unit {name} is also on line {seen[name.lower()]} of this file"
+            elif label.lower() in seen_labels:
+                problem = (
+                    f"unit {label} would get the same door and key names as the unit on line "
+                    f"{seen_labels[label.lower()]}"
+                )
             if problem:
                 result.errors.append(RowError(line=line, name=name, message=problem))
                 continue
             seen[name.lower()] = line
+            seen_labels[label.lower()] = line
             result.rows.append(UnitRow(line=line, name=name, building=building, floor=floor))
     except csv.Error as exc:
         raise CSVFileError(

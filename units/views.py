@@ -62,7 +62,7 @@ def unit_import_upload(request: HttpRequest, prop: Property) -> HttpResponse:
             # Read one byte past the limit so an oversized file is caught without loading it all.
             raw = f.read(settings.UNIT_CSV_MAX_BYTES + 1)
             upload, _ = services.unit_import_preview(
-                property=prop, filename=f.name, raw=raw, actor=request.user
+                property=prop, filename=f.name, raw=raw, actor=request.user, size=f.size
             )
         except CSVFileError as exc:
             upload_form.add_error("file", str(exc))
