@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from access.models import KeyGrant
 from access.services import key_grant
+from integrations.models import PMSCredential
 from residents.models import ResidentStatus
 from tests.factories import KeyFactory, ResidentFactory
 from units.models import UnitImport
@@ -40,7 +41,11 @@ def objects_of_prop_a(prop_a, unit_a, alice):
     key = KeyFactory(property=prop_a)
     grant = key_grant(key=key, resident=resident, actor=alice)
     upload = UnitImport.objects.create(property=prop_a, filename="u.csv", content="name\n1\n")
+    credential = PMSCredential.objects.create(
+        organization=prop_a.organization, vendor="mri", label="MRI", fields={}
+    )
     return {
+        "credential_id": credential.id,
         "property_id": prop_a.id,
         "resident_id": resident.id,
         "grant_id": grant.id,
@@ -93,7 +98,12 @@ def test_owner_reaches_every_property_url(alice, objects_of_prop_a):
     client = Client()
     client.force_login(alice)
     for name in property_url_names():
-        if name in {"resident-status", "resident-grant-key", "resident-revoke-grant"}:
+        if name in {
+            "resident-status",
+            "resident-grant-key",
+            "resident-revoke-grant",
+            "integrations-credential-test",
+        }:
             continue  # POST-only actions
         url = url_for(name, objects_of_prop_a)
         assert client.get(url).status_code in {200, 302}, url

@@ -9,12 +9,16 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from access.models import Key
 from access.services import door_create, key_update
+from integrations.credentials.services import pms_credential_create
+from integrations.pms.registry import VENDORS
+from integrations.simulator.credentials import demo_fields
 from properties.models import Membership, Organization
 from properties.services import membership_create, organization_create, property_create
 from residents.models import ResidentStatus
@@ -98,6 +102,15 @@ class Command(BaseCommand):
         User.objects.create_superuser(SUPPORT[0], email="support@example.com", password=SUPPORT[1])
         org = organization_create(name=DEMO_ORG)
         membership_create(user=manager, organization=org, role=Membership.Role.PORTFOLIO_MANAGER)
+        # One credential per vendor, pointed at the PMS simulator that `make run` starts.
+        for vendor, info in VENDORS.items():
+            pms_credential_create(
+                organization=org,
+                vendor=vendor,
+                label=f"{info.display_name} (simulator)",
+                values=demo_fields(vendor),
+                endpoint_override=f"{settings.PMS_SIMULATOR_URL}/{vendor}",
+            )
         for prop_name, tz, address, buildings, floors in [
             (
                 "Harborview Apartments",

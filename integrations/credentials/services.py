@@ -1,0 +1,182 @@
+"""Creating, editing and testing PMS credentials."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.credentials.crypto import secrets_decrypt, secrets_encrypt, secrets_rotate
+from integrations.models import PMSCredential
+from integrations.pms.base import Connector
+from integrations.pms.errors import CredentialFieldsInvalid, PMSError
+from integrations.pms.http import HttpOptions
+from integrations.pms.registry import VENDORS, clean_fields, get_connector, vendor_info
+from properties.models import Organization
+
+logger = logging.getLogger(__name__)
+
+# A console "Test connection" waits at most this long on the vendor.
+TEST_OPTIONS = HttpOptions(connect_timeout=5.0, read_timeout=20.0, max_attempts=2)
+
+
+@dataclass(frozen=True)
+class TestResult:
+    ok: bool
+    message: str
+
+
+def _split(vendor: str, values: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    secret_names = vendor_info(vendor).secret_field_names
+    plain = {k: v for k, v in values.items() if k not in secret_names}
+    secret = {k: v for k, v in values.items() if k in secret_names and v}
+    return plain, secret
+
+
+def _validate(
+    *, organization: Organization, vendor: str, label: str, exclude_id: int | None = None
+) -> None:
+    errors: dict[str, str] = {}
+    if vendor not in VENDORS:
+        errors["vendor"] = "Choose one of Yardi, RealPage, Entrata, MRI or AppFolio."
+    if not label.strip():
+        errors["label"] = "Name this credential, e.g. “Yardi — Boston portfolio”."
+    else:
+        clash = PMSCredential.objects.filter(organization=organization, label__iexact=label.strip())
+        if exclude_id:
+            clash = clash.exclude(id=exclude_id)
+        if clash.exists():
+            errors["label"] = f"A credential named “{label.strip()}” already exists."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _clean_all(vendor: str, values: Mapping[str, str]) -> dict[str, str]:
+    try:
+        cleaned = clean_fields(vendor, values)
+    except CredentialFieldsInvalid as exc:
+        raise ValidationError(str(exc)) from exc
+    if (
+        vendor == "entrata"
+        and not cleaned.get("api_key")
+        and not (cleaned.get("username") and cleaned.get("password"))
+    ):
+        raise ValidationError("Entrata needs either an API key, or a username and a password.")
+    return cleaned
+
+
+@transaction.atomic
+def pms_credential_create(
+    *,
+    organization: Organization,
+    vendor: str,
+    label: str,
+    values: Mapping[str, str],
+    endpoint_override: str = "",
+) -> PMSCredential:
+    _validate(organization=organization, vendor=vendor, label=label)
+    cleaned = _clean_all(vendor, values)
+    plain, secret = _split(vendor, cleaned)
+    credential = PMSCredential(
+        organization=organization,
+        vendor=vendor,
+        label=label.strip(),
+        fields=plain,
+        secrets_encrypted=secrets_encrypt(secret),
+        endpoint_override=endpoint_override.strip(),
+    )
+    credential.full_clean()
+    credential.save()
+    return credential
+
+
+@transaction.atomic
+def pms_credential_update(
+    *,
+    credential: PMSCredential,
+    label: str,
+    values: Mapping[str, str],
+    endpoint_override: str = "",
+) -> PMSCredential:
+    """Secret fields left blank keep their stored value: secrets are write-only."""
+    _validate(
+        organization=credential.organization,
+        vendor=credential.vendor,
+        label=label,
+        exclude_id=credential.id,
+    )
+    stored = secrets_decrypt(credential.secrets_encrypted)
+    merged = {**credential.fields, **stored}
+    for name, value in values.items():
+        if name in vendor_info(credential.vendor).secret_field_names and not value:
+            continue
+        merged[name] = value
+    cleaned = _clean_all(credential.vendor, merged)
+    plain, secret = _split(credential.vendor, cleaned)
+    credential.label = label.strip()
+    credential.fields = plain
+    credential.secrets_encrypted = secrets_encrypt(secret)
+    credential.endpoint_override = endpoint_override.strip()
+    credential.full_clean()
+    credential.save(
+        update_fields=["label", "fields", "secrets_encrypted", "endpoint_override", "updated_at"]
+    )
+    return credential
+
+
+def pms_credential_connector(
+    *, credential: PMSCredential, options: HttpOptions | None = None
+) -> Connector:
+    """A connector with the decrypted secrets; they live only in this object's memory."""
+    values = {**credential.fields, **secrets_decrypt(credential.secrets_encrypted)}
+    return get_connector(
+        credential.vendor,
+        values,
+        options=options,
+        base_url=credential.endpoint_override or None,
+    )
+
+
+def pms_credential_test(
+    *, credential: PMSCredential, options: HttpOptions | None = None
+) -> TestResult:
+    """Log in and list the PMS properties; record and return what happened."""
+    try:
+        with pms_credential_connector(
+            credential=credential, options=options or TEST_OPTIONS
+        ) as connector:
+            connector.check_credential()
+            properties = connector.list_properties()
+    except PMSError as exc:
+        # PMSError messages are already redacted and say what to do.
+        result = TestResult(ok=False, message=str(exc))
+    except (CredentialFieldsInvalid, ValueError) as exc:
+        result = TestResult(ok=False, message=f"The credential is incomplete: {exc}")
+    else:
+        result = TestResult(
+            ok=True,
+            message=f"Connected to {credential.get_vendor_display()}: "
+            f"{len(properties)} PMS propert{'y' if len(properties) == 1 else 'ies'} visible.",
+        )
+    credential.last_tested_at = timezone.now()
+    credential.last_test_ok = result.ok
+    credential.last_test_message = result.message[:500]
+    credential.save(update_fields=["last_tested_at", "last_test_ok", "last_test_message"])
+    logger.info("PMS credential %s (%s) test: %s", credential.id, credential.vendor, result.ok)
+    return result
+
+
+def pms_credentials_rotate() -> int:
+    """Re-encrypt every stored secret under the newest FERNET_KEYS key; returns the count."""
+    count = 0
+    for credential in PMSCredential.objects.exclude(secrets_encrypted="").iterator():
+        with transaction.atomic():
+            locked = PMSCredential.objects.select_for_update().get(id=credential.id)
+            locked.secrets_encrypted = secrets_rotate(locked.secrets_encrypted)
+            locked.save(update_fields=["secrets_encrypted"])
+        count += 1
+    return count

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from integrations.pms.registry import VendorInfo
+
+SECRET_KEPT = "Saved — leave blank to keep it."  # noqa: S105 - help text, not a secret
+
+
+class CredentialForm(forms.Form):
+    """Label + the vendor's own fields. Secrets render empty and never echo back."""
+
+    label = forms.CharField(max_length=120, help_text="A name you will recognise in the wizard.")
+
+    def __init__(
+        self, *args: Any, vendor: VendorInfo, editing: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.vendor = vendor
+        for f in vendor.fields:
+            if f.secret:
+                field: forms.Field = forms.CharField(
+                    label=f.label,
+                    required=f.required and not editing,
+                    widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+                    help_text=SECRET_KEPT if editing else f.help_text,
+                    strip=True,
+                )
+            else:
+                field = forms.CharField(
+                    label=f.label,
+                    required=f.required,
+                    help_text=f.help_text,
+                    initial=f.default,
+                    max_length=300,
+                )
+            self.fields[f.name] = field
+        self.fields["endpoint_override"] = forms.URLField(
+            label="API address override",
+            required=False,
+            help_text="Leave blank to use the vendor's own address. "
+            "Set it for a vendor sandbox or the doorsync PMS simulator.",
+        )
+
+    def values(self) -> dict[str, str]:
+        return {f.name: self.cleaned_data.get(f.name) or "" for f in self.vendor.fields}
