@@ -144,6 +144,7 @@ class AccessEvent(models.Model):
         SUGGESTION_APPROVED = "suggestion_approved", "Suggestion approved"
         SUGGESTION_DISCARDED = "suggestion_discarded", "Suggestion discarded"
         SETTING_CHANGED = "setting_changed", "Setting changed"
+        SYNC_ALERT_RESOLVED = "sync_alert_resolved", "Sync alert resolved"
 
     property = models.ForeignKey(
         "properties.Property", on_delete=models.CASCADE, related_name="access_events"

@@ -207,7 +207,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Beat must run exactly once: every few minutes it queues the integrations whose
+# interval (default 60 minutes) has passed, and reaps runs whose worker died.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "sync-enqueue-due": {
+        "task": "integrations.tasks.sync_enqueue_due",
+        "schedule": env.int("SYNC_ENQUEUE_EVERY_SECONDS", default=300),
+    },
+}
 
 # --- PMS simulator ----------------------------------------------------------
 PMS_SIMULATOR_URL = env.str("PMS_SIMULATOR_URL", default="http://127.0.0.1:8765")
@@ -236,5 +243,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # httpx logs every request URL at INFO; the connectors log what matters themselves.
+        "httpx": {"level": "WARNING"},
+    },
 }

@@ -38,6 +38,7 @@ class CredentialForm(forms.Form):
                 )
             self.fields[f.name] = field
         self.fields["endpoint_override"] = forms.URLField(
+            assume_scheme="https",
             label="API address override",
             required=False,
             help_text="Leave blank to use the vendor's own address. "

@@ -43,3 +43,265 @@ class PMSCredential(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.get_vendor_display()})"
+
+
+class AccessMode(models.TextChoices):
+    APPROVAL_REQUIRED = "approval_required", "Approval Required"
+    AUTOMATIC = "automatic", "Automatic"
+
+
+class PMSIntegration(TimeStampedModel):
+    """A property's link to its PMS: which credential, which PMS properties, what to sync."""
+
+    class SetupStep(models.TextChoices):
+        CREDENTIALS = "credentials", "Enter Credentials"
+        PROPERTY_IDS = "property_ids", "Attach Property IDs"
+        EXCLUDED_STATUSES = "excluded_statuses", "Exclude Lease Statuses"
+        USER_SYNC = "user_sync", "User Sync Integration"
+        DONE = "done", "Done"
+
+    property = models.OneToOneField(
+        "properties.Property", on_delete=models.CASCADE, related_name="pms_integration"
+    )
+    credential = models.ForeignKey(
+        PMSCredential, on_delete=models.PROTECT, null=True, blank=True, related_name="integrations"
+    )
+    pms_property_ids = models.JSONField(default=list, blank=True)
+    # Names of the attached PMS properties when attached, for showing without a PMS call.
+    pms_property_names = models.JSONField(default=dict, blank=True)
+    excluded_statuses = models.JSONField(default=list, blank=True)
+    user_sync_enabled = models.BooleanField(default=False)
+    # On with User Sync; only support (admin) turns it off.
+    unit_sync_enabled = models.BooleanField(default=True)
+    access_mode = models.CharField(
+        max_length=32, choices=AccessMode.choices, default=AccessMode.APPROVAL_REQUIRED
+    )
+    sync_interval_minutes = models.PositiveIntegerField(default=60)
+    setup_step = models.CharField(
+        max_length=32, choices=SetupStep.choices, default=SetupStep.CREDENTIALS
+    )
+    setup_completed_at = models.DateTimeField(null=True, blank=True)
+    last_sync_started_at = models.DateTimeField(null=True, blank=True)
+    last_successful_sync_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "PMS integration"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sync_interval_minutes__gte=5),
+                name="integration_sync_interval_at_least_5_minutes",
+            )
+        ]
+        indexes = [models.Index(fields=["user_sync_enabled", "last_sync_started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.property} ← {self.credential or 'no credential'}"
+
+
+class SyncRun(models.Model):
+    """One User Sync of one integration: a complete snapshot applied, or nothing."""
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", "Schedule"
+        SYNC_NOW = "sync_now", "Sync Now"
+        SUPPORT = "support", "Support (admin)"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    ACTIVE_STATES = (State.QUEUED, State.RUNNING)
+
+    integration = models.ForeignKey(PMSIntegration, on_delete=models.CASCADE, related_name="runs")
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    requested_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    phase = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    records_total = models.PositiveIntegerField(default=0)
+    records_done = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One run at a time per integration: a second Sync Now joins the active one.
+            models.UniqueConstraint(
+                fields=["integration"],
+                condition=models.Q(state__in=["queued", "running"]),
+                name="syncrun_one_active_per_integration",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["integration", "-created_at"]),
+            models.Index(fields=["state", "heartbeat_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Sync #{self.id} ({self.get_state_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in self.ACTIVE_STATES
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class Outcome(models.TextChoices):
+    CREATED = "created", "Created"
+    LINKED = "linked", "Linked to an existing resident"
+    UPDATED = "updated", "Updated"
+    UNCHANGED = "unchanged", "Unchanged"
+    EMAIL_MISMATCH = "email_mismatch", "Email mismatch — waiting for review"
+    POSSIBLE_MATCH = "possible_match", "Possible match — waiting for review"
+    DUPLICATE = "duplicate", "Duplicate email — waiting for review"
+    IGNORED = "ignored", "Ignored by a manager"
+    SKIPPED_NO_EMAIL = "skipped_no_email", "Skipped: no valid email"
+    SKIPPED_EXCLUDED = "skipped_excluded", "Skipped: excluded lease status"
+    SKIPPED_LIFECYCLE = "skipped_lifecycle", "Skipped: not a pending or current lease"
+    SKIPPED_GUARANTOR = "skipped_guarantor", "Skipped: guarantor (does not live here)"
+    NOT_IN_PMS = "not_in_pms", "No longer in the PMS"
+    NOT_ATTACHED = "not_attached", "Not in an attached PMS property"
+    ERROR = "error", "Could not be read"
+
+
+class PMSRecord(models.Model):
+    """The last known state of one PMS resident record, and its link to a resident.
+
+    Kept for every record seen (linked or skipped), so a re-sync of unchanged
+    data writes nothing, and "why isn't this resident syncing?" has an answer.
+    """
+
+    integration = models.ForeignKey(
+        PMSIntegration, on_delete=models.CASCADE, related_name="records"
+    )
+    external_id = models.CharField(max_length=100)
+    pms_property_id = models.CharField(max_length=100)
+    resident = models.ForeignKey(
+        "residents.Resident",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pms_records",
+    )
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    raw_status = models.CharField(max_length=100, blank=True)
+    lifecycle = models.CharField(max_length=16, blank=True)
+    pms_unit_id = models.CharField(max_length=100, blank=True)
+    pms_unit_name = models.CharField(max_length=100, blank=True)
+    data_hash = models.CharField(max_length=40, blank=True)
+    outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
+    outcome_detail = models.CharField(max_length=500, blank=True)
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    last_seen_run = models.ForeignKey(
+        SyncRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    gone_from_pms_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "PMS record"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "external_id"], name="pmsrecord_unique_external_id"
+            ),
+            # A resident is linked to at most one PMS record per integration.
+            models.UniqueConstraint(
+                fields=["integration", "resident"],
+                condition=models.Q(resident__isnull=False),
+                name="pmsrecord_one_link_per_resident",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["integration", "email"]),
+            models.Index(fields=["integration", "last_name", "first_name"]),
+            models.Index(fields=["integration", "last_seen_run"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} {self.first_name} {self.last_name}".strip()
+
+
+class SyncOutcome(models.Model):
+    """What one run did with one record (every outcome but "unchanged")."""
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="outcomes")
+    external_id = models.CharField(max_length=100)
+    resident = models.ForeignKey(
+        "residents.Resident", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=32, choices=Outcome.choices)
+    name = models.CharField(max_length=210, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    raw_status = models.CharField(max_length=100, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["run", "outcome"]), models.Index(fields=["run", "email"])]
+
+    def __str__(self) -> str:
+        return f"{self.external_id}: {self.get_outcome_display()}"
+
+
+class SyncAlert(TimeStampedModel):
+    """A PMS record the sync will not act on until a manager decides."""
+
+    class Kind(models.TextChoices):
+        EMAIL_MISMATCH = "email_mismatch", "Email Mismatch"
+        POSSIBLE_MATCH = "possible_match", "Possible Match"
+        DUPLICATE = "duplicate", "Duplicate"
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+        IGNORED = "ignored", "Ignored"
+
+    integration = models.ForeignKey(
+        PMSIntegration, on_delete=models.CASCADE, related_name="alerts"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
+    external_id = models.CharField(max_length=100)
+    # The doorsync resident the record collides with (mismatch, possible match, duplicate).
+    resident = models.ForeignKey(
+        "residents.Resident", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    pms_email = models.CharField(max_length=254, blank=True)
+    pms_name = models.CharField(max_length=210, blank=True)
+    # The normalized PMS record as last seen, to act on without another PMS call.
+    pms_data = models.JSONField(default=dict, blank=True)
+    resolution = models.CharField(max_length=32, blank=True)
+    resolved_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "kind", "external_id"],
+                condition=models.Q(state="open"),
+                name="syncalert_one_open_per_record_and_kind",
+            )
+        ]
+        indexes = [models.Index(fields=["integration", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.pms_name} <{self.pms_email}>"

@@ -50,6 +50,8 @@ class Resident(TimeStampedModel):
         max_length=16, choices=StatusSource.choices, default=StatusSource.MANUAL
     )
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # The PMS's own lease status, shown beside the DOOR status (User Sync keeps it).
+    pms_status = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]

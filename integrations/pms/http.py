@@ -126,6 +126,11 @@ class CappedBody(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    @property
+    def bytes_read(self) -> int:
+        """Bytes taken off the wire so far (read or peeked)."""
+        return self._seen
+
     def _pull(self) -> bool:
         if self._eof:
             return False

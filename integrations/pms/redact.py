@@ -27,7 +27,10 @@ class Redactor:
             variants.update(
                 {
                     secret,
+                    # Element text escapes only &, < and >; attributes escape quotes too.
+                    escape(secret),
                     escape(secret, {'"': "&quot;", "'": "&apos;"}),
+                    escape(secret, {'"': "&quot;", "'": "&#x27;"}),
                     json.dumps(secret)[1:-1],
                     quote(secret, safe=""),
                     quote_plus(secret, safe=""),

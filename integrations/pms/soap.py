@@ -61,7 +61,10 @@ def element_to_dict(element: ET.Element) -> dict[str, Any]:
 
 
 def stream_elements(
-    source: IO[bytes] | io.RawIOBase, wanted: frozenset[str], *, markers: frozenset[str] = frozenset()
+    source: IO[bytes] | io.RawIOBase,
+    wanted: frozenset[str],
+    *,
+    markers: frozenset[str] = frozenset(),
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """(local name, dict) for each completed element named in `wanted`, in document order.
 

@@ -1,0 +1,1 @@
+"""User Sync: PMS → doorsync residents. See DESIGN.md "User Sync"."""

@@ -1,0 +1,74 @@
+"""One sync run from claim to finish: what the Celery task calls."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from integrations.models import SyncRun
+from integrations.pms.errors import PMSError, RateLimited, VendorUnavailable
+from integrations.sync import runs
+from integrations.sync.user_sync import EmptySnapshot, snapshot_apply, snapshot_fetch
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 4
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    state: str
+    retry_in: int | None = None
+
+
+def _backoff(attempt: int, hint: float | None) -> int:
+    return int(max(hint or 0, min(30 * 2 ** (attempt - 1), 600)))
+
+
+def user_sync_execute(*, run_id: int) -> SyncResult:
+    """Claim the run, take a complete snapshot, apply it. A failed fetch changes nothing."""
+    if not runs.sync_run_claim(run_id=run_id):
+        # Already taken by another worker, or finished: a redelivered message is harmless.
+        return SyncResult(state="not_claimed")
+    run = SyncRun.objects.select_related("integration__credential", "integration__property").get(
+        id=run_id
+    )
+    if run.integration.credential is None or not run.integration.pms_property_ids:
+        runs.sync_run_finish(
+            run=run,
+            ok=False,
+            counts={},
+            error="ePMS set-up is not finished: choose a credential and attach PMS property IDs.",
+        )
+        return SyncResult(state=SyncRun.State.FAILED)
+    try:
+        snapshot = snapshot_fetch(run=run)
+    except (RateLimited, VendorUnavailable) as exc:
+        if run.attempts < MAX_ATTEMPTS:
+            runs.sync_run_requeue(run=run, error=str(exc))
+            return SyncResult(
+                state=SyncRun.State.QUEUED,
+                retry_in=_backoff(run.attempts, getattr(exc, "retry_after", None)),
+            )
+        runs.sync_run_finish(run=run, ok=False, counts={}, error=str(exc))
+        return SyncResult(state=SyncRun.State.FAILED)
+    except PMSError as exc:
+        runs.sync_run_finish(run=run, ok=False, counts={}, error=str(exc))
+        return SyncResult(state=SyncRun.State.FAILED)
+    try:
+        counts = snapshot_apply(run=run, snapshot=snapshot)
+    except EmptySnapshot as exc:
+        runs.sync_run_finish(run=run, ok=False, counts={}, error=str(exc))
+        return SyncResult(state=SyncRun.State.FAILED)
+    except Exception:
+        logger.exception("Sync run %s failed while applying", run_id)
+        runs.sync_run_finish(
+            run=run,
+            ok=False,
+            counts={},
+            error="An internal error stopped this sync part-way. What was applied is "
+            "consistent; the next sync finishes the work. Support has the details.",
+        )
+        raise
+    runs.sync_run_finish(run=run, ok=True, counts=dict(counts))
+    return SyncResult(state=SyncRun.State.SUCCEEDED)

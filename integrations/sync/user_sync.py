@@ -1,0 +1,599 @@
+"""Applying one complete PMS snapshot to a property's residents, in batches.
+
+Steps (each run):
+1. Fetch every resident of the attached PMS properties. A failed fetch raises
+   before anything is written: nothing is ever inferred from part of the data.
+2. Load the stored state of every known PMS record (one query) and skip the
+   records whose fingerprint is unchanged — an unchanged re-sync writes nothing.
+3. Apply the rest in batches of BATCH_SIZE, each batch one transaction with a
+   fixed number of queries, so a run killed between batches leaves consistent
+   data and the next run simply finishes the work.
+4. Mark records no longer in the PMS (never deleting a resident).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from access.models import AccessEvent
+from access.services import access_event_build
+from integrations.credentials.services import pms_credential_connector
+from integrations.models import (
+    Outcome,
+    PMSIntegration,
+    PMSRecord,
+    SyncAlert,
+    SyncOutcome,
+    SyncRun,
+)
+from integrations.pms.types import PMSResident, RecordError
+from integrations.sync import runs
+from integrations.sync.normalize import door_status_for, email_key, record_hash
+from integrations.sync.rules import Action, Candidate, Decision, decide
+from residents.models import Resident, StatusSource
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+PMS_SYNC = "PMS sync"
+# Outcomes that mean "this record is linked to a resident".
+LINKED_OUTCOMES = {Outcome.CREATED, Outcome.LINKED, Outcome.UPDATED, Outcome.UNCHANGED}
+ALERT_KIND_FOR = {
+    Action.ALERT_EMAIL_MISMATCH: SyncAlert.Kind.EMAIL_MISMATCH,
+    Action.ALERT_POSSIBLE_MATCH: SyncAlert.Kind.POSSIBLE_MATCH,
+    Action.ALERT_DUPLICATE: SyncAlert.Kind.DUPLICATE,
+}
+SYNCED_FIELDS = [
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "lease_start",
+    "lease_end",
+    "move_in",
+    "move_out",
+    "pms_status",
+    "status",
+    "status_source",
+    "status_changed_at",
+    "updated_at",
+]
+
+
+class EmptySnapshot(Exception):
+    """The PMS returned nobody where we know many: refuse to mark them all as gone."""
+
+
+@dataclass
+class Snapshot:
+    records: list[PMSResident]
+    errors: list[RecordError]
+
+
+@dataclass(frozen=True)
+class Stored:
+    record_id: int
+    data_hash: str
+    outcome: str
+    resident_id: int | None
+    gone: bool
+    lifecycle: str
+
+
+@dataclass
+class BatchResult:
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- 1. fetch --------------------------------------------------------------------
+
+
+def snapshot_fetch(*, run: SyncRun) -> Snapshot:
+    integration = run.integration
+    assert integration.credential is not None
+    vendor = integration.credential.get_vendor_display()
+    attached = set(integration.pms_property_ids)
+    records: dict[str, PMSResident] = {}
+    errors: list[RecordError] = []
+    runs.sync_run_progress(run=run, phase=f"Fetching residents from {vendor}", done=0, total=0)
+    with pms_credential_connector(credential=integration.credential) as connector:
+        for page in connector.fetch_residents(integration.pms_property_ids):
+            for record in page.records:
+                if record.pms_property_id in attached:
+                    # A person listed twice (e.g. on two leases) is one record: last wins.
+                    records[record.external_id] = record
+            errors.extend(page.errors)
+            runs.sync_run_progress(
+                run=run, phase=f"Fetching residents from {vendor}", total=len(records)
+            )
+    return Snapshot(records=list(records.values()), errors=errors)
+
+
+# --- 2. stored state -------------------------------------------------------------
+
+
+def _stored_state(integration: PMSIntegration) -> dict[str, Stored]:
+    rows = PMSRecord.objects.filter(integration=integration).values_list(
+        "id", "external_id", "data_hash", "outcome", "resident_id", "gone_from_pms_at", "lifecycle"
+    )
+    return {
+        ext: Stored(rid, h, outcome, resident_id, gone is not None, lifecycle)
+        for rid, ext, h, outcome, resident_id, gone, lifecycle in rows.iterator(chunk_size=5000)
+    }
+
+
+def _is_unchanged(stored: Stored | None, digest: str) -> bool:
+    if stored is None or stored.gone or stored.data_hash != digest:
+        return False
+    # A linked record whose resident was deleted in the console must be looked at again.
+    return not (stored.outcome in LINKED_OUTCOMES and stored.resident_id is None)
+
+
+def _duplicate_owners(
+    records: Sequence[PMSResident], state: dict[str, Stored], excluded: set[str]
+) -> dict[str, str]:
+    """For every record that is the *second* claimant of an email: the owner's external id.
+
+    The owner is the record already linked, else the primary leaseholder, else the
+    lowest external id — a stable choice, so the same record is flagged every run.
+    """
+    groups: dict[str, list[PMSResident]] = defaultdict(list)
+    for r in records:
+        if r.email and not r.is_guarantor and r.raw_status not in excluded:
+            groups[email_key(r.email)].append(r)
+    owners: dict[str, str] = {}
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+
+        def rank(r: PMSResident) -> tuple[int, int, str]:
+            s = state.get(r.external_id)
+            linked = s is not None and s.resident_id is not None
+            return (0 if linked else 1, 0 if r.is_primary else 1, r.external_id)
+
+        ordered = sorted(group, key=rank)
+        for r in ordered[1:]:
+            owners[r.external_id] = ordered[0].external_id
+    return owners
+
+
+# --- 3. apply --------------------------------------------------------------------
+
+
+def _clean_dates(
+    start: date | None, end: date | None, what: str, notes: list[str]
+) -> tuple[date | None, date | None]:
+    if start and end and end < start:
+        notes.append(f"the PMS {what} end is before its start; dates left as they were")
+        return None, None
+    return start, end
+
+
+def _apply_values(
+    resident: Resident,
+    record: PMSResident,
+    *,
+    keep_our_email: bool,
+    transition: bool,
+    now: Any,
+    notes: list[str],
+) -> list[str]:
+    """Copy PMS values onto the resident; return the names of the fields that changed.
+
+    Missing PMS values never erase ours: a PMS that drops a phone number does not
+    wipe the one the manager typed in.
+    """
+    lease_start, lease_end = _clean_dates(record.lease_start, record.lease_end, "lease", notes)
+    move_in, move_out = _clean_dates(record.move_in, record.move_out, "move-in/out", notes)
+    values: dict[str, Any] = {
+        "first_name": record.first_name.strip()[:100],
+        "last_name": record.last_name.strip()[:100],
+        "phone": record.phone[:20],
+        "lease_start": lease_start,
+        "lease_end": lease_end,
+        "move_in": move_in,
+        "move_out": move_out,
+        "pms_status": record.raw_status[:100],
+    }
+    if not keep_our_email:
+        values["email"] = record.email[:254]
+    changed = []
+    for name, value in values.items():
+        if value in ("", None) and name != "pms_status":
+            continue
+        if getattr(resident, name) != value:
+            setattr(resident, name, value)
+            changed.append(name)
+    # Dates move as pairs so the database's end-after-start checks always hold.
+    for a, b in (("lease_start", "lease_end"), ("move_in", "move_out")):
+        start, end = getattr(resident, a), getattr(resident, b)
+        if start and end and end < start:
+            setattr(resident, b, None)
+            changed.append(b)
+    if transition:
+        status = door_status_for(record.lifecycle)
+        if resident.status != status:
+            resident.status = status
+            resident.status_source = StatusSource.PMS
+            resident.status_changed_at = now
+            changed.append("status")
+    return changed
+
+
+def _new_resident(record: PMSResident, integration: PMSIntegration, now: Any) -> Resident:
+    resident = Resident(
+        property_id=integration.property_id,
+        first_name=record.first_name.strip()[:100] or "(no first name)",
+        last_name=record.last_name.strip()[:100] or "(no last name)",
+        email=record.email[:254],
+        status_source=StatusSource.PMS,
+        status_changed_at=now,
+        status=door_status_for(record.lifecycle),
+    )
+    _apply_values(resident, record, keep_our_email=False, transition=False, now=now, notes=[])
+    return resident
+
+
+def _apply_batch(
+    *,
+    run: SyncRun,
+    integration: PMSIntegration,
+    batch: Sequence[tuple[PMSResident, str]],
+    state: dict[str, Stored],
+    owners: dict[str, str],
+    excluded: set[str],
+) -> Counter[str]:
+    """One transaction, a fixed number of queries, whatever the batch holds."""
+    now = timezone.now()
+    counts: Counter[str] = Counter()
+    ext_ids = [r.external_id for r, _ in batch]
+
+    # Q1: residents these records are linked to.
+    linked_ids = {
+        s.resident_id for r, _ in batch if (s := state.get(r.external_id)) and s.resident_id
+    }
+    residents: dict[int, Resident] = {r.id: r for r in Resident.objects.filter(id__in=linked_ids)}
+    # Q2 + Q3: residents of the property sharing an email with an unlinked record, and
+    # whether each is already linked to another record of this integration.
+    emails = {
+        email_key(r.email)
+        for r, _ in batch
+        if r.email and not (state.get(r.external_id) and state[r.external_id].resident_id)
+    }
+    by_email: dict[str, list[Resident]] = defaultdict(list)
+    if emails:
+        for res in Resident.objects.filter(property_id=integration.property_id, email__in=emails):
+            by_email[email_key(res.email)].append(res)
+            residents.setdefault(res.id, res)
+    candidate_ids = [res.id for group in by_email.values() for res in group]
+    linked_to: dict[int, str] = (
+        dict(
+            PMSRecord.objects.filter(
+                integration=integration, resident_id__in=candidate_ids
+            ).values_list("resident_id", "external_id")
+        )
+        if candidate_ids
+        else {}
+    )
+    # Q4: alerts of these records — open ones to refresh, resolved ones to respect.
+    alerts = list(SyncAlert.objects.filter(integration=integration, external_id__in=ext_ids))
+    open_alerts = {(a.external_id, a.kind): a for a in alerts if a.state == SyncAlert.State.OPEN}
+    ignored = {a.external_id for a in alerts if a.state == SyncAlert.State.IGNORED}
+    kept: dict[str, set[str]] = defaultdict(set)
+    for a in alerts:
+        if a.kind == SyncAlert.Kind.EMAIL_MISMATCH and a.resolution == "keep_ours":
+            kept[a.external_id].add(email_key(a.pms_email))
+
+    to_create: list[tuple[PMSResident, Resident]] = []
+    changed_residents: dict[int, Resident] = {}
+    events: list[AccessEvent] = []
+    outcomes: list[SyncOutcome] = []
+    record_rows: dict[str, dict[str, Any]] = {}
+    alert_new: list[SyncAlert] = []
+    alert_refresh: list[SyncAlert] = []
+    alert_close: list[SyncAlert] = []
+    prop = integration.property
+
+    for record, digest in batch:
+        stored = state.get(record.external_id)
+        linked_id = stored.resident_id if stored else None
+        linked = residents.get(linked_id) if linked_id else None
+        if linked_id and linked is None:  # deleted resident: treat as unlinked
+            linked_id = None
+        candidates = [
+            Candidate(c.id, c.first_name, c.last_name, c.email, linked_to.get(c.id))
+            for c in by_email.get(email_key(record.email), [])
+        ]
+        decision: Decision = decide(
+            record=record,
+            linked_resident_id=linked_id,
+            linked_resident_email=linked.email if linked else None,
+            excluded_statuses=excluded,
+            candidates=candidates,
+            duplicate_of=owners.get(record.external_id),
+            ignored=record.external_id in ignored,
+            kept_emails=kept.get(record.external_id, set()),
+        )
+        outcome = decision.outcome
+        detail = decision.detail
+        resident_id = (
+            decision.resident_id if decision.action in (Action.UPDATE, Action.LINK) else None
+        )
+        notes: list[str] = []
+
+        if decision.action in (Action.UPDATE, Action.LINK):
+            resident = residents[decision.resident_id]  # type: ignore[index]
+            transition = (
+                decision.action == Action.LINK
+                or stored is None
+                or stored.lifecycle != record.lifecycle.value
+            )
+            previous_status = resident.status
+            changed = _apply_values(
+                resident,
+                record,
+                keep_our_email=decision.keep_our_email,
+                transition=transition,
+                now=now,
+                notes=notes,
+            )
+            if changed:
+                changed_residents[resident.id] = resident
+            if "status" in changed:
+                events.append(
+                    access_event_build(
+                        property=prop,
+                        actor=None,
+                        label=PMS_SYNC,
+                        action=AccessEvent.Action.STATUS_CHANGED,
+                        subject=f"{resident.full_name}: {previous_status.title()} → "
+                        f"{resident.status.title()}",
+                        resident=resident,
+                        reason=f"PMS lease status is now “{record.raw_status}”",
+                        data={
+                            "from": previous_status,
+                            "to": resident.status,
+                            "pms": record.raw_status,
+                        },
+                        at=now,
+                    )
+                )
+            if decision.action == Action.UPDATE:
+                outcome = Outcome.UPDATED if changed else Outcome.UNCHANGED
+                visible = [f.replace("_", " ") for f in changed if f not in ("status_source",)]
+                detail = "; ".join(
+                    filter(None, [", ".join(visible) if changed else "", detail, *notes])
+                )
+        elif decision.action == Action.CREATE:
+            resident = _new_resident(record, integration, now)
+            to_create.append((record, resident))
+        if decision.action in ALERT_KIND_FOR:
+            kind = ALERT_KIND_FOR[decision.action]
+            pms_data = {
+                "external_id": record.external_id,
+                "first_name": record.first_name,
+                "last_name": record.last_name,
+                "email": record.email,
+                "phone": record.phone,
+                "raw_status": record.raw_status,
+                "lifecycle": record.lifecycle.value,
+                "lease_start": str(record.lease_start or ""),
+                "lease_end": str(record.lease_end or ""),
+                "move_in": str(record.move_in or ""),
+                "move_out": str(record.move_out or ""),
+                "unit_name": record.unit_name,
+                "detail": detail,
+            }
+            values = {
+                "pms_email": record.email,
+                "pms_name": f"{record.first_name} {record.last_name}".strip()[:210],
+                "pms_data": pms_data,
+                "resident_id": decision.resident_id,
+            }
+            existing = open_alerts.get((record.external_id, kind))
+            if existing is not None:
+                for k, v in values.items():
+                    setattr(existing, k, v)
+                alert_refresh.append(existing)
+            else:
+                alert_new.append(
+                    SyncAlert(
+                        integration=integration, kind=kind, external_id=record.external_id, **values
+                    )
+                )
+        # An alert whose reason went away (the PMS fixed the email, say) closes itself.
+        for (ext, open_kind), alert in open_alerts.items():
+            if ext == record.external_id and ALERT_KIND_FOR.get(decision.action) != open_kind:
+                alert.state = SyncAlert.State.RESOLVED
+                alert.resolution = "no_longer_applies"
+                alert.resolved_at = now
+                alert_close.append(alert)
+
+        counts[outcome] += 1
+        record_rows[record.external_id] = {
+            "pms_property_id": record.pms_property_id,
+            "resident_id": resident_id
+            if decision.action in (Action.UPDATE, Action.LINK)
+            else (linked_id if decision.action == Action.ALERT_EMAIL_MISMATCH else None),
+            "first_name": record.first_name[:100],
+            "last_name": record.last_name[:100],
+            "email": record.email[:254],
+            "raw_status": record.raw_status[:100],
+            "lifecycle": record.lifecycle.value,
+            "pms_unit_id": record.unit_id[:100],
+            "pms_unit_name": record.unit_name[:100],
+            # Resolving an alert clears this, so the record is looked at again.
+            "data_hash": digest,
+            "outcome": outcome,
+            "outcome_detail": detail[:500],
+            "last_seen_at": now,
+            "last_seen_run_id": run.id,
+            "gone_from_pms_at": None,
+        }
+        if outcome != Outcome.UNCHANGED and not (
+            stored and stored.outcome == outcome and outcome not in (Outcome.UPDATED,)
+        ):
+            outcomes.append(
+                SyncOutcome(
+                    run=run,
+                    external_id=record.external_id,
+                    resident_id=resident_id,
+                    outcome=outcome,
+                    name=f"{record.first_name} {record.last_name}".strip()[:210],
+                    email=record.email[:254],
+                    raw_status=record.raw_status[:100],
+                    detail=detail[:500],
+                )
+            )
+
+    # Writes: each a single statement for the whole batch.
+    if to_create:
+        created = Resident.objects.bulk_create([res for _, res in to_create])
+        for (record, _), res in zip(to_create, created, strict=True):
+            record_rows[record.external_id]["resident_id"] = res.id
+    for o in outcomes:
+        if o.resident_id is None and record_rows[o.external_id]["outcome"] in (Outcome.CREATED,):
+            o.resident_id = record_rows[o.external_id]["resident_id"]
+    if changed_residents:
+        Resident.objects.bulk_update(list(changed_residents.values()), SYNCED_FIELDS)
+    existing_rows = []
+    new_rows = []
+    for ext, values in record_rows.items():
+        stored = state.get(ext)
+        if stored is not None:
+            existing_rows.append(PMSRecord(id=stored.record_id, **values))
+        else:
+            new_rows.append(
+                PMSRecord(integration=integration, external_id=ext, first_seen_at=now, **values)
+            )
+    if existing_rows:
+        PMSRecord.objects.bulk_update(existing_rows, list(next(iter(record_rows.values())).keys()))
+    if new_rows:
+        PMSRecord.objects.bulk_create(new_rows)
+    if alert_close:
+        SyncAlert.objects.bulk_update(alert_close, ["state", "resolution", "resolved_at"])
+    if alert_refresh:
+        SyncAlert.objects.bulk_update(
+            alert_refresh, ["pms_email", "pms_name", "pms_data", "resident_id", "updated_at"]
+        )
+    if alert_new:
+        SyncAlert.objects.bulk_create(alert_new)
+    if events:
+        AccessEvent.objects.bulk_create(events)
+    if outcomes:
+        SyncOutcome.objects.bulk_create(outcomes)
+    return counts
+
+
+# --- 4. gone from the PMS ----------------------------------------------------------
+
+
+def _mark_gone(
+    *, run: SyncRun, integration: PMSIntegration, seen: set[str], state: dict[str, Stored]
+) -> Counter[str]:
+    """Records we knew that the complete snapshot no longer has: marked, never deleted."""
+    now = timezone.now()
+    attached = set(integration.pms_property_ids)
+    gone = [ext for ext, s in state.items() if not s.gone and ext not in seen]
+    counts: Counter[str] = Counter()
+    if not gone:
+        return counts
+    for chunk in _chunks(gone, BATCH_SIZE):
+        with transaction.atomic():
+            rows = list(PMSRecord.objects.filter(integration=integration, external_id__in=chunk))
+            outcomes = []
+            for row in rows:
+                outcome = (
+                    Outcome.NOT_IN_PMS if row.pms_property_id in attached else Outcome.NOT_ATTACHED
+                )
+                row.gone_from_pms_at = now
+                row.outcome = outcome
+                row.outcome_detail = (
+                    "no longer in the PMS; the resident is kept"
+                    if outcome == Outcome.NOT_IN_PMS
+                    else f"PMS property {row.pms_property_id} is no longer attached"
+                )
+                counts[outcome] += 1
+                outcomes.append(
+                    SyncOutcome(
+                        run=run,
+                        external_id=row.external_id,
+                        resident_id=row.resident_id,
+                        outcome=outcome,
+                        name=f"{row.first_name} {row.last_name}".strip(),
+                        email=row.email,
+                        raw_status=row.raw_status,
+                        detail=row.outcome_detail,
+                    )
+                )
+            PMSRecord.objects.bulk_update(rows, ["gone_from_pms_at", "outcome", "outcome_detail"])
+            SyncOutcome.objects.bulk_create(outcomes)
+    return counts
+
+
+def snapshot_apply(*, run: SyncRun, snapshot: Snapshot) -> Counter[str]:
+    integration = run.integration
+    excluded = set(integration.excluded_statuses)
+    state = _stored_state(integration)
+    active_known = sum(1 for s in state.values() if not s.gone)
+    if not snapshot.records and not snapshot.errors and active_known > 10:
+        raise EmptySnapshot(
+            f"The PMS returned no residents for the attached properties, where the last sync "
+            f"saw {active_known}. Nothing was changed or marked as gone. Check the Property IDs "
+            "in Manage Settings; if the PMS really is empty, contact support."
+        )
+    owners = _duplicate_owners(snapshot.records, state, excluded)
+    counts: Counter[str] = Counter()
+    pending: list[tuple[PMSResident, str]] = []
+    for record in snapshot.records:
+        digest = record_hash(record)
+        if _is_unchanged(state.get(record.external_id), digest):
+            counts[Outcome.UNCHANGED] += 1
+        else:
+            pending.append((record, digest))
+    total = len(snapshot.records)
+    done = counts[Outcome.UNCHANGED]
+    runs.sync_run_progress(run=run, phase="Applying changes", done=done, total=total)
+    for batch in _chunks(pending, BATCH_SIZE):
+        with transaction.atomic():
+            counts += _apply_batch(
+                run=run,
+                integration=integration,
+                batch=batch,
+                state=state,
+                owners=owners,
+                excluded=excluded,
+            )
+        done += len(batch)
+        runs.sync_run_progress(run=run, done=done)
+    if snapshot.errors:
+        SyncOutcome.objects.bulk_create(
+            [
+                SyncOutcome(
+                    run=run,
+                    external_id=e.external_id[:100],
+                    outcome=Outcome.ERROR,
+                    detail=str(e.message)[:500],
+                )
+                for e in snapshot.errors
+            ],
+            batch_size=BATCH_SIZE,
+        )
+        counts[Outcome.ERROR] += len(snapshot.errors)
+    seen = {r.external_id for r in snapshot.records} | {e.external_id for e in snapshot.errors}
+    runs.sync_run_progress(run=run, phase="Checking for residents no longer in the PMS")
+    counts += _mark_gone(run=run, integration=integration, seen=seen, state=state)
+    return counts

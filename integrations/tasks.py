@@ -1,0 +1,51 @@
+"""Celery tasks: a thin API over integrations.sync. Ids in, services do the work."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import transaction
+
+from integrations.models import SyncRun
+from integrations.sync import runs
+from integrations.sync.service import SyncResult, user_sync_execute
+
+logger = logging.getLogger(__name__)
+
+# Below the Redis visibility timeout (1 h): a message is never redelivered while its
+# task is still legitimately running.
+SOFT_TIME_LIMIT = 45 * 60
+TIME_LIMIT = 50 * 60
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=SOFT_TIME_LIMIT,
+    time_limit=TIME_LIMIT,
+    max_retries=4,
+)
+def user_sync_task(self, run_id: int) -> str:  # type: ignore[no-untyped-def]
+    result: SyncResult = user_sync_execute(run_id=run_id)
+    if result.retry_in is not None:
+        # Only what can pass is retried: rate limits and a vendor that is down.
+        raise self.retry(countdown=result.retry_in)
+    return result.state
+
+
+@shared_task(acks_late=True)
+def sync_enqueue_due() -> int:
+    """Beat, every few minutes: reap dead runs, then queue every integration that is due."""
+    reaped = runs.sync_runs_reap()
+    if reaped:
+        logger.warning("Reaped %s sync run(s) whose worker stopped responding", reaped)
+    started = 0
+    for integration in runs.integrations_due():
+        with transaction.atomic():
+            _, created = runs.sync_run_start(
+                integration=integration, trigger=SyncRun.Trigger.SCHEDULE
+            )
+        started += int(created)
+    return started
