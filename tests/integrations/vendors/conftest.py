@@ -94,7 +94,9 @@ def mock_connector(sleeps: SleepRecorder) -> Callable[..., Connector]:
 def _respond(body: bytes, status: int = 200, content_type: str = "text/xml; charset=utf-8",
              **headers: str) -> Handler:  # fmt: skip
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(status, content=body, headers={"Content-Type": content_type, **headers})
+        return httpx.Response(
+            status, content=body, headers={"Content-Type": content_type, **headers}
+        )
 
     return handler
 
@@ -136,7 +138,9 @@ def assert_matches_simulator(sim: SimulatorHandle) -> Callable[[str, Connector],
                 expected.last_name,
             )
             assert record.email == normalize_email(expected.email)
-            assert record.phone == (normalize_phone(expected.mobile) or normalize_phone(expected.home))
+            assert record.phone == (
+                normalize_phone(expected.mobile) or normalize_phone(expected.home)
+            )
             assert record.lifecycle is expected.lifecycle, record
             assert record.raw_status == raw_status(vendor, expected)
             assert record.role is expected.role, record

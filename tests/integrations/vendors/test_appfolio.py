@@ -74,7 +74,9 @@ def test_phone_pairs():
 
 def test_next_page_url_to_another_host_is_refused(mock_connector):
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"results": [], "next_page_url": "http://doorsyncdemo.appfolio.com/x"})
+        return httpx.Response(
+            200, json={"results": [], "next_page_url": "http://doorsyncdemo.appfolio.com/x"}
+        )
 
     with pytest.raises(MalformedResponse):
         list(mock_connector("appfolio", handler).fetch_residents(["7"]))

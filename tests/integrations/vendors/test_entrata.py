@@ -68,7 +68,9 @@ def test_paginates_until_a_short_page(mock_connector, load_payload):
 
 
 def test_maps_sample(mock_connector, respond, load_payload):
-    connector = mock_connector("entrata", respond(load_payload("entrata_leases.json"), content_type="application/json"))
+    connector = mock_connector(
+        "entrata", respond(load_payload("entrata_leases.json"), content_type="application/json")
+    )
     (page,) = list(connector.fetch_residents(["300"]))
     by_id = {r.external_id: r for r in page.records}
 
@@ -108,7 +110,9 @@ def test_response_error_is_a_rejected_credential(mock_connector, respond, load_p
 
 def test_wrong_password_against_simulator(sim, options):
     fields = demo_fields("entrata") | {"password": "not-it"}
-    connector = get_connector("entrata", fields, options=options, base_url=sim.vendor_url("entrata"))
+    connector = get_connector(
+        "entrata", fields, options=options, base_url=sim.vendor_url("entrata")
+    )
     with pytest.raises(CredentialRejected):
         connector.check_credential()
 

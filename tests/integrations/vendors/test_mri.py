@@ -26,7 +26,11 @@ def test_contract_against_simulator(sim_connector, assert_matches_simulator):
 def _two_pages(load_payload, seen):
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        name = "mri_residents_page2.json" if request.url.params.get("$skip") == "300" else "mri_residents_page1.json"
+        name = (
+            "mri_residents_page2.json"
+            if request.url.params.get("$skip") == "300"
+            else "mri_residents_page1.json"
+        )
         return httpx.Response(200, content=load_payload(name))
 
     return handler
@@ -52,7 +56,9 @@ def test_follows_next_link_and_maps(mock_connector, load_payload):
     assert grace.is_guarantor and grace.lifecycle is Lifecycle.PAST
     assert grace.move_out == date(2023, 1, 2)  # the actual vacate date wins
     errors = [e for p in pages for e in p.errors]
-    assert [(e.external_id, e.message) for e in errors] == [("0000378", "field FirstName is not text")]
+    assert [(e.external_id, e.message) for e in errors] == [
+        ("0000378", "field FirstName is not text")
+    ]
 
 
 def test_next_link_to_another_host_is_refused(mock_connector):
@@ -69,7 +75,9 @@ def test_bad_credential_in_simulator(sim, options):
 
     fields = demo_fields("mri") | {"partner_key": "wrong"}
     with pytest.raises(CredentialRejected, match="partner key"):
-        get_connector("mri", fields, options=options, base_url=sim.vendor_url("mri")).check_credential()
+        get_connector(
+            "mri", fields, options=options, base_url=sim.vendor_url("mri")
+        ).check_credential()
 
 
 def test_unknown_property(sim_connector):

@@ -38,20 +38,32 @@ def test_normalize_email(raw, expected):
 
 
 def test_first_email_takes_the_first_valid_and_keeps_what_was_sent():
-    assert first_email(["bad, Good@Example.com; other@example.com"]) == ("good@example.com", "Good@Example.com")
+    assert first_email(["bad, Good@Example.com; other@example.com"]) == (
+        "good@example.com",
+        "Good@Example.com",
+    )
     assert first_email(["n/a"]) == ("", "n/a")
     assert first_email([None, ""]) == ("", "")
 
 
 @pytest.mark.parametrize(
     "raw",
-    ["(415) 263-0187", "415.263.0187", "4152630187", "+1 415 263 0187", "1-415-263-0187", "415 263 0187 "],
+    [
+        "(415) 263-0187",
+        "415.263.0187",
+        "4152630187",
+        "+1 415 263 0187",
+        "1-415-263-0187",
+        "415 263 0187 ",
+    ],
 )
 def test_us_phone_formats_to_e164(raw):
     assert normalize_phone(raw) == "+14152630187"
 
 
-@pytest.mark.parametrize("raw", ["", "   ", "n/a", "555-0100", "123", "(415) 055-0100", "+1 000 000 0000"])
+@pytest.mark.parametrize(
+    "raw", ["", "   ", "n/a", "555-0100", "123", "(415) 055-0100", "+1 000 000 0000"]
+)
 def test_unusable_phones_are_empty(raw):
     assert normalize_phone(raw) == ""
 

@@ -13,7 +13,7 @@ from integrations.pms import CredentialRejected, Lifecycle, PMSPropertyNotFound,
 def test_contract_against_simulator(sim_connector, assert_matches_simulator):
     with sim_connector("realpage") as connector:
         connector.check_credential()
-        assert [p.name for p in connector.list_properties()][0] == "Harbor View Apartments"
+        assert connector.list_properties()[0].name == "Harbor View Apartments"
         assert_matches_simulator("realpage", connector)
 
 
@@ -58,8 +58,12 @@ def test_maps_sample(mock_connector, respond, load_payload):
     assert [e.message for e in page.errors] == ["record has no resident member id (resmid)"]
 
 
-def test_auth_fault_is_rejected_credential_without_retry(mock_connector, respond, load_payload, sleeps):
-    connector = mock_connector("realpage", respond(load_payload("realpage_auth_fault.xml"), status=500))
+def test_auth_fault_is_rejected_credential_without_retry(
+    mock_connector, respond, load_payload, sleeps
+):
+    connector = mock_connector(
+        "realpage", respond(load_payload("realpage_auth_fault.xml"), status=500)
+    )
     with pytest.raises(CredentialRejected, match="check the PMC ID and license key"):
         connector.check_credential()
     assert sleeps.calls == []

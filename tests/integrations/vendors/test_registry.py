@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.pms import VENDORS, Connector, CredentialFieldsInvalid, get_connector, secret_values
+from integrations.pms import (
+    VENDORS,
+    Connector,
+    CredentialFieldsInvalid,
+    get_connector,
+    secret_values,
+)
 from integrations.simulator import DEMO_CREDENTIALS
 
 

@@ -95,7 +95,9 @@ def test_unmappable_records_become_record_errors(mock_connector, respond, load_p
 
 
 @pytest.mark.parametrize("name", ["yardi_login_failed.xml", "yardi_login_failed.html"])
-def test_http_200_login_failed_is_a_rejected_credential(mock_connector, respond, load_payload, name):
+def test_http_200_login_failed_is_a_rejected_credential(
+    mock_connector, respond, load_payload, name
+):
     connector = mock_connector("yardi", respond(load_payload(name)))
     with pytest.raises(CredentialRejected) as caught:
         connector.check_credential()
@@ -106,7 +108,9 @@ def test_http_200_login_failed_is_a_rejected_credential(mock_connector, respond,
 
 
 def test_html_error_page_is_vendor_unavailable(mock_connector, respond, load_payload):
-    connector = mock_connector("yardi", respond(load_payload("yardi_maintenance.html"), content_type="text/html"))
+    connector = mock_connector(
+        "yardi", respond(load_payload("yardi_maintenance.html"), content_type="text/html")
+    )
     with pytest.raises(VendorUnavailable, match="HTML page"):
         list(connector.fetch_residents(["bayview"]))
 

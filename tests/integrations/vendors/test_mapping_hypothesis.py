@@ -1,0 +1,152 @@
+"""Each vendor's mapping survives whatever a PMS sends: a record or a RecordError, never
+an exception."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from integrations.pms import PMSResident, RecordError
+from integrations.pms.normalize import normalize_email
+from integrations.vendors.appfolio.mapping import map_tenant
+from integrations.vendors.entrata.mapping import map_lease
+from integrations.vendors.mri.mapping import map_resident as map_mri
+from integrations.vendors.realpage.mapping import map_resident as map_realpage
+from integrations.vendors.yardi.mapping import map_unit_residents
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Plausible values mixed with junk, so both the happy path and every odd shape get hit.
+plausible = st.sampled_from(
+    ["Current", "Past", "Notice", "Future", "Former", "Applicant", "Guarantor", "Primary",
+     "Roommate", "Yes", "No", "08/14/2024", "2024-08-14T00:00:00", "1900-01-01", "13/45/2024",
+     "(415) 263-0187", "+44 20 7946 0958", " A@B.CO ", "a@", "Cell", "Mobile", "Home", ""]
+)  # fmt: skip
+scalar = st.one_of(
+    st.none(), plausible, st.text(max_size=12), st.integers(), st.booleans(),
+    st.floats(allow_nan=True, allow_infinity=True),
+)  # fmt: skip
+junk = st.recursive(
+    scalar,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def record(keys: list[str], **nested: st.SearchStrategy) -> st.SearchStrategy:
+    """Dicts with any subset of `keys`, each a scalar, junk, or its nested shape."""
+    optional = {
+        key: st.one_of(scalar, junk, *([nested[key]] if key in nested else [])) for key in keys
+    }
+    return st.fixed_dictionaries({}, optional=optional)
+
+
+def one_or_many(strategy: st.SearchStrategy) -> st.SearchStrategy:
+    return st.one_of(strategy, st.lists(strategy, max_size=3))
+
+
+def check(result: tuple[list, list]) -> None:
+    records, errors = result
+    assert all(isinstance(r, PMSResident) for r in records)
+    assert all(isinstance(e, RecordError) and e.message for e in errors)
+    for r in records:
+        assert r.external_id
+        assert r.phone == "" or r.phone.startswith("+")
+        assert r.email == "" or normalize_email(r.email) == r.email
+
+
+yardi_phone = record(["PhoneDescription", "PhoneNumber"])
+yardi_person = ["Id", "Status", "FirstName", "LastName", "Email", "MoveIn", "MoveOut"]
+yardi_roommate = record([*yardi_person, "Relationship", "Phone"], Phone=one_or_many(yardi_phone))
+yardi_resident = record(
+    [*yardi_person, "LeaseFrom", "LeaseTo", "Phone", "Roommate"],
+    Phone=one_or_many(yardi_phone),
+    Roommate=one_or_many(yardi_roommate),
+)
+yardi_unit = record(
+    ["UnitID", "BuildingID", "Resident"],
+    UnitID=record(["@UniqueID", "#text"]),
+    Resident=one_or_many(yardi_resident),
+)
+
+
+@SETTINGS
+@given(yardi_unit)
+def test_yardi(unit):
+    check(map_unit_residents(unit, pms_property_id="p"))
+
+
+@SETTINGS
+@given(junk)
+def test_yardi_arbitrary(value):
+    if isinstance(value, dict):
+        check(map_unit_residents(value, pms_property_id="p"))
+
+
+entrata_phone = record(["phoneType", "phoneNumber"])
+entrata_customer = record(
+    ["id", "customerType", "firstName", "lastName", "emailAddress", "leaseCustomerStatus",
+     "moveInDate", "moveOutDate", "phones"],
+    phones=record(["phone"], phone=one_or_many(entrata_phone)),
+)  # fmt: skip
+entrata_lease = record(
+    ["id", "propertyId", "leaseStatusTypeId", "leaseIntervalStatus", "unitId", "moveInDate",
+     "unitSpaces", "customers", "leaseIntervals"],
+    customers=record(["customer"], customer=one_or_many(entrata_customer)),
+    unitSpaces=record(["unitSpace"], unitSpace=one_or_many(record(["unitSpace"]))),
+    leaseIntervals=record(
+        ["leaseInterval"],
+        leaseInterval=one_or_many(record(["startDate", "endDate", "leaseIntervalStatusTypeName"])),
+    ),
+)  # fmt: skip
+
+
+@SETTINGS
+@given(entrata_lease)
+def test_entrata(lease):
+    records, errors = map_lease(lease, pms_property_id="p")
+    check((records, errors))
+    assert records or errors  # a lease is never silently dropped
+
+
+realpage_resident = record(
+    ["reshid", "resmid", "relationship", "firstname", "lastname", "unitid", "unitnumber",
+     "begindate", "enddate", "moveindate", "moveoutdate", "noticegivendate", "email",
+     "homephone", "cellphone", "workphone", "leasestatus"]
+)  # fmt: skip
+mri_row = record(
+    ["ResidentNameID", "PropertyID", "BuildingID", "UnitID", "LeaseID", "ResidentType",
+     "FirstName", "LastName", "Email", "PhoneNumber", "CellPhoneNumber", "ResidentStatus",
+     "LeaseStart", "OccupyDate", "LeaseEnd", "LeaseMoveOut", "ResidentVacateDate"]
+)  # fmt: skip
+appfolio_row = record(
+    ["selected_tenant_id", "occupancy_id", "property_id", "unit_id", "unit", "first_name",
+     "last_name", "emails", "phone_numbers", "status", "tenant_type", "primary_tenant",
+     "lease_from", "lease_to", "move_in", "move_out"]
+)  # fmt: skip
+
+
+@SETTINGS
+@given(realpage_resident)
+def test_realpage(raw):
+    result = map_realpage(raw, pms_property_id="p")
+    check(result)
+    assert len(result[0]) + len(result[1]) == 1
+
+
+@SETTINGS
+@given(mri_row)
+def test_mri(raw):
+    result = map_mri(raw, pms_property_id="p")
+    check(result)
+    assert len(result[0]) + len(result[1]) == 1
+
+
+@SETTINGS
+@given(appfolio_row)
+def test_appfolio(raw):
+    result = map_tenant(raw, pms_property_id="p")
+    check(result)
+    assert len(result[0]) + len(result[1]) == 1
