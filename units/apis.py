@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
@@ -11,6 +11,13 @@ from units.selectors import units_for_property
 
 
 class UnitListApi(PropertyApiView):
+    # Declared, not only used: drf-spectacular documents limit/offset and the page envelope
+    # from this attribute.
+    pagination_class = LimitOffsetPagination
+
+    # Its own component name: every API's serializer is called OutputSerializer, and two
+    # components named "Output" make the schema document one endpoint with the other's fields.
+    @extend_schema_serializer(component_name="Unit")
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         name = serializers.CharField()
@@ -21,6 +28,6 @@ class UnitListApi(PropertyApiView):
     @extend_schema(responses=OutputSerializer(many=True))
     def get(self, request: Request, property_id: int) -> Response:
         prop = self.property
-        paginator = LimitOffsetPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(units_for_property(property=prop), request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)

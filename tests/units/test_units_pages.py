@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -167,16 +168,13 @@ def test_pagination_keeps_the_filters(alice_client, prop_a):
 def test_units_pages_are_only_for_the_property_managers(
     client, alice_client, bob_client, carol, prop_a, prop_a2
 ):
-    from django.test import Client
-
     carol_client = Client()
     carol_client.force_login(carol)
 
     assert client.get(reverse("units", args=[prop_a.id])).status_code == 302
     assert bob_client.get(reverse("units", args=[prop_a.id])).status_code == 404
-    assert bob_client.post(
-        reverse("units-create", args=[prop_a.id]), {"name": "1"}
-    ).status_code == (404)
+    bobs_add = bob_client.post(reverse("units-create", args=[prop_a.id]), {"name": "1"})
+    assert bobs_add.status_code == 404
     assert carol_client.get(reverse("units", args=[prop_a.id])).status_code == 200
     assert carol_client.get(reverse("units", args=[prop_a2.id])).status_code == 404
     assert alice_client.get(reverse("units", args=[prop_a2.id])).status_code == 200
@@ -203,10 +201,11 @@ def test_units_list_query_count_does_not_grow_with_units(alice_client, prop_a):
     with_200 = _list_queries(alice_client, prop_a)
 
     # 1 session, 2 user, 3 property (membership check), 4 count of units (paginator),
-    # 5 the property switcher's properties, 6 the page of units with occupancy and
-    # current-resident count (one query: EXISTS + COUNT, not one per unit).
-    assert with_10 == 6
-    assert with_200 == 6
+    # 5 the property switcher's properties, 6 open sync alerts (the alert icon),
+    # 7 the page of units with occupancy and current-resident count (one query:
+    # EXISTS + COUNT per row in SQL, not one query per unit).
+    assert with_10 == 7
+    assert with_200 == 7
 
 
 # --- Add Unit -------------------------------------------------------------------------------
