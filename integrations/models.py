@@ -154,6 +154,20 @@ class SyncRun(models.Model):
         return self.state in self.ACTIVE_STATES
 
     @property
+    def outcome_counts(self) -> list[tuple[str, str, int]]:
+        """(code, label, count) for display, largest first, "unchanged" last."""
+        labels = dict(Outcome.choices)
+        items = [
+            (code, labels.get(code, code), n)
+            for code, n in self.counts.items()
+            if code != Outcome.UNCHANGED
+        ]
+        items.sort(key=lambda item: -item[2])
+        if Outcome.UNCHANGED in self.counts:
+            items.append((Outcome.UNCHANGED, "Unchanged", self.counts[Outcome.UNCHANGED]))
+        return items
+
+    @property
     def duration_seconds(self) -> float | None:
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
@@ -272,9 +286,7 @@ class SyncAlert(TimeStampedModel):
         RESOLVED = "resolved", "Resolved"
         IGNORED = "ignored", "Ignored"
 
-    integration = models.ForeignKey(
-        PMSIntegration, on_delete=models.CASCADE, related_name="alerts"
-    )
+    integration = models.ForeignKey(PMSIntegration, on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=32, choices=Kind.choices)
     state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
     external_id = models.CharField(max_length=100)

@@ -21,4 +21,30 @@ urlpatterns = [
         views.credential_test,
         name="integrations-credential-test",
     ),
+    path("settings/integrations/setup/", views.integrations_setup, name="integrations-setup-start"),
+    path(
+        "settings/integrations/setup/<slug:step>/",
+        views.integrations_setup,
+        name="integrations-setup",
+    ),
+    path(
+        "settings/integrations/manage/", views.integrations_manage, name="integrations-manage-start"
+    ),
+    path(
+        "settings/integrations/manage/<slug:tab>/",
+        views.integrations_manage,
+        name="integrations-manage",
+    ),
+    path(
+        "settings/integrations/manage/sync-history/<int:run_id>/",
+        views.sync_run_detail,
+        name="integrations-sync-run",
+    ),
+    path("people/sync-now/", views.people_sync_now, name="people-sync-now"),
+    path("people/sync-status/", views.people_sync_status, name="people-sync-status"),
+    path(
+        "alerts/sync/<int:alert_id>/resolve/",
+        views.sync_alert_resolve_view,
+        name="alerts-sync-resolve",
+    ),
 ]

@@ -2,15 +2,37 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from common.forms import form_add_service_errors
 from integrations.credentials import services
 from integrations.credentials.crypto import SecretsUnreadable
 from integrations.forms import CredentialForm
-from integrations.models import PMSCredential
+from integrations.models import Outcome, PMSCredential, PMSIntegration, SyncAlert, SyncRun
+from integrations.pms.errors import PMSError
 from integrations.pms.registry import VENDORS
+from integrations.selectors import (
+    integration_for_property,
+    open_alerts_for_property,
+    outcomes_for_run,
+    pms_records_lookup,
+    runs_for_integration,
+    sync_status,
+)
+from integrations.setup import (
+    integration_attach_properties,
+    integration_get_or_create,
+    integration_set_credential,
+    integration_set_excluded_statuses,
+    integration_set_user_sync,
+    pms_lease_statuses,
+    pms_properties_available,
+)
+from integrations.sync.alerts import RESOLUTIONS, sync_alert_resolve
+from integrations.sync.runs import sync_run_start
 from properties.console import console_view
 from properties.models import Property
 
@@ -23,10 +45,16 @@ def _credential(prop: Property, credential_id: int) -> PMSCredential:
 @console_view
 def integrations_page(request: HttpRequest, prop: Property) -> HttpResponse:
     credentials = PMSCredential.objects.filter(organization_id=prop.organization_id)
+    integration = integration_for_property(property=prop)
     return render(
         request,
         "integrations/integrations.html",
-        {"credentials": credentials, "vendors": VENDORS.values()},
+        {
+            "credentials": credentials,
+            "vendors": VENDORS.values(),
+            "integration": integration,
+            "sync": sync_status(integration=integration) if integration else None,
+        },
     )
 
 
@@ -110,3 +138,323 @@ def credential_test(request: HttpRequest, prop: Property, credential_id: int) ->
         return HttpResponseNotAllowed(["POST"])
     _report_test(request, credential, saved=False)
     return redirect("integrations", property_id=prop.id)
+
+
+# --- ePMS set-up wizard and Manage Settings tabs ---------------------------------
+# One handler per step: in the wizard it moves on to the next step, in Manage
+# Settings it stays on its tab. The integration row holds the wizard's state, so
+# Back and reload land where the manager left off.
+
+WIZARD_STEPS = [
+    ("credentials", "Enter Credentials"),
+    ("property-ids", "Attach Property IDs"),
+    ("excluded-statuses", "Exclude Lease Statuses"),
+    ("user-sync", "User Sync Integration"),
+]
+STEP_FOR_STATE: dict[str, str] = {
+    PMSIntegration.SetupStep.CREDENTIALS: "credentials",
+    PMSIntegration.SetupStep.PROPERTY_IDS: "property-ids",
+    PMSIntegration.SetupStep.EXCLUDED_STATUSES: "excluded-statuses",
+    PMSIntegration.SetupStep.USER_SYNC: "user-sync",
+    PMSIntegration.SetupStep.DONE: "user-sync",
+}
+MANAGE_TABS = [
+    ("credentials", "Credentials"),
+    ("property-ids", "Property IDs"),
+    ("excluded-statuses", "Excluded Statuses"),
+    ("user-sync", "User Sync"),
+    ("sync-history", "Sync History"),
+]
+
+
+def _next_url(prop: Property, mode: str, step: str) -> str:
+    if mode == "manage":
+        return reverse("integrations-manage", args=[prop.id, step])
+    names = [s for s, _ in WIZARD_STEPS]
+    index = names.index(step)
+    if index + 1 < len(names):
+        return reverse("integrations-setup", args=[prop.id, names[index + 1]])
+    return reverse("integrations", args=[prop.id])
+
+
+def _step_context(mode: str, step: str, integration: PMSIntegration) -> dict[str, object]:
+    reached = STEP_FOR_STATE[integration.setup_step]
+    names = [s for s, _ in WIZARD_STEPS]
+    return {
+        "mode": mode,
+        "step": step,
+        "steps": WIZARD_STEPS,
+        "tabs": MANAGE_TABS,
+        "reached_index": names.index(reached),
+        "step_index": names.index(step) if step in names else 0,
+        "integration": integration,
+    }
+
+
+def _pms_error_message(exc: Exception) -> str:
+    if isinstance(exc, PMSError):
+        return str(exc)
+    if isinstance(exc, SecretsUnreadable):
+        return str(exc)
+    return " ".join(getattr(exc, "messages", [str(exc)]))
+
+
+def _step_credentials(
+    request: HttpRequest, prop: Property, integration: PMSIntegration, mode: str
+) -> HttpResponse:
+    credentials = PMSCredential.objects.filter(organization_id=prop.organization_id)
+    if request.method == "POST":
+        raw = request.POST.get("credential", "")
+        credential = credentials.filter(id=int(raw)).first() if raw.isdigit() else None
+        if credential is None:
+            messages.error(request, "Choose a credential, or add one with “Add credential”.")
+        else:
+            integration_set_credential(
+                integration=integration, credential=credential, actor=request.user
+            )
+            return redirect(_next_url(prop, mode, "credentials"))
+    return render(
+        request,
+        "integrations/step_credentials.html",
+        {**_step_context(mode, "credentials", integration), "credentials": credentials},
+    )
+
+
+def _step_property_ids(
+    request: HttpRequest, prop: Property, integration: PMSIntegration, mode: str
+) -> HttpResponse:
+    ctx = _step_context(mode, "property-ids", integration)
+    try:
+        available = pms_properties_available(integration=integration)
+    except (PMSError, ValidationError, SecretsUnreadable) as exc:
+        return render(
+            request,
+            "integrations/step_property_ids.html",
+            {**ctx, "pms_error": _pms_error_message(exc), "available": []},
+        )
+    if request.method == "POST":
+        try:
+            integration_attach_properties(
+                integration=integration,
+                pms_property_ids=request.POST.getlist("pms_property_ids"),
+                available=available,
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if mode == "manage":
+                messages.success(request, "Property IDs saved. The next sync uses them.")
+            return redirect(_next_url(prop, mode, "property-ids"))
+    return render(request, "integrations/step_property_ids.html", {**ctx, "available": available})
+
+
+def _step_excluded_statuses(
+    request: HttpRequest, prop: Property, integration: PMSIntegration, mode: str
+) -> HttpResponse:
+    ctx = _step_context(mode, "excluded-statuses", integration)
+    try:
+        available = pms_lease_statuses(integration=integration)
+    except (PMSError, ValidationError, SecretsUnreadable) as exc:
+        return render(
+            request,
+            "integrations/step_excluded_statuses.html",
+            {**ctx, "pms_error": _pms_error_message(exc), "available": []},
+        )
+    if request.method == "POST":
+        try:
+            integration_set_excluded_statuses(
+                integration=integration,
+                statuses=request.POST.getlist("statuses"),
+                available=available,
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if mode == "manage":
+                messages.success(request, "Excluded lease statuses saved. The next sync uses them.")
+            return redirect(_next_url(prop, mode, "excluded-statuses"))
+    return render(
+        request, "integrations/step_excluded_statuses.html", {**ctx, "available": available}
+    )
+
+
+def _step_user_sync(
+    request: HttpRequest, prop: Property, integration: PMSIntegration, mode: str
+) -> HttpResponse:
+    if request.method == "POST":
+        enabled = request.POST.get("user_sync") == "on"
+        try:
+            integration_set_user_sync(integration=integration, enabled=enabled, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if enabled and mode == "wizard":
+                # The first sync starts now rather than at the next beat tick.
+                sync_run_start(
+                    integration=integration, trigger=SyncRun.Trigger.SCHEDULE, user=request.user
+                )
+                messages.success(
+                    request,
+                    "User Sync is on. The first sync has started; residents appear on the People "
+                    "page, and the sync repeats every hour.",
+                )
+            else:
+                messages.success(request, f"User Sync is {'on' if enabled else 'off'}.")
+            return redirect(_next_url(prop, mode, "user-sync"))
+    return render(
+        request, "integrations/step_user_sync.html", _step_context(mode, "user-sync", integration)
+    )
+
+
+STEP_HANDLERS = {
+    "credentials": _step_credentials,
+    "property-ids": _step_property_ids,
+    "excluded-statuses": _step_excluded_statuses,
+    "user-sync": _step_user_sync,
+}
+
+
+@console_view
+def integrations_setup(request: HttpRequest, prop: Property, step: str = "") -> HttpResponse:
+    integration = integration_get_or_create(property=prop)
+    reached = STEP_FOR_STATE[integration.setup_step]
+    if step not in STEP_HANDLERS:
+        return redirect("integrations-setup", property_id=prop.id, step=reached)
+    names = [s for s, _ in WIZARD_STEPS]
+    if names.index(step) > names.index(reached):
+        messages.info(request, "Finish this step first.")
+        return redirect("integrations-setup", property_id=prop.id, step=reached)
+    return STEP_HANDLERS[step](request, prop, integration, "wizard")
+
+
+@console_view
+def integrations_manage(
+    request: HttpRequest, prop: Property, tab: str = "credentials"
+) -> HttpResponse:
+    integration = integration_for_property(property=prop)
+    if integration is None or integration.setup_completed_at is None:
+        messages.info(request, "Set up the integration first.")
+        return redirect("integrations-setup", property_id=prop.id, step="credentials")
+    if tab == "sync-history":
+        return _sync_history(request, prop, integration)
+    if tab not in STEP_HANDLERS:
+        raise Http404("No such tab.")
+    return STEP_HANDLERS[tab](request, prop, integration, "manage")
+
+
+def _sync_history(
+    request: HttpRequest, prop: Property, integration: PMSIntegration
+) -> HttpResponse:
+    page = Paginator(runs_for_integration(integration=integration), 25).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.get("why", "")[:200]
+    return render(
+        request,
+        "integrations/sync_history.html",
+        {
+            **_step_context("manage", "sync-history", integration),
+            "page": page,
+            "why": query,
+            "why_records": pms_records_lookup(integration=integration, query=query),
+        },
+    )
+
+
+@console_view
+def sync_run_detail(request: HttpRequest, prop: Property, run_id: int) -> HttpResponse:
+    run = get_object_or_404(SyncRun, integration__property=prop, id=run_id)
+    outcome = request.GET.get("outcome", "")
+    if outcome not in Outcome.values:
+        outcome = ""
+    search = request.GET.get("q", "")[:100]
+    page = Paginator(outcomes_for_run(run=run, outcome=outcome, search=search), 100).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "integrations/sync_run_detail.html",
+        {
+            **_step_context("manage", "sync-history", run.integration),
+            "run": run,
+            "page": page,
+            "outcome": outcome,
+            "q": search,
+            "query": query.urlencode(),
+            "outcome_choices": Outcome.choices,
+        },
+    )
+
+
+# --- Sync Now and its live progress (People page) -----------------------------------
+
+
+def _sync_panel(request: HttpRequest, prop: Property) -> HttpResponse:
+    integration = integration_for_property(property=prop)
+    status = sync_status(integration=integration) if integration else None
+    return render(request, "integrations/_sync_panel.html", {"sync": status})
+
+
+@console_view
+def people_sync_now(request: HttpRequest, prop: Property) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    integration = integration_for_property(property=prop)
+    if integration is None or not integration.user_sync_enabled:
+        messages.error(
+            request,
+            "Sync Now needs User Sync: set it up on Manage Settings → Integrations.",
+        )
+        return redirect("people", property_id=prop.id)
+    _, created = sync_run_start(
+        integration=integration, trigger=SyncRun.Trigger.SYNC_NOW, user=request.user
+    )
+    if not created:
+        messages.info(request, "A sync is already running; showing its progress.")
+    if getattr(request, "htmx", False):
+        return _sync_panel(request, prop)
+    return redirect("people", property_id=prop.id)
+
+
+@console_view
+def people_sync_status(request: HttpRequest, prop: Property) -> HttpResponse:
+    return _sync_panel(request, prop)
+
+
+# --- The alert window -------------------------------------------------------------
+
+
+def alerts_panel_context(prop: Property) -> dict[str, object]:
+    alerts = list(open_alerts_for_property(property=prop)[:200])
+    return {
+        "sync_alerts": alerts,
+        "resolutions": RESOLUTIONS,
+        "alert_total": len(alerts),
+    }
+
+
+@console_view
+def sync_alert_resolve_view(request: HttpRequest, prop: Property, alert_id: int) -> HttpResponse:
+    alert = get_object_or_404(SyncAlert, integration__property=prop, id=alert_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        message = sync_alert_resolve(
+            alert=alert, resolution=request.POST.get("resolution", ""), actor=request.user
+        )
+    except ValidationError as exc:
+        message, ok = " ".join(exc.messages), False
+    else:
+        ok = True
+    if getattr(request, "htmx", False):
+        return render(
+            request,
+            "properties/alerts_panel.html",
+            {**alerts_panel_context(prop), "flash": message, "flash_ok": ok, "oob_count": True},
+        )
+    (messages.success if ok else messages.error)(request, message)
+    return redirect("people", property_id=prop.id)

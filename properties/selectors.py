@@ -27,5 +27,7 @@ def property_get_for_user(*, user: Any, property_id: int) -> Property:
 
 
 def alert_count(*, property: Property) -> int:
-    """Pending access suggestions + open sync alerts (both arrive with later issues)."""
-    return 0
+    """What the alert icon counts: open sync alerts (and pending access suggestions, later)."""
+    from integrations.selectors import open_alert_count
+
+    return open_alert_count(property=property)

@@ -20,4 +20,6 @@ def console_home(request: HttpRequest) -> HttpResponse:
 @console_view
 def alerts_panel(request: HttpRequest, prop: Property) -> HttpResponse:
     """The alert window: pending access suggestions and open sync alerts."""
-    return render(request, "properties/alerts_panel.html", {})
+    from integrations.views import alerts_panel_context
+
+    return render(request, "properties/alerts_panel.html", alerts_panel_context(prop))

@@ -12,6 +12,7 @@ from access import selectors as access_selectors
 from access.models import Key, KeyGrant
 from access.services import key_grant, key_grant_revoke
 from common.forms import form_add_service_errors
+from integrations.selectors import people_sync_status
 from properties.console import console_view
 from properties.models import Property
 from residents import selectors, services
@@ -51,6 +52,7 @@ def people_list(request: HttpRequest, prop: Property) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "status_counts": selectors.resident_status_counts(property=prop),
+            "sync": people_sync_status(property=prop),
         },
     )
 

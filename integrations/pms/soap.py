@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
@@ -35,7 +36,9 @@ def elements(pairs: Iterable[tuple[str, str]], *, prefix: str = "") -> str:
     return "".join(f"<{prefix}{tag}>{escape(value)}</{prefix}{tag}>" for tag, value in pairs)
 
 
+@functools.lru_cache(maxsize=1024)
 def local_name(tag: str) -> str:
+    # Cached: a resident list repeats the same few dozen tags hundreds of thousands of times.
     return tag.rsplit("}", 1)[-1]
 
 
@@ -75,23 +78,25 @@ def stream_elements(
     or hostile document.
     """
     stack: list[ET.Element] = []
-    depth_in_wanted = 0
+    # How deep we are inside a wanted element (0: outside). Inside one, every start counts,
+    # so the tag names of a record's fields are never even looked at.
+    depth = 0
     for event, element in SafeET.iterparse(source, events=("start", "end"), forbid_dtd=True):
-        name = local_name(element.tag)
         if event == "start":
             stack.append(element)
-            if name in wanted:
-                depth_in_wanted += 1
+            if depth or local_name(element.tag) in wanted:
+                depth += 1
             continue
         stack.pop()
-        if name in markers and not depth_in_wanted:
-            yield name, {}
+        if depth > 1:
+            depth -= 1
             continue
-        if name not in wanted:
+        name = local_name(element.tag)
+        if not depth:
+            if name in markers:
+                yield name, {}
             continue
-        depth_in_wanted -= 1
-        if depth_in_wanted:
-            continue
+        depth = 0
         yield name, element_to_dict(element)
         element.clear()
         if stack:

@@ -149,6 +149,11 @@ class Dataset:
             self._lease_cache[property_id] = (self.version, grouped)
             return grouped
 
+    def warm(self) -> None:
+        """Build the per-property indexes now, so no request pays for them."""
+        for property_id in self.properties:
+            self.leases_of(property_id)
+
     def units_of(self, property_id: str) -> list[SimUnit]:
         with self.lock:
             return [u for u in self.units.values() if u.property_id == property_id]

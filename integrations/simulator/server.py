@@ -66,11 +66,14 @@ class SimState:
         self.seed = seed
         self.faults = Faults()
         self.dataset: Dataset = generate(residents=residents, seed=seed)
+        self.dataset.warm()
         self._lock = threading.Lock()
 
     def reset(self) -> None:
         with self._lock:
-            self.dataset = generate(residents=self.residents, seed=self.seed)
+            dataset = generate(residents=self.residents, seed=self.seed)
+            dataset.warm()
+            self.dataset = dataset
             self.faults.reset()
 
 

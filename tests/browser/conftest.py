@@ -76,3 +76,35 @@ def login(page, live_server):
         page.get_by_role("button", name="Log in").click()
 
     return _login
+
+
+@pytest.fixture
+def pms_sim():
+    """A small PMS simulator of the test's own, so edits never leak between tests."""
+    from integrations.simulator.server import start_simulator
+
+    handle = start_simulator(residents=150, seed=11)
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture
+def celery_worker_thread(settings):
+    """A real Celery worker in a thread, on the in-memory broker shared with the live server.
+
+    Sync Now then goes through the same path as production: on_commit → delay →
+    broker → worker → task → service.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from doorsync.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    previous = (app.conf.broker_url, app.conf.task_always_eager)
+    app.conf.broker_url = "memory://"
+    app.conf.task_always_eager = False
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
+        yield worker
+    app.conf.broker_url, app.conf.task_always_eager = previous

@@ -9,10 +9,11 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from access.models import KeyGrant
 from access.services import key_grant
-from integrations.models import PMSCredential
+from integrations.models import PMSCredential, PMSIntegration, SyncAlert, SyncRun
 from residents.models import ResidentStatus
 from tests.factories import KeyFactory, ResidentFactory
 from units.models import UnitImport
@@ -44,7 +45,22 @@ def objects_of_prop_a(prop_a, unit_a, alice):
     credential = PMSCredential.objects.create(
         organization=prop_a.organization, vendor="mri", label="MRI", fields={}
     )
+    integration = PMSIntegration.objects.create(
+        property=prop_a,
+        credential=credential,
+        pms_property_ids=["1"],
+        setup_step="done",
+        setup_completed_at=timezone.now(),
+    )
+    run = SyncRun.objects.create(integration=integration, trigger="schedule", state="succeeded")
+    alert = SyncAlert.objects.create(
+        integration=integration, kind="possible_match", external_id="t1", resident=resident
+    )
     return {
+        "alert_id": alert.id,
+        "run_id": run.id,
+        "step": "credentials",
+        "tab": "sync-history",
         "credential_id": credential.id,
         "property_id": prop_a.id,
         "resident_id": resident.id,
@@ -58,7 +74,7 @@ def url_for(name: str, ids: dict[str, int]) -> str:
     from django.urls import get_resolver
 
     _, route = next((n, r) for n, r in _walk(get_resolver().url_patterns) if n == name)
-    kwargs = {k: v for k, v in ids.items() if f"<int:{k}>" in route}
+    kwargs = {k: v for k, v in ids.items() if f"<int:{k}>" in route or f"<slug:{k}>" in route}
     unknown = route.count("<") - len(kwargs)
     assert unknown == 0, f"{name}: teach this test the id arguments of {route}"
     return reverse(name, kwargs=kwargs)
@@ -103,6 +119,8 @@ def test_owner_reaches_every_property_url(alice, objects_of_prop_a):
             "resident-grant-key",
             "resident-revoke-grant",
             "integrations-credential-test",
+            "people-sync-now",
+            "alerts-sync-resolve",
         }:
             continue  # POST-only actions
         url = url_for(name, objects_of_prop_a)

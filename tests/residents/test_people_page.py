@@ -82,10 +82,28 @@ def test_query_count_does_not_grow_with_residents(
         ResidentFactory(property=prop_a, unit=units[i % 3], status=ResidentStatus.CURRENT)
     # 1 session, 2 user, 3 the property (membership check), 4 paginator count,
     # 5 the page of residents (unit joined, key count as a subquery),
-    # 6 status counts (the tabs), 7 the switcher's properties. The alert count is free for now.
-    with django_assert_num_queries(7):
+    # 6 status counts (the tabs), 7 the integration (none: no sync panel),
+    # 8 the switcher's properties, 9 the alert icon's count.
+    with django_assert_num_queries(9):
         response = people(alice_client, prop_a)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_query_count_with_user_sync_set_up(alice_client, prop_a, count, django_assert_num_queries):
+    from django.utils import timezone
+
+    from integrations.models import PMSIntegration
+
+    PMSIntegration.objects.create(
+        property=prop_a, user_sync_enabled=True, setup_completed_at=timezone.now()
+    )
+    for _ in range(count):
+        ResidentFactory(property=prop_a, status=ResidentStatus.CURRENT)
+    # The 9 above, plus 10 the latest sync run for the sync panel.
+    with django_assert_num_queries(10):
+        response = people(alice_client, prop_a)
+    assert "Last successful sync: never" in response.content.decode()
 
 
 def test_add_resident_form(alice_client, prop_a, unit_a):

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from integrations.models import PMSIntegration, PMSRecord, SyncAlert, SyncOutcome, SyncRun
+from properties.models import Property
+
+STALE_WARNING = timedelta(hours=2)
+STALE_CRITICAL = timedelta(days=1)
+
+
+def integration_for_property(*, property: Property) -> PMSIntegration | None:
+    return PMSIntegration.objects.select_related("credential").filter(property=property).first()
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    integration: PMSIntegration
+    active_run: SyncRun | None
+    last_run: SyncRun | None
+    last_success_at: datetime | None
+    stale: str  # "", "warning" (> 2 h) or "critical" (> 1 day)
+
+
+def sync_status(*, integration: PMSIntegration, now: datetime | None = None) -> SyncStatus:
+    now = now or timezone.now()
+    last_run = SyncRun.objects.filter(integration=integration).order_by("-id").first()
+    active = last_run if last_run is not None and last_run.is_active else None
+    last_ok = integration.last_successful_sync_at
+    stale = ""
+    if integration.user_sync_enabled:
+        # Never synced counts from set-up, so a new integration is not flagged at once.
+        since = last_ok or integration.setup_completed_at
+        if since is not None and now - since > STALE_CRITICAL:
+            stale = "critical"
+        elif since is not None and now - since > STALE_WARNING:
+            stale = "warning"
+    return SyncStatus(integration, active, last_run, last_ok, stale)
+
+
+def runs_for_integration(*, integration: PMSIntegration) -> QuerySet[SyncRun]:
+    return SyncRun.objects.filter(integration=integration).select_related("requested_by")
+
+
+def outcomes_for_run(*, run: SyncRun, outcome: str = "", search: str = "") -> QuerySet[SyncOutcome]:
+    qs = SyncOutcome.objects.filter(run=run)
+    if outcome:
+        qs = qs.filter(outcome=outcome)
+    if search:
+        qs = qs.filter(
+            Q(name__icontains=search) | Q(email__icontains=search) | Q(external_id=search)
+        )
+    return qs.order_by("id")
+
+
+def pms_records_lookup(
+    *, integration: PMSIntegration, query: str, limit: int = 20
+) -> list[PMSRecord]:
+    """ "Why isn't this resident syncing?": the records matching an email or a name."""
+    query = query.strip()
+    if not query:
+        return []
+    qs = PMSRecord.objects.filter(integration=integration).select_related(
+        "resident", "last_seen_run"
+    )
+    if "@" in query:
+        qs = qs.filter(email__iexact=query)
+    else:
+        for term in query.split()[:4]:
+            qs = qs.filter(
+                Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(external_id=term)
+            )
+    return list(qs.order_by("last_name", "first_name")[:limit])
+
+
+def open_alerts_for_property(*, property: Property) -> QuerySet[SyncAlert]:
+    return (
+        SyncAlert.objects.filter(integration__property=property, state=SyncAlert.State.OPEN)
+        .select_related("resident")
+        .order_by("kind", "created_at")
+    )
+
+
+def open_alert_count(*, property: Property) -> int:
+    return SyncAlert.objects.filter(
+        integration__property=property, state=SyncAlert.State.OPEN
+    ).count()
+
+
+def stale_integrations(*, now: datetime | None = None) -> QuerySet[PMSIntegration]:
+    """For support: enabled integrations without a successful sync for over a day."""
+    cutoff = (now or timezone.now()) - STALE_CRITICAL
+    return PMSIntegration.objects.filter(user_sync_enabled=True).filter(
+        Q(last_successful_sync_at__lt=cutoff)
+        | Q(last_successful_sync_at__isnull=True, setup_completed_at__lt=cutoff)
+    )
+
+
+def people_sync_status(*, property: Property) -> SyncStatus | None:
+    """The People page's sync panel: only once User Sync is set up for the property."""
+    integration = integration_for_property(property=property)
+    if integration is None or integration.setup_completed_at is None:
+        return None
+    return sync_status(integration=integration)

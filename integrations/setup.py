@@ -1,0 +1,174 @@
+"""ePMS set-up and Manage Settings: the services behind the wizard and the tabs.
+
+Every change is audited; a change to what is synced (PMS property IDs,
+excluded statuses) clears the stored fingerprints so the next run looks at
+every record again instead of trusting "unchanged".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from access.models import AccessEvent
+from access.services import Actor, access_event_record
+from integrations.credentials.services import pms_credential_connector
+from integrations.models import PMSCredential, PMSIntegration, PMSRecord
+from integrations.pms.types import PMSProperty
+from properties.models import Property
+
+Step = PMSIntegration.SetupStep
+
+
+def integration_get_or_create(*, property: Property) -> PMSIntegration:
+    integration, _ = PMSIntegration.objects.get_or_create(property=property)
+    return integration
+
+
+def _audit(
+    integration: PMSIntegration, actor: Actor, subject: str, data: dict[str, object]
+) -> None:
+    access_event_record(
+        property=integration.property,
+        actor=actor,
+        action=AccessEvent.Action.SETTING_CHANGED,
+        subject=subject,
+        data=data,
+    )
+
+
+def _advance(integration: PMSIntegration, to: str) -> None:
+    order = list(Step.values)
+    if order.index(to) > order.index(integration.setup_step):
+        integration.setup_step = to
+
+
+@transaction.atomic
+def integration_set_credential(
+    *, integration: PMSIntegration, credential: PMSCredential, actor: Actor
+) -> PMSIntegration:
+    if credential.organization_id != integration.property.organization_id:
+        raise ValidationError("That credential belongs to another portfolio.")
+    changed = integration.credential_id != credential.id
+    if changed and integration.credential_id is not None:
+        # Another PMS (or login) means other PMS property IDs: attach them again.
+        integration.pms_property_ids = []
+        integration.pms_property_names = {}
+        integration.excluded_statuses = []
+        PMSRecord.objects.filter(integration=integration).update(data_hash="")
+    integration.credential = credential
+    _advance(integration, Step.PROPERTY_IDS)
+    integration.save()
+    if changed:
+        _audit(
+            integration,
+            actor,
+            f"ePMS credential set to “{credential.label}”",
+            {"credential": credential.id},
+        )
+    return integration
+
+
+def pms_properties_available(*, integration: PMSIntegration) -> list[PMSProperty]:
+    """Listed live from the PMS; raises PMSError with a message for the manager."""
+    if integration.credential is None:
+        raise ValidationError("Choose a credential first.")
+    with pms_credential_connector(credential=integration.credential) as connector:
+        return connector.list_properties()
+
+
+def pms_lease_statuses(*, integration: PMSIntegration) -> list[str]:
+    if integration.credential is None:
+        raise ValidationError("Choose a credential first.")
+    with pms_credential_connector(credential=integration.credential) as connector:
+        return connector.list_lease_statuses()
+
+
+@transaction.atomic
+def integration_attach_properties(
+    *,
+    integration: PMSIntegration,
+    pms_property_ids: Sequence[str],
+    available: Sequence[PMSProperty],
+    actor: Actor,
+) -> PMSIntegration:
+    ids = list(dict.fromkeys(str(i) for i in pms_property_ids))
+    if not ids:
+        raise ValidationError("Choose at least one PMS property to sync into this property.")
+    names = {p.id: p.name for p in available}
+    unknown = [i for i in ids if i not in names]
+    if unknown:
+        raise ValidationError(
+            f"The PMS does not list these property IDs for this credential: {', '.join(unknown)}."
+        )
+    changed = sorted(ids) != sorted(integration.pms_property_ids)
+    integration.pms_property_ids = ids
+    integration.pms_property_names = {i: names[i] for i in ids}
+    _advance(integration, Step.EXCLUDED_STATUSES)
+    integration.save()
+    if changed:
+        PMSRecord.objects.filter(integration=integration).update(data_hash="")
+        _audit(
+            integration,
+            actor,
+            f"PMS property IDs attached: {', '.join(f'{names[i]} ({i})' for i in ids)}",
+            {"pms_property_ids": ids},
+        )
+    return integration
+
+
+@transaction.atomic
+def integration_set_excluded_statuses(
+    *,
+    integration: PMSIntegration,
+    statuses: Sequence[str],
+    available: Sequence[str],
+    actor: Actor,
+) -> PMSIntegration:
+    chosen = [s for s in available if s in set(statuses)]
+    unknown = sorted(set(statuses) - set(available))
+    if unknown:
+        raise ValidationError(f"These are not lease statuses of this PMS: {', '.join(unknown)}.")
+    changed = sorted(chosen) != sorted(integration.excluded_statuses)
+    integration.excluded_statuses = chosen
+    _advance(integration, Step.USER_SYNC)
+    integration.save()
+    if changed:
+        PMSRecord.objects.filter(integration=integration).update(data_hash="")
+        _audit(
+            integration,
+            actor,
+            "Excluded lease statuses: " + (", ".join(chosen) or "none"),
+            {"excluded_statuses": chosen},
+        )
+    return integration
+
+
+@transaction.atomic
+def integration_set_user_sync(
+    *, integration: PMSIntegration, enabled: bool, actor: Actor
+) -> PMSIntegration:
+    if enabled and (integration.credential is None or not integration.pms_property_ids):
+        raise ValidationError(
+            "User Sync needs a credential and at least one attached PMS property ID."
+        )
+    changed = integration.user_sync_enabled != enabled
+    integration.user_sync_enabled = enabled
+    if enabled:
+        # Unit Sync comes on with User Sync; only support turns it off.
+        integration.unit_sync_enabled = True
+    if integration.setup_completed_at is None:
+        integration.setup_completed_at = timezone.now()
+    integration.setup_step = Step.DONE
+    integration.save()
+    if changed:
+        _audit(
+            integration,
+            actor,
+            f"User Sync turned {'on' if enabled else 'off'}",
+            {"user_sync_enabled": enabled},
+        )
+    return integration
