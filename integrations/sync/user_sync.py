@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
 from access.models import AccessEvent
@@ -275,7 +276,11 @@ def _apply_batch(
     }
     by_email: dict[str, list[Resident]] = defaultdict(list)
     if emails:
-        for res in Resident.objects.filter(property_id=integration.property_id, email__in=emails):
+        # Compared the way email_key does: an address stored in another case (typed in
+        # admin, imported) still matches the PMS's lower-cased one.
+        for res in Resident.objects.annotate(email_lower=Lower(Trim("email"))).filter(
+            property_id=integration.property_id, email_lower__in=emails
+        ):
             by_email[email_key(res.email)].append(res)
             residents.setdefault(res.id, res)
     candidate_ids = [res.id for group in by_email.values() for res in group]
