@@ -437,7 +437,11 @@ def _apply_batch(
             "last_name": record.last_name[:100],
             "email": record.email[:254],
             "raw_status": record.raw_status[:100],
-            "lifecycle": record.lifecycle.value,
+            # A held-back record keeps the lifecycle last applied, so the transition it
+            # carries (a move-out, say) is still seen once the alert is resolved.
+            "lifecycle": stored.lifecycle
+            if stored and decision.action == Action.ALERT_EMAIL_MISMATCH
+            else record.lifecycle.value,
             "pms_unit_id": record.unit_id[:100],
             "pms_unit_name": record.unit_name[:100],
             # Resolving an alert clears this, so the record is looked at again.
