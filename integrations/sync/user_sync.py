@@ -37,7 +37,7 @@ from integrations.models import (
 )
 from integrations.pms.types import PMSResident, RecordError
 from integrations.sync import runs
-from integrations.sync.normalize import door_status_for, email_key, record_hash
+from integrations.sync.normalize import IN_SCOPE, door_status_for, email_key, record_hash
 from integrations.sync.rules import Action, Candidate, Decision, decide
 from residents.models import Resident, StatusSource
 
@@ -153,7 +153,11 @@ def _duplicate_owners(
     """
     groups: dict[str, list[PMSResident]] = defaultdict(list)
     for r in records:
-        if r.email and not r.is_guarantor and r.raw_status not in excluded:
+        s = state.get(r.external_id)
+        # Only records that hold or may take a resident claim an email: a linked one, or
+        # one in scope. A past lease never synced does not block the current one.
+        claims = (s is not None and s.resident_id is not None) or r.lifecycle in IN_SCOPE
+        if r.email and claims and not r.is_guarantor and r.raw_status not in excluded:
             groups[email_key(r.email)].append(r)
     owners: dict[str, str] = {}
     for group in groups.values():
@@ -473,6 +477,12 @@ def _apply_batch(
         created = Resident.objects.bulk_create([res for _, res in to_create])
         for (record, _), res in zip(to_create, created, strict=True):
             record_rows[record.external_id]["resident_id"] = res.id
+    # A Duplicate whose owner got its resident in this batch (created or linked) names it,
+    # so "Use this PMS record" takes that resident over rather than making a second one.
+    for alert in (*alert_new, *alert_refresh):
+        owner_row = record_rows.get(owners.get(alert.external_id, ""))
+        if alert.kind == SyncAlert.Kind.DUPLICATE and alert.resident_id is None and owner_row:
+            alert.resident_id = owner_row["resident_id"]
     for o in outcomes:
         if o.resident_id is None and record_rows[o.external_id]["outcome"] in (Outcome.CREATED,):
             o.resident_id = record_rows[o.external_id]["resident_id"]
@@ -573,6 +583,9 @@ def snapshot_apply(*, run: SyncRun, snapshot: Snapshot) -> Counter[str]:
             counts[Outcome.UNCHANGED] += 1
         else:
             pending.append((record, digest))
+    # Owners of an email before its second claimants, so a Duplicate alert always finds
+    # the owner's resident in its own batch or an earlier one.
+    pending.sort(key=lambda item: item[0].external_id in owners)
     total = len(snapshot.records)
     done = counts[Outcome.UNCHANGED]
     runs.sync_run_progress(run=run, phase="Applying changes", done=done, total=total)
