@@ -5,12 +5,22 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from integrations.credentials import services
-from integrations.models import PMSCredential
+from integrations.models import (
+    PMSCredential,
+    PMSIntegration,
+    PMSRecord,
+    SyncAlert,
+    SyncOutcome,
+    SyncRun,
+)
 from integrations.pms.registry import VENDORS
+from integrations.selectors import stale_integrations, staleness
+from integrations.sync.runs import sync_run_start
 
 
 class PMSCredentialAdminForm(forms.ModelForm):
@@ -69,3 +79,140 @@ class PMSCredentialAdmin(admin.ModelAdmin):
             result = services.pms_credential_test(credential=credential)
             level = messages.SUCCESS if result.ok else messages.ERROR
             self.message_user(request, f"{credential}: {result.message}", level)
+
+
+class SyncStalenessFilter(admin.SimpleListFilter):
+    title = "sync health"
+    parameter_name = "sync_health"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("stale", "No successful sync for over a day")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "stale":
+            return queryset.filter(id__in=stale_integrations().values("id"))
+        return queryset
+
+
+@admin.register(PMSIntegration)
+class PMSIntegrationAdmin(admin.ModelAdmin):
+    list_display = [
+        "property",
+        "credential",
+        "user_sync_enabled",
+        "unit_sync_enabled",
+        "access_mode",
+        "last_successful_sync_at",
+        "last_sync_started_at",
+        "sync_health",
+    ]
+    list_filter = [SyncStalenessFilter, "user_sync_enabled", "unit_sync_enabled", "access_mode"]
+    search_fields = ["property__name", "property__organization__name", "credential__label"]
+    list_select_related = ["property", "credential"]
+    autocomplete_fields = ["property"]
+    readonly_fields = [
+        "setup_step",
+        "setup_completed_at",
+        "last_sync_started_at",
+        "last_successful_sync_at",
+    ]
+    actions = ["run_sync_now"]
+
+    @admin.display(description="Health")
+    def sync_health(self, obj: PMSIntegration) -> str:
+        stale = staleness(integration=obj)
+        return {"critical": "⚠ over a day", "warning": "over 2 hours", "": "OK"}[stale]
+
+    @admin.action(description="Run sync now")
+    def run_sync_now(self, request: HttpRequest, queryset: QuerySet[PMSIntegration]) -> None:
+        for integration in queryset.select_related("property"):
+            if not integration.user_sync_enabled or integration.credential_id is None:
+                self.message_user(
+                    request,
+                    f"{integration.property}: User Sync is off; nothing started.",
+                    messages.WARNING,
+                )
+                continue
+            with transaction.atomic():
+                run, created = sync_run_start(
+                    integration=integration, trigger=SyncRun.Trigger.SUPPORT, user=request.user
+                )
+            verb = "started" if created else "already running"
+            self.message_user(request, f"{integration.property}: sync #{run.id} {verb}.")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Sync history is evidence: support reads it, nobody edits it."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "integration",
+        "trigger",
+        "state",
+        "created_at",
+        "finished_at",
+        "records_total",
+        "error_short",
+    ]
+    list_filter = ["state", "trigger"]
+    search_fields = ["integration__property__name", "error"]
+    list_select_related = ["integration__property", "integration__credential"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="Error")
+    def error_short(self, obj: SyncRun) -> str:
+        return obj.error[:120]
+
+
+@admin.register(SyncOutcome)
+class SyncOutcomeAdmin(ReadOnlyAdmin):
+    list_display = ["run_id", "external_id", "name", "email", "raw_status", "outcome", "detail"]
+    list_filter = ["outcome"]
+    search_fields = ["external_id", "name", "email"]
+    list_select_related = ["run"]
+    raw_id_fields = ["run", "resident"]
+
+
+@admin.register(PMSRecord)
+class PMSRecordAdmin(ReadOnlyAdmin):
+    list_display = [
+        "external_id",
+        "first_name",
+        "last_name",
+        "email",
+        "raw_status",
+        "outcome",
+        "resident",
+        "gone_from_pms_at",
+    ]
+    list_filter = ["outcome", "lifecycle", ("gone_from_pms_at", admin.EmptyFieldListFilter)]
+    search_fields = ["external_id", "first_name", "last_name", "email"]
+    list_select_related = ["resident", "integration__property"]
+    raw_id_fields = ["resident", "integration", "last_seen_run"]
+
+
+@admin.register(SyncAlert)
+class SyncAlertAdmin(ReadOnlyAdmin):
+    list_display = [
+        "kind",
+        "state",
+        "pms_name",
+        "pms_email",
+        "integration",
+        "resolution",
+        "resolved_by",
+        "created_at",
+    ]
+    list_filter = ["kind", "state"]
+    search_fields = ["pms_name", "pms_email", "external_id"]
+    list_select_related = ["integration__property", "integration__credential", "resolved_by"]
+    raw_id_fields = ["resident", "integration", "resolved_by"]

@@ -26,20 +26,30 @@ class SyncStatus:
     stale: str  # "", "warning" (> 2 h) or "critical" (> 1 day)
 
 
-def sync_status(*, integration: PMSIntegration, now: datetime | None = None) -> SyncStatus:
+def staleness(*, integration: PMSIntegration, now: datetime | None = None) -> str:
+    """ "" when fine, "warning" past 2 hours without a successful sync, "critical" past a day."""
+    if not integration.user_sync_enabled:
+        return ""
     now = now or timezone.now()
+    # Never synced counts from set-up, so a new integration is not flagged at once.
+    since = integration.last_successful_sync_at or integration.setup_completed_at
+    if since is not None and now - since > STALE_CRITICAL:
+        return "critical"
+    if since is not None and now - since > STALE_WARNING:
+        return "warning"
+    return ""
+
+
+def sync_status(*, integration: PMSIntegration, now: datetime | None = None) -> SyncStatus:
     last_run = SyncRun.objects.filter(integration=integration).order_by("-id").first()
     active = last_run if last_run is not None and last_run.is_active else None
-    last_ok = integration.last_successful_sync_at
-    stale = ""
-    if integration.user_sync_enabled:
-        # Never synced counts from set-up, so a new integration is not flagged at once.
-        since = last_ok or integration.setup_completed_at
-        if since is not None and now - since > STALE_CRITICAL:
-            stale = "critical"
-        elif since is not None and now - since > STALE_WARNING:
-            stale = "warning"
-    return SyncStatus(integration, active, last_run, last_ok, stale)
+    return SyncStatus(
+        integration,
+        active,
+        last_run,
+        integration.last_successful_sync_at,
+        staleness(integration=integration, now=now),
+    )
 
 
 def runs_for_integration(*, integration: PMSIntegration) -> QuerySet[SyncRun]:

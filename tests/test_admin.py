@@ -112,7 +112,71 @@ def _pms_credential() -> Model:
     )
 
 
+def _integration() -> Model:
+    from django.utils import timezone
+
+    from integrations.models import PMSIntegration
+
+    return PMSIntegration.objects.create(
+        property=PropertyFactory(),
+        credential=_pms_credential(),
+        pms_property_ids=["1"],
+        user_sync_enabled=True,
+        setup_completed_at=timezone.now(),
+    )
+
+
+def _sync_run() -> Model:
+    from integrations.models import SyncRun
+
+    return SyncRun.objects.create(
+        integration=_integration(), trigger="schedule", state="succeeded", counts={"created": 3}
+    )
+
+
+def _sync_outcome() -> Model:
+    from integrations.models import SyncOutcome
+
+    run = _sync_run()
+    return SyncOutcome.objects.create(
+        run=run, external_id=f"t{next(_serial)}", outcome="created", resident=_resident()
+    )
+
+
+def _pms_record() -> Model:
+    from django.utils import timezone
+
+    from integrations.models import PMSRecord
+
+    integration = _integration()
+    return PMSRecord.objects.create(
+        integration=integration,
+        external_id=f"t{next(_serial)}",
+        pms_property_id="1",
+        resident=_resident(),
+        first_seen_at=timezone.now(),
+        last_seen_at=timezone.now(),
+    )
+
+
+def _sync_alert() -> Model:
+    from integrations.models import SyncAlert
+
+    return SyncAlert.objects.create(
+        integration=_integration(),
+        kind="possible_match",
+        external_id=f"t{next(_serial)}",
+        resident=_resident(),
+        pms_name="Pat Doe",
+    )
+
+
 ROW_MAKERS: dict[str, Callable[[], Model]] = {
+    "integrations.PMSIntegration": _integration,
+    "integrations.SyncRun": _sync_run,
+    "integrations.SyncOutcome": _sync_outcome,
+    "integrations.PMSRecord": _pms_record,
+    "integrations.SyncAlert": _sync_alert,
     "auth.Group": _group,
     "auth.User": UserFactory,
     "axes.AccessAttempt": _axes("axes.AccessAttempt"),
