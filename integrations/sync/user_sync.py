@@ -360,6 +360,8 @@ def _apply_batch(
                 notes=notes,
             )
             if changed:
+                # bulk_update skips auto_now: stamp it, or an edited resident looks untouched.
+                resident.updated_at = now
                 changed_residents[resident.id] = resident
             if "status" in changed:
                 events.append(
@@ -416,6 +418,7 @@ def _apply_batch(
             if existing is not None:
                 for k, v in values.items():
                     setattr(existing, k, v)
+                existing.updated_at = now
                 alert_refresh.append(existing)
             else:
                 alert_new.append(
