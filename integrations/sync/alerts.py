@@ -86,7 +86,9 @@ def _link(record: PMSRecord, resident: Resident, outcome: str) -> None:
     record.resident = resident
     record.outcome = outcome
     record.data_hash = ""  # the next sync applies the PMS values to the resident
-    record.save(update_fields=["resident", "outcome", "data_hash"])
+    # ...the lease status included, as for a link the sync makes itself.
+    record.lifecycle = ""
+    record.save(update_fields=["resident", "outcome", "data_hash", "lifecycle"])
 
 
 @transaction.atomic
