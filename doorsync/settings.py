@@ -235,6 +235,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Residents, units and keys of the properties you manage.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # --- Logging ----------------------------------------------------------------

@@ -32,6 +32,8 @@ class PMSCredentialAdminForm(forms.ModelForm):
         help_text="Write-only. One per line, name=value (e.g. password=…). Blank keeps the stored secrets.",
     )
 
+    endpoint_override = forms.URLField(required=False, assume_scheme="https")
+
     class Meta:
         model = PMSCredential
         fields = ["organization", "vendor", "label", "fields", "endpoint_override"]

@@ -24,7 +24,9 @@ PREVIEW_ROWS = 200
 @console_view
 def units_list(request: HttpRequest, prop: Property) -> HttpResponse:
     form = UnitFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()
+    # Keep the valid filters when another is bad (an unknown occupancy keeps the search).
+    filters = getattr(form, "cleaned_data", {})
     units = selectors.units_for_property(
         property=prop, search=filters.get("q", ""), occupancy=filters.get("occupancy", "")
     )
@@ -108,6 +110,10 @@ def unit_import_preview(request: HttpRequest, prop: Property, import_id: int) ->
 def unit_import_errors(request: HttpRequest, prop: Property, import_id: int) -> HttpResponse:
     """The per-row error report as CSV, to fix the file line by line."""
     upload = get_object_or_404(UnitImport, property=prop, id=import_id)
+    if upload.state == UnitImport.State.APPLIED:
+        # Re-checked now, every row would "already exist": the file had no errors.
+        messages.info(request, f"{upload.filename} was imported without errors.")
+        return redirect("units", property_id=prop.id)
     parsed = services.unit_import_parse(upload=upload)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="unit-import-{upload.id}-errors.csv"'
