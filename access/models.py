@@ -145,6 +145,7 @@ class AccessEvent(models.Model):
         SUGGESTION_DISCARDED = "suggestion_discarded", "Suggestion discarded"
         SETTING_CHANGED = "setting_changed", "Setting changed"
         SYNC_ALERT_RESOLVED = "sync_alert_resolved", "Sync alert resolved"
+        OCCUPANCY_CHANGED = "occupancy_changed", "Occupancy changed"
 
     property = models.ForeignKey(
         "properties.Property", on_delete=models.CASCADE, related_name="access_events"

@@ -317,3 +317,49 @@ class SyncAlert(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.pms_name} <{self.pms_email}>"
+
+
+class PMSUnit(models.Model):
+    """A unit as the PMS knows it, and the doorsync unit it is mapped to (Unit Mapping)."""
+
+    integration = models.ForeignKey(
+        PMSIntegration, on_delete=models.CASCADE, related_name="pms_units"
+    )
+    external_id = models.CharField(max_length=100)
+    pms_property_id = models.CharField(max_length=100)
+    name = models.CharField(max_length=100)
+    building = models.CharField(max_length=100, blank=True)
+    floor = models.CharField(max_length=20, blank=True)
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="pms_units"
+    )
+    mapped_at = models.DateTimeField(null=True, blank=True)
+    mapped_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    gone_from_pms_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "PMS unit"
+        ordering = ["building", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "external_id"], name="pmsunit_unique_external_id"
+            ),
+            # One PMS unit per unit per integration.
+            models.UniqueConstraint(
+                fields=["integration", "unit"],
+                condition=models.Q(unit__isnull=False),
+                name="pmsunit_one_per_unit",
+            ),
+        ]
+        indexes = [models.Index(fields=["integration", "unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.building} {self.name}".strip() if self.building else self.name
+
+    @property
+    def label(self) -> str:
+        return str(self)

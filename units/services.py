@@ -30,7 +30,7 @@ def _unit_key_name(name: str, building: str) -> str:
     return f"Unit {_unit_label(name, building)}"
 
 
-def _check_names_free(*, property: Property, rows: Sequence[tuple[str, str]]) -> None:
+def unit_names_check_free(*, property: Property, rows: Sequence[tuple[str, str]]) -> None:
     """Door and key names derived from unit names must not clash with existing ones."""
     door_names = {_entry_door_name(n, b).lower() for n, b in rows}
     key_names = {_unit_key_name(n, b).lower() for n, b in rows}
@@ -50,7 +50,7 @@ def _check_names_free(*, property: Property, rows: Sequence[tuple[str, str]]) ->
         )
 
 
-def _bulk_create_units(*, property: Property, rows: Sequence[tuple[str, str, str]]) -> list[Unit]:
+def units_bulk_create(*, property: Property, rows: Sequence[tuple[str, str, str]]) -> list[Unit]:
     """Each unit with its entry door and unit key, in batches: queries grow per batch."""
     units: list[Unit] = []
     for start in range(0, len(rows), BATCH_SIZE):
@@ -103,8 +103,8 @@ def unit_create(
         )
     if errors:
         raise ValidationError(errors)
-    _check_names_free(property=property, rows=[(name, building)])
-    (unit,) = _bulk_create_units(property=property, rows=[(name, building, floor)])
+    unit_names_check_free(property=property, rows=[(name, building)])
+    (unit,) = units_bulk_create(property=property, rows=[(name, building, floor)])
     access_event_record(
         property=property,
         actor=actor,
@@ -168,8 +168,8 @@ def unit_import_apply(*, upload: UnitImport, actor: Actor) -> list[Unit]:
             "Fix them in the file and upload it again."
         )
     rows = [(r.name, r.building, r.floor) for r in parsed.rows]
-    _check_names_free(property=locked.property, rows=[(n, b) for n, b, _ in rows])
-    units = _bulk_create_units(property=locked.property, rows=rows)
+    unit_names_check_free(property=locked.property, rows=[(n, b) for n, b, _ in rows])
+    units = units_bulk_create(property=locked.property, rows=rows)
     locked.state = UnitImport.State.APPLIED
     locked.applied_at = timezone.now()
     locked.save(update_fields=["state", "applied_at"])

@@ -36,10 +36,13 @@ from integrations.models import (
     SyncRun,
 )
 from integrations.pms.types import PMSResident, RecordError
+from integrations.pms.types import PMSUnit as PMSUnitRecord
 from integrations.sync import runs
 from integrations.sync.normalize import IN_SCOPE, door_status_for, email_key, record_hash
 from integrations.sync.rules import Action, Candidate, Decision, decide
-from residents.models import Resident, StatusSource
+from integrations.sync.unit_sync import UnitContext, pms_units_apply, unit_context
+from residents.models import Resident, ResidentStatus, StatusSource
+from units.models import Unit
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +65,7 @@ SYNCED_FIELDS = [
     "move_in",
     "move_out",
     "pms_status",
+    "unit",
     "status",
     "status_source",
     "status_changed_at",
@@ -77,6 +81,7 @@ class EmptySnapshot(Exception):
 class Snapshot:
     records: list[PMSResident]
     errors: list[RecordError]
+    units: list[PMSUnitRecord] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ class Stored:
     resident_id: int | None
     gone: bool
     lifecycle: str
+    pms_unit_id: str = ""
 
 
 @dataclass
@@ -109,8 +115,12 @@ def snapshot_fetch(*, run: SyncRun) -> Snapshot:
     attached = set(integration.pms_property_ids)
     records: dict[str, PMSResident] = {}
     errors: list[RecordError] = []
-    runs.sync_run_progress(run=run, phase=f"Fetching residents from {vendor}", done=0, total=0)
+    units: list[PMSUnitRecord] = []
+    runs.sync_run_progress(run=run, phase=f"Fetching units from {vendor}", done=0, total=0)
     with pms_credential_connector(credential=integration.credential) as connector:
+        # Units first: PMS units are fetched with every sync (Unit Sync).
+        for pms_property_id in integration.pms_property_ids:
+            units.extend(connector.fetch_units(pms_property_id))
         for page in connector.fetch_residents(integration.pms_property_ids):
             for record in page.records:
                 if record.pms_property_id in attached:
@@ -120,7 +130,7 @@ def snapshot_fetch(*, run: SyncRun) -> Snapshot:
             runs.sync_run_progress(
                 run=run, phase=f"Fetching residents from {vendor}", total=len(records)
             )
-    return Snapshot(records=list(records.values()), errors=errors)
+    return Snapshot(records=list(records.values()), errors=errors, units=units)
 
 
 # --- 2. stored state -------------------------------------------------------------
@@ -128,11 +138,20 @@ def snapshot_fetch(*, run: SyncRun) -> Snapshot:
 
 def _stored_state(integration: PMSIntegration) -> dict[str, Stored]:
     rows = PMSRecord.objects.filter(integration=integration).values_list(
-        "id", "external_id", "data_hash", "outcome", "resident_id", "gone_from_pms_at", "lifecycle"
+        "id",
+        "external_id",
+        "data_hash",
+        "outcome",
+        "resident_id",
+        "gone_from_pms_at",
+        "lifecycle",
+        "pms_unit_id",
     )
     return {
-        ext: Stored(rid, h, outcome, resident_id, gone is not None, lifecycle)
-        for rid, ext, h, outcome, resident_id, gone, lifecycle in rows.iterator(chunk_size=5000)
+        ext: Stored(rid, h, outcome, resident_id, gone is not None, lifecycle, unit)
+        for rid, ext, h, outcome, resident_id, gone, lifecycle, unit in rows.iterator(
+            chunk_size=5000
+        )
     }
 
 
@@ -260,8 +279,12 @@ def _apply_batch(
     state: dict[str, Stored],
     owners: dict[str, str],
     excluded: set[str],
+    units: UnitContext | None = None,
 ) -> Counter[str]:
     """One transaction, a fixed number of queries, whatever the batch holds."""
+    units = units or UnitContext(enabled=False)
+    # Units whose Vacant / Occupied may change with this batch (old and new units).
+    occupancy_units: set[int] = set()
     now = timezone.now()
     counts: Counter[str] = Counter()
     ext_ids = [r.external_id for r, _ in batch]
@@ -351,6 +374,7 @@ def _apply_batch(
                 or stored.lifecycle != record.lifecycle.value
             )
             previous_status = resident.status
+            old_unit_id = resident.unit_id
             changed = _apply_values(
                 resident,
                 record,
@@ -359,6 +383,12 @@ def _apply_batch(
                 now=now,
                 notes=notes,
             )
+            if _assign_unit(
+                resident, record, stored, units, notes, force=decision.action == Action.LINK
+            ):
+                changed.append("unit")
+            if "unit" in changed or "status" in changed:
+                occupancy_units.update(u for u in (old_unit_id, resident.unit_id) if u)
             if changed:
                 # bulk_update skips auto_now: stamp it, or an edited resident looks untouched.
                 resident.updated_at = now
@@ -382,6 +412,8 @@ def _apply_batch(
                         at=now,
                     )
                 )
+            if decision.action == Action.LINK:
+                detail = "; ".join(filter(None, [detail, *notes]))
             if decision.action == Action.UPDATE:
                 outcome = Outcome.UPDATED if changed else Outcome.UNCHANGED
                 visible = [f.replace("_", " ") for f in changed if f not in ("status_source",)]
@@ -390,6 +422,10 @@ def _apply_batch(
                 )
         elif decision.action == Action.CREATE:
             resident = _new_resident(record, integration, now)
+            _assign_unit(resident, record, None, units, notes, force=True)
+            if resident.unit_id:
+                occupancy_units.add(resident.unit_id)
+            detail = "; ".join(filter(None, [detail, *notes]))
             to_create.append((record, resident))
         if decision.action in ALERT_KIND_FOR:
             kind = ALERT_KIND_FOR[decision.action]
@@ -475,11 +511,12 @@ def _apply_batch(
                 )
             )
 
+    occupied_before = _occupied(occupancy_units)
     # Writes: each a single statement for the whole batch.
     if to_create:
         created = Resident.objects.bulk_create([res for _, res in to_create])
-        for (record, _), res in zip(to_create, created, strict=True):
-            record_rows[record.external_id]["resident_id"] = res.id
+        for (record, _), new_resident in zip(to_create, created, strict=True):
+            record_rows[record.external_id]["resident_id"] = new_resident.id
     # A Duplicate whose owner got its resident in this batch (created or linked) names it,
     # so "Use this PMS record" takes that resident over rather than making a second one.
     for alert in (*alert_new, *alert_refresh):
@@ -517,7 +554,69 @@ def _apply_batch(
         AccessEvent.objects.bulk_create(events)
     if outcomes:
         SyncOutcome.objects.bulk_create(outcomes)
+    if occupancy_units:
+        _record_occupancy_changes(prop, occupancy_units, occupied_before, now)
     return counts
+
+
+def _assign_unit(
+    resident: Resident,
+    record: PMSResident,
+    stored: Stored | None,
+    units: UnitContext,
+    notes: list[str],
+    *,
+    force: bool,
+) -> bool:
+    """Unit Sync: put the resident in the unit their PMS unit is mapped to.
+
+    Only when the PMS unit is new to us (first sight, a move, a new mapping — which
+    clears the stored PMS unit): a manager's manual unit change stands until then.
+    An unmapped PMS unit leaves the resident's unit alone and says so.
+    """
+    if not units.enabled or not record.unit_id:
+        return False
+    target = units.mapped.get(record.unit_id)
+    if target is None:
+        notes.append(units.unmapped_note(record.unit_id, record.unit_name))
+        return False
+    moved_in_pms = force or stored is None or stored.pms_unit_id != record.unit_id
+    if moved_in_pms and resident.unit_id != target:
+        resident.unit_id = target
+        return True
+    return False
+
+
+def _occupied(unit_ids: set[int]) -> set[int]:
+    if not unit_ids:
+        return set()
+    return set(
+        Resident.objects.filter(unit_id__in=unit_ids, status=ResidentStatus.CURRENT)
+        .values_list("unit_id", flat=True)
+        .distinct()
+    )
+
+
+def _record_occupancy_changes(prop: Any, unit_ids: set[int], before: set[int], now: Any) -> None:
+    """A unit is Occupied while it has a current resident: record each flip."""
+    after = _occupied(unit_ids)
+    flipped = (before ^ after) & unit_ids
+    if not flipped:
+        return
+    AccessEvent.objects.bulk_create(
+        [
+            access_event_build(
+                property=prop,
+                actor=None,
+                label=PMS_SYNC,
+                action=AccessEvent.Action.OCCUPANCY_CHANGED,
+                subject=f"Unit {unit} is now {'Occupied' if unit.id in after else 'Vacant'}",
+                data={"unit": unit.id, "occupied": unit.id in after},
+                at=now,
+            )
+            for unit in Unit.objects.filter(id__in=flipped)
+        ]
+    )
 
 
 # --- 4. gone from the PMS ----------------------------------------------------------
@@ -577,6 +676,10 @@ def snapshot_apply(*, run: SyncRun, snapshot: Snapshot) -> Counter[str]:
             f"saw {active_known}. Nothing was changed or marked as gone. Check the Property IDs "
             "in Manage Settings; if the PMS really is empty, contact support."
         )
+    if snapshot.units:
+        runs.sync_run_progress(run=run, phase="Updating PMS units")
+        pms_units_apply(run=run, integration=integration, units=snapshot.units)
+    units = unit_context(integration=integration)
     owners = _duplicate_owners(snapshot.records, state, excluded)
     counts: Counter[str] = Counter()
     pending: list[tuple[PMSResident, str]] = []
@@ -601,6 +704,7 @@ def snapshot_apply(*, run: SyncRun, snapshot: Snapshot) -> Counter[str]:
                 state=state,
                 owners=owners,
                 excluded=excluded,
+                units=units,
             )
         done += len(batch)
         runs.sync_run_progress(run=run, done=done)

@@ -1,0 +1,405 @@
+"""Unit Sync: PMS units, the Unit Mapping, and what the user sync needs to assign units.
+
+Residents of a mapped PMS unit are assigned to its unit during the user sync;
+removing a mapping keeps existing assignments and stops new ones; residents
+of unmapped PMS units are synced without a unit, their outcome naming it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from access.models import AccessEvent
+from access.services import Actor, access_event_record
+from integrations.models import PMSIntegration, PMSRecord, PMSUnit, SyncRun
+from integrations.pms import types as pms
+from units.models import Unit
+from units.services import unit_names_check_free, units_bulk_create
+
+BATCH_SIZE = 1000
+
+
+@dataclass
+class UnitContext:
+    """What the resident batches need: is Unit Sync on, and where each PMS unit maps."""
+
+    enabled: bool
+    mapped: dict[str, int] = field(default_factory=dict)  # PMS unit id → unit id
+    labels: dict[str, str] = field(default_factory=dict)  # PMS unit id → its name
+
+    def unmapped_note(self, pms_unit_id: str, pms_unit_name: str) -> str:
+        if pms_unit_id not in self.labels:
+            label = pms_unit_name or pms_unit_id
+            return (
+                f"PMS unit {label} is unknown (not in the PMS unit list), so no unit was assigned"
+            )
+        label = self.labels[pms_unit_id] or pms_unit_name or pms_unit_id
+        return f"PMS unit {label} is not mapped, so no unit was assigned (map it in Unit Mapping)"
+
+
+def unit_context(*, integration: PMSIntegration) -> UnitContext:
+    ctx = UnitContext(enabled=integration.unit_sync_enabled)
+    for ext, name, building, unit_id in PMSUnit.objects.filter(integration=integration).values_list(
+        "external_id", "name", "building", "unit_id"
+    ):
+        ctx.labels[ext] = f"{building} {name}".strip() if building else name
+        if unit_id is not None:
+            ctx.mapped[ext] = unit_id
+    return ctx
+
+
+def pms_units_apply(
+    *, run: SyncRun | None, integration: PMSIntegration, units: Sequence[pms.PMSUnit]
+) -> int:
+    """Upsert the complete list of PMS units; mark (never delete) the ones gone."""
+    now = timezone.now()
+    existing = {u.external_id: u for u in PMSUnit.objects.filter(integration=integration)}
+    seen: set[str] = set()
+    to_create: list[PMSUnit] = []
+    to_update: list[PMSUnit] = []
+    for u in units:
+        seen.add(u.id)
+        row = existing.get(u.id)
+        values = {
+            "pms_property_id": u.pms_property_id[:100],
+            "name": u.name[:100],
+            "building": (u.building or "")[:100],
+            "floor": str(u.floor or "")[:20],
+        }
+        if row is None:
+            to_create.append(
+                PMSUnit(
+                    integration=integration,
+                    external_id=u.id[:100],
+                    first_seen_at=now,
+                    last_seen_at=now,
+                    **values,
+                )
+            )
+            continue
+        if row.gone_from_pms_at is not None or any(getattr(row, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(row, k, v)
+            row.gone_from_pms_at = None
+            row.last_seen_at = now
+            to_update.append(row)
+    gone = [
+        row for ext, row in existing.items() if ext not in seen and row.gone_from_pms_at is None
+    ]
+    for row in gone:
+        row.gone_from_pms_at = now
+    with transaction.atomic():
+        PMSUnit.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
+        PMSUnit.objects.bulk_update(
+            [*to_update, *gone],
+            ["pms_property_id", "name", "building", "floor", "gone_from_pms_at", "last_seen_at"],
+            batch_size=BATCH_SIZE,
+        )
+    return len(to_create)
+
+
+# --- The Unit Mapping ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MappingResult:
+    mapped: int
+    removed: int
+    errors: dict[int, str]  # PMS unit row id → message
+
+
+def _reassign_on_next_sync(integration: PMSIntegration, pms_unit_ids: Iterable[str]) -> None:
+    # Forget the unit each record last had, so the next sync sees the (new) mapping
+    # as a change and assigns the residents of these PMS units.
+    PMSRecord.objects.filter(integration=integration, pms_unit_id__in=list(pms_unit_ids)).update(
+        data_hash="", pms_unit_id=""
+    )
+
+
+@transaction.atomic
+def unit_mappings_save(
+    *,
+    integration: PMSIntegration,
+    choices: Mapping[int, str],
+    actor: Actor,
+) -> MappingResult:
+    """Map PMS units (by row id) to units typed by name. Blank leaves a row as it is.
+
+    All or nothing: one bad row and nothing is saved, each problem named.
+    """
+    rows = {
+        u.id: u
+        for u in PMSUnit.objects.select_for_update().filter(
+            integration=integration, id__in=list(choices)
+        )
+    }
+    units_by_name: dict[str, Unit] = {}
+    for unit in Unit.objects.filter(property_id=integration.property_id):
+        units_by_name.setdefault(unit.name.casefold(), unit)
+        units_by_name.setdefault(str(unit).casefold(), unit)
+    errors: dict[int, str] = {}
+    wanted: dict[int, Unit] = {}
+    for row_id, typed in choices.items():
+        name = typed.strip()
+        if not name:
+            continue
+        row = rows.get(row_id)
+        if row is None:
+            errors[row_id] = "That PMS unit is not part of this integration."
+            continue
+        found = units_by_name.get(name.casefold())
+        if found is None:
+            errors[row_id] = f"There is no unit “{name}” here. Add it on Access → Units first."
+            continue
+        wanted[row_id] = found
+    by_unit: dict[int, list[int]] = {}
+    for row_id, unit in wanted.items():
+        by_unit.setdefault(unit.id, []).append(row_id)
+    for row_ids in by_unit.values():
+        if len(row_ids) > 1:
+            for row_id in row_ids:
+                errors[row_id] = (
+                    f"Unit {wanted[row_id]} is chosen for more than one PMS unit; "
+                    "each unit maps to one PMS unit."
+                )
+    taken = dict(
+        PMSUnit.objects.filter(integration=integration, unit_id__in=list(by_unit))
+        .exclude(id__in=list(wanted))
+        .values_list("unit_id", "name")
+    )
+    for row_id, unit in wanted.items():
+        if unit.id in taken and row_id not in errors:
+            errors[row_id] = (
+                f"Unit {unit} is already mapped to PMS unit {taken[unit.id]}. Remove that mapping first."
+            )
+    if errors:
+        raise ValidationError(errors)  # type: ignore[arg-type]
+    changed = [rows[r] for r, unit in wanted.items() if rows[r].unit_id != unit.id]
+    now = timezone.now()
+    user = actor if actor is not None and actor.is_authenticated else None
+    for row in changed:
+        row.unit = wanted[row.id]
+        row.mapped_at = now
+        row.mapped_by = user  # type: ignore[assignment]
+    try:
+        PMSUnit.objects.bulk_update(changed, ["unit", "mapped_at", "mapped_by"])
+    except IntegrityError as exc:  # a concurrent save took one of these units
+        raise ValidationError(
+            "Another manager just mapped one of these units. Reload and try again."
+        ) from exc
+    if changed:
+        _reassign_on_next_sync(integration, [r.external_id for r in changed])
+        access_event_record(
+            property=integration.property,
+            actor=actor,
+            action=AccessEvent.Action.SETTING_CHANGED,
+            subject=f"Unit Mapping: {len(changed)} PMS unit(s) mapped",
+            data={"mapped": {r.external_id: r.unit_id for r in changed}},
+        )
+    return MappingResult(mapped=len(changed), removed=0, errors={})
+
+
+@transaction.atomic
+def unit_mapping_remove(*, pms_unit: PMSUnit, actor: Actor) -> None:
+    """Residents already assigned stay assigned; new assignments stop until remapped."""
+    locked = PMSUnit.objects.select_for_update().select_related("unit").get(id=pms_unit.id)
+    if locked.unit_id is None:
+        raise ValidationError("That PMS unit is not mapped.")
+    old = str(locked.unit)
+    locked.unit = None
+    locked.mapped_at = None
+    locked.mapped_by = None
+    locked.save(update_fields=["unit", "mapped_at", "mapped_by"])
+    integration = locked.integration
+    access_event_record(
+        property=integration.property,
+        actor=actor,
+        action=AccessEvent.Action.SETTING_CHANGED,
+        subject=f"Unit Mapping removed: PMS unit {locked.label} ↛ unit {old}",
+        data={"pms_unit": locked.external_id},
+    )
+
+
+_BUILDING_WORDS = re.compile(r"\b(bldg|building|bld|blg|tower|twr)\b\.?", re.IGNORECASE)
+_UNIT_WORDS = re.compile(r"\b(unit|apt|apartment|suite|ste|no|#)\b\.?", re.IGNORECASE)
+
+
+def normalize_unit_name(name: str, building: str = "") -> tuple[str, str]:
+    """("Bldg A - 12B", "") → ("a", "12b"); ("Unit #0304", "B") → ("b", "304")."""
+    text = name.strip()
+    b = building.strip()
+    m = re.match(
+        r"^\s*(?:bldg|building|bld|blg|tower|twr)\.?\s*([\w]+)\s*[-–—:/,]?\s*(.+)$",
+        text,
+        re.IGNORECASE,
+    )
+    if m:
+        b, text = b or m.group(1), m.group(2)
+    text = _UNIT_WORDS.sub(" ", text)
+    text = re.sub(r"[\s#\-–—.]+", "", text).casefold()
+    text = text.lstrip("0") or text
+    b = _BUILDING_WORDS.sub(" ", b)
+    b = re.sub(r"[\s\-.]+", "", b).casefold()
+    return b, text
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    pms_unit: PMSUnit
+    unit: Unit
+
+
+def unit_mapping_suggestions(*, integration: PMSIntegration) -> list[Suggestion]:
+    """Unmapped PMS units whose normalized name matches exactly one free unit."""
+    free_units = list(
+        Unit.objects.filter(property_id=integration.property_id).exclude(
+            id__in=PMSUnit.objects.filter(integration=integration, unit__isnull=False).values(
+                "unit_id"
+            )
+        )
+    )
+    by_full: dict[tuple[str, str], list[Unit]] = {}
+    by_name: dict[str, list[Unit]] = {}
+    for u in free_units:
+        b, n = normalize_unit_name(u.name, u.building)
+        by_full.setdefault((b, n), []).append(u)
+        by_name.setdefault(n, []).append(u)
+    suggestions: list[Suggestion] = []
+    used: set[int] = set()
+    for row in PMSUnit.objects.filter(
+        integration=integration, unit__isnull=True, gone_from_pms_at__isnull=True
+    ).order_by("building", "name"):
+        b, n = normalize_unit_name(row.name, row.building)
+        matches = by_full.get((b, n)) or []
+        if not matches and not b:
+            matches = by_name.get(n) or []
+        if len(matches) == 1 and matches[0].id not in used:
+            used.add(matches[0].id)
+            suggestions.append(Suggestion(row, matches[0]))
+    return suggestions
+
+
+# --- Support (admin) ------------------------------------------------------------------
+
+
+@transaction.atomic
+def units_create_from_unmapped(*, integration: PMSIntegration, actor: Actor) -> int:
+    """Create a unit for each unmapped PMS unit (skipping names already taken) and map it.
+
+    Idempotent: a second run finds nothing unmapped and creates nothing.
+    """
+    existing = {
+        n.casefold()
+        for n in Unit.objects.filter(property_id=integration.property_id).values_list(
+            "name", flat=True
+        )
+    }
+    rows = list(
+        PMSUnit.objects.select_for_update().filter(
+            integration=integration, unit__isnull=True, gone_from_pms_at__isnull=True
+        )
+    )
+    todo: list[tuple[PMSUnit, str]] = []
+    for row in rows:
+        name = row.name.strip()
+        if name and name.casefold() not in existing:
+            existing.add(name.casefold())
+            todo.append((row, name))
+    if not todo:
+        return 0
+    unit_names_check_free(property=integration.property, rows=[(n, r.building) for r, n in todo])
+    created = units_bulk_create(
+        property=integration.property, rows=[(n, r.building, r.floor) for r, n in todo]
+    )
+    now = timezone.now()
+    for (row, _), unit in zip(todo, created, strict=True):
+        row.unit = unit
+        row.mapped_at = now
+    PMSUnit.objects.bulk_update([r for r, _ in todo], ["unit", "mapped_at"])
+    _reassign_on_next_sync(integration, [r.external_id for r, _ in todo])
+    access_event_record(
+        property=integration.property,
+        actor=actor,
+        action=AccessEvent.Action.UNITS_IMPORTED,
+        subject=f"{len(created)} units created from PMS units and mapped (support)",
+        data={"count": len(created)},
+    )
+    return len(created)
+
+
+@transaction.atomic
+def units_map_identical_names(*, integration: PMSIntegration, actor: Actor) -> int:
+    """Map each unmapped PMS unit to the free unit with exactly its name (case-insensitive)."""
+    mapped_units = set(
+        PMSUnit.objects.filter(integration=integration, unit__isnull=False).values_list(
+            "unit_id", flat=True
+        )
+    )
+    by_name: dict[str, list[Unit]] = {}
+    for u in Unit.objects.filter(property_id=integration.property_id):
+        if u.id not in mapped_units:
+            by_name.setdefault(u.name.strip().casefold(), []).append(u)
+    rows = list(
+        PMSUnit.objects.select_for_update().filter(integration=integration, unit__isnull=True)
+    )
+    changed = []
+    now = timezone.now()
+    for row in rows:
+        matches = by_name.get(row.name.strip().casefold(), [])
+        if len(matches) == 1 and matches[0].id not in mapped_units:
+            row.unit = matches[0]
+            row.mapped_at = now
+            mapped_units.add(matches[0].id)
+            changed.append(row)
+    PMSUnit.objects.bulk_update(changed, ["unit", "mapped_at"])
+    if changed:
+        _reassign_on_next_sync(integration, [r.external_id for r in changed])
+        access_event_record(
+            property=integration.property,
+            actor=actor,
+            action=AccessEvent.Action.SETTING_CHANGED,
+            subject=f"Unit Mapping: {len(changed)} PMS unit(s) mapped by identical name (support)",
+            data={"count": len(changed)},
+        )
+    return len(changed)
+
+
+@transaction.atomic
+def unit_sync_set(*, integration: PMSIntegration, enabled: bool, actor: Actor) -> None:
+    """Only support switches Unit Sync off (or back on); audited."""
+    if integration.unit_sync_enabled == enabled:
+        return
+    PMSIntegration.objects.filter(id=integration.id).update(unit_sync_enabled=enabled)
+    integration.unit_sync_enabled = enabled
+    access_event_record(
+        property=integration.property,
+        actor=actor,
+        action=AccessEvent.Action.SETTING_CHANGED,
+        subject=f"Unit Sync turned {'on' if enabled else 'off'} (support)",
+        data={"unit_sync_enabled": enabled},
+    )
+
+
+def pms_units_for_mapping(*, integration: PMSIntegration, state: str = "", search: str = "") -> Any:
+    qs = PMSUnit.objects.filter(
+        integration=integration, gone_from_pms_at__isnull=True
+    ).select_related("unit")
+    if state == "mapped":
+        qs = qs.filter(unit__isnull=False)
+    elif state == "unmapped":
+        qs = qs.filter(unit__isnull=True)
+    if search:
+        qs = qs.filter(
+            Q(name__icontains=search)
+            | Q(building__icontains=search)
+            | Q(unit__name__icontains=search)
+        )
+    return qs.order_by("building", "name", "id")
