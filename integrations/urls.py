@@ -40,6 +40,21 @@ urlpatterns = [
         views.sync_run_detail,
         name="integrations-sync-run",
     ),
+    path(
+        "settings/integrations/unit-mapping/suggest/",
+        views.unit_mapping_suggest,
+        name="integrations-unit-mapping-suggest",
+    ),
+    path(
+        "settings/integrations/unit-mapping/refresh/",
+        views.unit_mapping_refresh,
+        name="integrations-unit-mapping-refresh",
+    ),
+    path(
+        "settings/integrations/unit-mapping/<int:pms_unit_id>/remove/",
+        views.unit_mapping_remove_view,
+        name="integrations-unit-mapping-remove",
+    ),
     path("people/sync-now/", views.people_sync_now, name="people-sync-now"),
     path("people/sync-status/", views.people_sync_status, name="people-sync-status"),
     path(

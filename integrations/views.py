@@ -11,7 +11,14 @@ from common.forms import form_add_service_errors
 from integrations.credentials import services
 from integrations.credentials.crypto import SecretsUnreadable
 from integrations.forms import CredentialForm
-from integrations.models import Outcome, PMSCredential, PMSIntegration, SyncAlert, SyncRun
+from integrations.models import (
+    Outcome,
+    PMSCredential,
+    PMSIntegration,
+    PMSUnit,
+    SyncAlert,
+    SyncRun,
+)
 from integrations.pms.errors import PMSError
 from integrations.pms.registry import VENDORS
 from integrations.selectors import (
@@ -33,8 +40,17 @@ from integrations.setup import (
 )
 from integrations.sync.alerts import RESOLUTIONS, sync_alert_resolve
 from integrations.sync.runs import sync_run_start
+from integrations.sync.unit_sync import (
+    pms_unit_mapping_totals,
+    pms_units_for_mapping,
+    pms_units_refresh,
+    unit_mapping_remove,
+    unit_mapping_suggestions,
+    unit_mappings_save,
+)
 from properties.console import console_view
 from properties.models import Property
+from units.selectors import unit_choices
 
 
 def _credential(prop: Property, credential_id: int) -> PMSCredential:
@@ -163,6 +179,7 @@ MANAGE_TABS = [
     ("property-ids", "Property IDs"),
     ("excluded-statuses", "Excluded Statuses"),
     ("user-sync", "User Sync"),
+    ("unit-mapping", "Unit Mapping"),
     ("sync-history", "Sync History"),
 ]
 
@@ -339,6 +356,8 @@ def integrations_manage(
         return redirect("integrations-setup", property_id=prop.id, step="credentials")
     if tab == "sync-history":
         return _sync_history(request, prop, integration)
+    if tab == "unit-mapping":
+        return _unit_mapping(request, prop, integration)
     if tab not in STEP_HANDLERS:
         raise Http404("No such tab.")
     return STEP_HANDLERS[tab](request, prop, integration, "manage")
@@ -458,3 +477,137 @@ def sync_alert_resolve_view(request: HttpRequest, prop: Property, alert_id: int)
         )
     (messages.success if ok else messages.error)(request, message)
     return redirect("people", property_id=prop.id)
+
+
+# --- Unit Mapping tab -------------------------------------------------------------------
+
+MAPPING_PAGE_SIZE = 100
+
+
+def _unit_mapping(
+    request: HttpRequest, prop: Property, integration: PMSIntegration
+) -> HttpResponse:
+    state = request.GET.get("state", "")
+    if state not in ("", "mapped", "unmapped"):
+        state = ""
+    search = request.GET.get("q", "")[:100]
+    typed: dict[int, str] = {}
+    row_errors: dict[int, str] = {}
+    if request.method == "POST":
+        typed = {
+            int(key[4:]): str(request.POST.get(key, ""))
+            for key in request.POST
+            if key.startswith("map-") and key[4:].isdigit()
+        }
+        try:
+            result = unit_mappings_save(integration=integration, choices=typed, actor=request.user)
+        except ValidationError as exc:
+            row_errors = {
+                int(k): " ".join(v) for k, v in exc.message_dict.items() if str(k).isdigit()
+            }
+            messages.error(
+                request,
+                f"{len(row_errors)} row(s) need attention; nothing was saved. "
+                "Fix them below and save again.",
+            )
+        else:
+            if result.mapped:
+                messages.success(
+                    request,
+                    f"{result.mapped} PMS unit(s) mapped. Their residents are assigned on the next "
+                    "sync (or press Sync Now on People).",
+                )
+            else:
+                messages.info(request, "Nothing to save: type a unit next to a PMS unit first.")
+            return redirect(request.get_full_path())
+    rows = pms_units_for_mapping(integration=integration, state=state, search=search)
+    page = Paginator(rows, MAPPING_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    totals = pms_unit_mapping_totals(integration=integration)
+    return render(
+        request,
+        "integrations/unit_mapping.html",
+        {
+            **_step_context("manage", "unit-mapping", integration),
+            "page": page,
+            "query": query.urlencode(),
+            "state": state,
+            "q": search,
+            "typed": typed,
+            "row_errors": row_errors,
+            "unit_names": unit_choices(property=prop),
+            "totals": totals,
+        },
+    )
+
+
+@console_view
+def unit_mapping_remove_view(
+    request: HttpRequest, prop: Property, pms_unit_id: int
+) -> HttpResponse:
+    pms_unit = get_object_or_404(PMSUnit, integration__property=prop, id=pms_unit_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        unit_mapping_remove(pms_unit=pms_unit, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"Mapping removed for PMS unit {pms_unit.label}. Residents already assigned stay; "
+            "new assignments stop until you map it again.",
+        )
+    return redirect(
+        request.POST.get("next") or reverse("integrations-manage", args=[prop.id, "unit-mapping"])
+    )
+
+
+@console_view
+def unit_mapping_suggest(request: HttpRequest, prop: Property) -> HttpResponse:
+    """ "Suggest matches": a preview of name-based mappings the manager accepts or edits."""
+    integration = integration_for_property(property=prop)
+    if integration is None or integration.setup_completed_at is None:
+        raise Http404("Set up the integration first.")
+    if request.method == "POST":
+        chosen = {
+            int(key[4:]): str(request.POST.get(key, ""))
+            for key in request.POST
+            if key.startswith("map-") and key[4:].isdigit() and f"accept-{key[4:]}" in request.POST
+        }
+        try:
+            result = unit_mappings_save(integration=integration, choices=chosen, actor=request.user)
+        except ValidationError as exc:
+            for message in (" ".join(v) for v in exc.message_dict.values()):
+                messages.error(request, message)
+        else:
+            messages.success(request, f"{result.mapped} suggested mapping(s) saved.")
+            return redirect("integrations-manage", property_id=prop.id, tab="unit-mapping")
+    suggestions = unit_mapping_suggestions(integration=integration)
+    return render(
+        request,
+        "integrations/unit_mapping_suggest.html",
+        {
+            **_step_context("manage", "unit-mapping", integration),
+            "suggestions": suggestions,
+            "unit_names": unit_choices(property=prop),
+        },
+    )
+
+
+@console_view
+def unit_mapping_refresh(request: HttpRequest, prop: Property) -> HttpResponse:
+    """Fetch the PMS units now rather than waiting for the next sync."""
+    integration = integration_for_property(property=prop)
+    if integration is None or integration.setup_completed_at is None:
+        raise Http404("Set up the integration first.")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        added = pms_units_refresh(integration=integration)
+    except (PMSError, SecretsUnreadable) as exc:
+        messages.error(request, f"Could not fetch the PMS units: {exc}")
+    else:
+        messages.success(request, f"PMS units refreshed ({added} new).")
+    return redirect("integrations-manage", property_id=prop.id, tab="unit-mapping")

@@ -12,12 +12,16 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from integrations.models import PMSIntegration, SyncRun
 
 # A running run whose worker has not reported for this long is presumed dead.
 STALE_AFTER = timedelta(minutes=10)
+# A queued run nobody has claimed or retried for this long lost its Celery message (the
+# broker was down when it was sent, or lost it): far beyond any retry countdown.
+LOST_AFTER = timedelta(hours=2)
 
 
 def sync_run_active(*, integration: PMSIntegration) -> SyncRun | None:
@@ -118,14 +122,31 @@ def sync_run_requeue(*, run: SyncRun, error: str) -> None:
 
 
 def sync_runs_reap(*, older_than: timedelta = STALE_AFTER * 2) -> int:
-    """Fail runs stuck in "running" whose worker stopped reporting, so new runs can start."""
-    cutoff = timezone.now() - older_than
-    return SyncRun.objects.filter(state=SyncRun.State.RUNNING, heartbeat_at__lt=cutoff).update(
+    """Fail runs stuck in "running" whose worker stopped reporting, and queued runs whose
+    message never reached a worker, so new runs can start (a joined run would block the
+    integration for good). A message that turns up later finds its run taken: harmless."""
+    now = timezone.now()
+    dead = SyncRun.objects.filter(
+        state=SyncRun.State.RUNNING, heartbeat_at__lt=now - older_than
+    ).update(
         state=SyncRun.State.FAILED,
-        finished_at=timezone.now(),
+        finished_at=now,
         phase="Failed",
         error="The worker running this sync stopped responding. The next sync finishes the work.",
     )
+    lost = (
+        SyncRun.objects.filter(state=SyncRun.State.QUEUED)
+        .annotate(waiting_since=Coalesce("heartbeat_at", "created_at"))
+        .filter(waiting_since__lt=now - LOST_AFTER)
+        .update(
+            state=SyncRun.State.FAILED,
+            finished_at=now,
+            phase="Failed",
+            error="No worker picked up this sync; its queue message was probably lost. "
+            "The next sync starts over.",
+        )
+    )
+    return dead + lost
 
 
 def integrations_due(*, now: Any = None) -> list[PMSIntegration]:

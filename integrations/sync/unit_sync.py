@@ -142,9 +142,13 @@ def unit_mappings_save(
         )
     }
     units_by_name: dict[str, Unit] = {}
+    ambiguous: set[str] = set()
     for unit in Unit.objects.filter(property_id=integration.property_id):
-        units_by_name.setdefault(unit.name.casefold(), unit)
-        units_by_name.setdefault(str(unit).casefold(), unit)
+        bare = unit.name.casefold()
+        if bare in units_by_name and units_by_name[bare].id != unit.id:
+            ambiguous.add(bare)  # "12B" in buildings A and B: the label must say which
+        units_by_name.setdefault(bare, unit)
+        units_by_name[str(unit).casefold()] = unit
     errors: dict[int, str] = {}
     wanted: dict[int, Unit] = {}
     for row_id, typed in choices.items():
@@ -154,6 +158,12 @@ def unit_mappings_save(
         row = rows.get(row_id)
         if row is None:
             errors[row_id] = "That PMS unit is not part of this integration."
+            continue
+        if name.casefold() in ambiguous:
+            errors[row_id] = (
+                f"There are several units “{name}”; pick one with its building, e.g. "
+                f"“{units_by_name[name.casefold()]}”."
+            )
             continue
         found = units_by_name.get(name.casefold())
         if found is None:
@@ -403,3 +413,22 @@ def pms_units_for_mapping(*, integration: PMSIntegration, state: str = "", searc
             | Q(unit__name__icontains=search)
         )
     return qs.order_by("building", "name", "id")
+
+
+def pms_unit_mapping_totals(*, integration: PMSIntegration) -> dict[str, int]:
+    rows = PMSUnit.objects.filter(integration=integration, gone_from_pms_at__isnull=True)
+    total = rows.count()
+    mapped = rows.filter(unit__isnull=False).count()
+    return {"total": total, "mapped": mapped, "unmapped": total - mapped}
+
+
+def pms_units_refresh(*, integration: PMSIntegration) -> int:
+    """Fetch every attached PMS property's units now (complete, or PMSError) and store them."""
+    from integrations.credentials.services import pms_credential_connector
+
+    assert integration.credential is not None
+    units: list[pms.PMSUnit] = []
+    with pms_credential_connector(credential=integration.credential) as connector:
+        for pms_property_id in integration.pms_property_ids:
+            units.extend(connector.fetch_units(pms_property_id))
+    return pms_units_apply(run=None, integration=integration, units=units)
