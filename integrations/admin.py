@@ -14,6 +14,7 @@ from integrations.models import (
     PMSCredential,
     PMSIntegration,
     PMSRecord,
+    PMSUnit,
     SyncAlert,
     SyncOutcome,
     SyncRun,
@@ -21,6 +22,11 @@ from integrations.models import (
 from integrations.pms.registry import VENDORS
 from integrations.selectors import stale_integrations, staleness
 from integrations.sync.runs import sync_run_start
+from integrations.sync.unit_sync import (
+    unit_sync_set,
+    units_create_from_unmapped,
+    units_map_identical_names,
+)
 
 
 class PMSCredentialAdminForm(forms.ModelForm):
@@ -83,6 +89,59 @@ class PMSCredentialAdmin(admin.ModelAdmin):
             self.message_user(request, f"{credential}: {result.message}", level)
 
 
+def _unit_sync_action(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet[PMSIntegration],
+    enabled: bool,
+) -> None:
+    for integration in queryset.select_related("property"):
+        unit_sync_set(integration=integration, enabled=enabled, actor=request.user)
+        modeladmin.message_user(
+            request, f"{integration.property}: Unit Sync {'on' if enabled else 'off'}."
+        )
+
+
+@admin.action(description="Turn Unit Sync off (audited)")
+def unit_sync_off(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[PMSIntegration]
+) -> None:
+    _unit_sync_action(modeladmin, request, queryset, False)
+
+
+@admin.action(description="Turn Unit Sync back on (audited)")
+def unit_sync_on(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[PMSIntegration]
+) -> None:
+    _unit_sync_action(modeladmin, request, queryset, True)
+
+
+@admin.action(description="Create units from unmapped PMS units (and map them)")
+def create_units_from_unmapped(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[PMSIntegration]
+) -> None:
+    for integration in queryset.select_related("property"):
+        try:
+            count = units_create_from_unmapped(integration=integration, actor=request.user)
+        except ValidationError as exc:
+            modeladmin.message_user(
+                request, f"{integration.property}: {' '.join(exc.messages)}", messages.ERROR
+            )
+        else:
+            modeladmin.message_user(
+                request, f"{integration.property}: {count} unit(s) created and mapped."
+            )
+
+
+@admin.action(description="Map PMS units to units with identical names")
+def map_identical_names(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[PMSIntegration]
+) -> None:
+    for integration in queryset.select_related("property"):
+        count = units_map_identical_names(integration=integration, actor=request.user)
+        modeladmin.message_user(request, f"{integration.property}: {count} PMS unit(s) mapped.")
+
+
 class SyncStalenessFilter(admin.SimpleListFilter):
     title = "sync health"
     parameter_name = "sync_health"
@@ -118,7 +177,13 @@ class PMSIntegrationAdmin(admin.ModelAdmin):
         "last_sync_started_at",
         "last_successful_sync_at",
     ]
-    actions = ["run_sync_now"]
+    actions = [
+        "run_sync_now",
+        unit_sync_off,
+        unit_sync_on,
+        create_units_from_unmapped,
+        map_identical_names,
+    ]
 
     @admin.display(description="Health")
     def sync_health(self, obj: PMSIntegration) -> str:
@@ -141,6 +206,26 @@ class PMSIntegrationAdmin(admin.ModelAdmin):
                 )
             verb = "started" if created else "already running"
             self.message_user(request, f"{integration.property}: sync #{run.id} {verb}.")
+
+
+@admin.register(PMSUnit)
+class PMSUnitAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "external_id",
+        "pms_property_id",
+        "unit",
+        "integration",
+        "mapped_at",
+        "gone_from_pms_at",
+    ]
+    list_filter = [
+        ("unit", admin.EmptyFieldListFilter),
+        ("gone_from_pms_at", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["name", "building", "external_id", "unit__name"]
+    list_select_related = ["unit", "integration__property", "integration__credential"]
+    raw_id_fields = ["integration", "unit", "mapped_by"]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -171,7 +171,25 @@ def _sync_alert() -> Model:
     )
 
 
+def _pms_unit() -> Model:
+    from django.utils import timezone
+
+    from integrations.models import PMSUnit
+
+    integration = _integration()
+    return PMSUnit.objects.create(
+        integration=integration,
+        external_id=f"u{next(_serial)}",
+        pms_property_id="1",
+        name="12B",
+        unit=UnitFactory(property=integration.property),
+        first_seen_at=timezone.now(),
+        last_seen_at=timezone.now(),
+    )
+
+
 ROW_MAKERS: dict[str, Callable[[], Model]] = {
+    "integrations.PMSUnit": _pms_unit,
     "integrations.PMSIntegration": _integration,
     "integrations.SyncRun": _sync_run,
     "integrations.SyncOutcome": _sync_outcome,
