@@ -141,14 +141,14 @@ def unit_mappings_save(
             integration=integration, id__in=list(choices)
         )
     }
-    units_by_name: dict[str, Unit] = {}
-    ambiguous: set[str] = set()
+    # A unit is typed as its label (what the unit list shows: "A 12B") or its bare name
+    # ("12B"). A label wins over another unit's bare name, so a unit picked from the list
+    # is always the one saved; only a label two units share is ambiguous.
+    by_label: dict[str, list[Unit]] = {}
+    by_bare: dict[str, list[Unit]] = {}
     for unit in Unit.objects.filter(property_id=integration.property_id):
-        bare = unit.name.casefold()
-        if bare in units_by_name and units_by_name[bare].id != unit.id:
-            ambiguous.add(bare)  # "12B" in buildings A and B: the label must say which
-        units_by_name.setdefault(bare, unit)
-        units_by_name[str(unit).casefold()] = unit
+        by_label.setdefault(str(unit).casefold(), []).append(unit)
+        by_bare.setdefault(unit.name.casefold(), []).append(unit)
     errors: dict[int, str] = {}
     wanted: dict[int, Unit] = {}
     for row_id, typed in choices.items():
@@ -159,17 +159,17 @@ def unit_mappings_save(
         if row is None:
             errors[row_id] = "That PMS unit is not part of this integration."
             continue
-        if name.casefold() in ambiguous:
-            errors[row_id] = (
-                f"There are several units “{name}”; pick one with its building, e.g. "
-                f"“{units_by_name[name.casefold()]}”."
-            )
-            continue
-        found = units_by_name.get(name.casefold())
-        if found is None:
+        found = by_label.get(name.casefold()) or by_bare.get(name.casefold()) or []
+        if not found:
             errors[row_id] = f"There is no unit “{name}” here. Add it on Access → Units first."
             continue
-        wanted[row_id] = found
+        if len(found) > 1:
+            errors[row_id] = (
+                f"There are several units “{name}”; rename one of them on Access → Units, "
+                "then pick it here."
+            )
+            continue
+        wanted[row_id] = found[0]
     by_unit: dict[int, list[int]] = {}
     for row_id, unit in wanted.items():
         by_unit.setdefault(unit.id, []).append(row_id)
@@ -220,7 +220,12 @@ def unit_mappings_save(
 @transaction.atomic
 def unit_mapping_remove(*, pms_unit: PMSUnit, actor: Actor) -> None:
     """Residents already assigned stay assigned; new assignments stop until remapped."""
-    locked = PMSUnit.objects.select_for_update().select_related("unit").get(id=pms_unit.id)
+    # of=self: the unit join is nullable and PostgreSQL cannot lock that side.
+    locked = (
+        PMSUnit.objects.select_for_update(of=("self",))
+        .select_related("unit", "integration__property")
+        .get(id=pms_unit.id)
+    )
     if locked.unit_id is None:
         raise ValidationError("That PMS unit is not mapped.")
     old = str(locked.unit)
@@ -384,11 +389,23 @@ def units_map_identical_names(*, integration: PMSIntegration, actor: Actor) -> i
 
 @transaction.atomic
 def unit_sync_set(*, integration: PMSIntegration, enabled: bool, actor: Actor) -> None:
-    """Only support switches Unit Sync off (or back on); audited."""
+    """Only support switches Unit Sync off (or back on); audited.
+
+    Back on, the next sync assigns every resident of a mapped PMS unit as the PMS says,
+    as a new mapping does: while it was off the records kept their PMS units, so moves
+    made in the PMS meanwhile would otherwise never be seen.
+    """
     if integration.unit_sync_enabled == enabled:
         return
     PMSIntegration.objects.filter(id=integration.id).update(unit_sync_enabled=enabled)
     integration.unit_sync_enabled = enabled
+    if enabled:
+        _reassign_on_next_sync(
+            integration,
+            PMSUnit.objects.filter(integration=integration, unit__isnull=False).values_list(
+                "external_id", flat=True
+            ),
+        )
     access_event_record(
         property=integration.property,
         actor=actor,
