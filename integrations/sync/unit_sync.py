@@ -244,6 +244,13 @@ def unit_mapping_remove(*, pms_unit: PMSUnit, actor: Actor) -> None:
 
 
 _BUILDING_WORDS = re.compile(r"\b(bldg|building|bld|blg|tower|twr)\b\.?", re.IGNORECASE)
+# "Bldg A - 12B", "BLDG-A 12B", "Building B #0304", "Twr 3 / 1204": the building word must
+# end where the word ends (or "Bldg A" reads as building "g"), and something must part
+# the building from the unit (or "Bldg 12B" reads as unit "B" of building "12").
+_BUILDING_PREFIX = re.compile(
+    r"^\s*(?:bldg|building|bld|blg|tower|twr)\b\.?\s*[-–—:#]?\s*(\w+)(?:\s*[-–—:/,#]\s*|\s+)(.+)$",
+    re.IGNORECASE,
+)
 _UNIT_WORDS = re.compile(r"\b(unit|apt|apartment|suite|ste|no|#)\b\.?", re.IGNORECASE)
 
 
@@ -251,11 +258,7 @@ def normalize_unit_name(name: str, building: str = "") -> tuple[str, str]:
     """("Bldg A - 12B", "") → ("a", "12b"); ("Unit #0304", "B") → ("b", "304")."""
     text = name.strip()
     b = building.strip()
-    m = re.match(
-        r"^\s*(?:bldg|building|bld|blg|tower|twr)\.?\s*([\w]+)\s*[-–—:/,]?\s*(.+)$",
-        text,
-        re.IGNORECASE,
-    )
+    m = _BUILDING_PREFIX.match(text)
     if m:
         b, text = b or m.group(1), m.group(2)
     text = _UNIT_WORDS.sub(" ", text)
