@@ -189,3 +189,74 @@ class AccessEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("AccessEvent rows are append-only.")
+
+
+class AccessSuggestion(models.Model):
+    """A lease-driven access change waiting for a manager (Approval Required mode).
+
+    Green grant, red revoke, grey no change. One row per (resident, transition, kind,
+    key): a re-sync never duplicates one, and a discarded one is not suggested again
+    for the same transition.
+    """
+
+    class Kind(models.TextChoices):
+        GRANT = "grant", "Grant"
+        REVOKE = "revoke", "Revoke"
+        NONE = "none", "No change"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        DISCARDED = "discarded", "Discarded"
+        SUPERSEDED = "superseded", "Superseded by a newer change"
+        STALE = "stale", "No longer applies"
+
+    property = models.ForeignKey(
+        "properties.Property", on_delete=models.CASCADE, related_name="access_suggestions"
+    )
+    resident = models.ForeignKey(
+        "residents.Resident", on_delete=models.CASCADE, related_name="access_suggestions"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    key = models.ForeignKey(Key, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    grant = models.ForeignKey(
+        KeyGrant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Identifies the PMS transition this came from (record, from → to, unit, data).
+    transition_key = models.CharField(max_length=200)
+    transition_label = models.CharField(max_length=200)
+    reason = models.CharField(max_length=300)
+    detected_at = models.DateTimeField()
+    starts_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["resident_id", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident", "transition_key", "kind", "key"],
+                condition=Q(key__isnull=False),
+                name="suggestion_once_per_transition_and_key",
+            ),
+            # Grey "no change" rows have no key: one per transition.
+            models.UniqueConstraint(
+                fields=["resident", "transition_key"],
+                condition=Q(key__isnull=True),
+                name="suggestion_one_no_change_per_transition",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="none") | Q(key__isnull=False),
+                name="suggestion_grant_or_revoke_names_a_key",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["property", "state", "kind"]),
+            models.Index(fields=["resident", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.key or self.reason} → {self.resident_id}"

@@ -8,7 +8,7 @@ result, so the rules can be tested row by row.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -74,3 +74,117 @@ def access_for_status_change(
         revoke_grant_ids=tuple(g.grant_id for g in held),
         reason=f"Status changed to {new.value.title()} from {previous.value.title()}",
     )
+
+
+# --- PMS lifecycle transitions (Automated Access) --------------------------------------
+
+# Access starts this long after the transition is detected (DESIGN: detection + 15 min).
+GRANT_DELAY_MINUTES = 15
+
+LIVING = frozenset({"current", "notice"})
+GONE = frozenset({"past", "cancelled"})
+
+
+class ChangeKind(StrEnum):
+    GRANT = "grant"
+    REVOKE = "revoke"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class PMSTransition:
+    """What the sync saw change for one linked resident.
+
+    ``previous_lifecycle`` is None the first time a resident is seen: a resident first
+    seen as CURRENT counts as a move-in. Units are doorsync unit ids (after Unit Sync),
+    None when the PMS unit is not mapped.
+    """
+
+    previous_lifecycle: str | None
+    lifecycle: str
+    previous_unit_id: int | None
+    unit_id: int | None
+    pms_unit_label: str = ""
+
+
+@dataclass(frozen=True)
+class ChangeItem:
+    kind: ChangeKind
+    key_id: int | None = None
+    grant_id: int | None = None
+    delayed: bool = False  # grants start GRANT_DELAY_MINUTES after detection
+    reason: str = ""
+
+
+def access_for_pms_transition(
+    *,
+    transition: PMSTransition,
+    held: Sequence[HeldGrant],
+    unit_key_ids: Mapping[int, Sequence[int]],
+    common_key_ids: Sequence[int],
+) -> list[ChangeItem]:
+    """DESIGN.md's table, row by row. An empty list means nothing to do or review.
+
+    | → FUTURE                  | none                                                   |
+    | → CURRENT (or NOTICE)     | unit key(s) of the mapped unit + common-area keys, +15 min |
+    | unit change while current | revoke old unit key(s), grant new ones                 |
+    | → PAST                    | revoke every key, manual and automatic, at once        |
+
+    ``unit_key_ids`` maps a unit id to its unit keys (for the old and the new unit).
+    """
+    t = transition
+    was_living = t.previous_lifecycle in LIVING
+    held_keys = {g.key_id: g.grant_id for g in held}
+
+    if t.lifecycle in GONE:
+        if not held:
+            return []
+        reason = f"Lease is {t.lifecycle} in the PMS"
+        return [
+            ChangeItem(ChangeKind.REVOKE, key_id=g.key_id, grant_id=g.grant_id, reason=reason)
+            for g in held
+        ]
+
+    if t.lifecycle not in LIVING:
+        return []  # → FUTURE (or applicant): no access yet, nothing to review
+
+    items: list[ChangeItem] = []
+    new_unit_keys = list(unit_key_ids.get(t.unit_id, ())) if t.unit_id is not None else []
+    if not was_living:
+        reason = (
+            "Lease is current in the PMS" if t.lifecycle == "current" else "On notice in the PMS"
+        )
+        wanted = list(dict.fromkeys([*new_unit_keys, *common_key_ids]))
+        items += [
+            ChangeItem(ChangeKind.GRANT, key_id=k, delayed=True, reason=reason)
+            for k in wanted
+            if k not in held_keys
+        ]
+    elif t.previous_unit_id != t.unit_id:
+        old_unit_keys = (
+            set(unit_key_ids.get(t.previous_unit_id, ())) if t.previous_unit_id else set()
+        )
+        reason = "Unit changed in the PMS"
+        items += [
+            ChangeItem(ChangeKind.REVOKE, key_id=k, grant_id=held_keys[k], reason=reason)
+            for k in sorted(old_unit_keys)
+            if k in held_keys and k not in new_unit_keys
+        ]
+        items += [
+            ChangeItem(ChangeKind.GRANT, key_id=k, delayed=True, reason=reason)
+            for k in new_unit_keys
+            if k not in held_keys
+        ]
+    if t.unit_id is None and (not was_living or t.previous_unit_id is not None):
+        label = t.pms_unit_label or "the resident's PMS unit"
+        items.append(
+            ChangeItem(ChangeKind.NONE, reason=f"PMS unit {label} is not mapped: no unit key")
+        )
+    elif (
+        t.unit_id is not None
+        and not new_unit_keys
+        and (not was_living or t.previous_unit_id != t.unit_id)
+    ):
+        items.append(ChangeItem(ChangeKind.NONE, reason="The unit has no unit key"))
+    # Nothing left (e.g. current → notice, or every key already held): nothing to review.
+    return items

@@ -46,6 +46,7 @@ class PMSCredential(TimeStampedModel):
 
 
 class AccessMode(models.TextChoices):
+    OFF = "off", "Off"
     APPROVAL_REQUIRED = "approval_required", "Approval Required"
     AUTOMATIC = "automatic", "Automatic"
 

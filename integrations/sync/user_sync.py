@@ -24,10 +24,17 @@ from django.db import transaction
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
+from access.automation import (
+    DetectedTransition,
+    transitions_apply_automatically,
+    transitions_suggest,
+)
 from access.models import AccessEvent
+from access.policy import LIVING, PMSTransition
 from access.services import access_event_build
 from integrations.credentials.services import pms_credential_connector
 from integrations.models import (
+    AccessMode,
     Outcome,
     PMSIntegration,
     PMSRecord,
@@ -50,6 +57,8 @@ BATCH_SIZE = 1000
 PMS_SYNC = "PMS sync"
 # Outcomes that mean "this record is linked to a resident".
 LINKED_OUTCOMES = {Outcome.CREATED, Outcome.LINKED, Outcome.UPDATED, Outcome.UNCHANGED}
+# Outcomes that hold a record for a manager's decision on an open alert.
+HELD_OUTCOMES = {Outcome.EMAIL_MISMATCH, Outcome.POSSIBLE_MATCH, Outcome.DUPLICATE}
 ALERT_KIND_FOR = {
     Action.ALERT_EMAIL_MISMATCH: SyncAlert.Kind.EMAIL_MISMATCH,
     Action.ALERT_POSSIBLE_MATCH: SyncAlert.Kind.POSSIBLE_MATCH,
@@ -283,6 +292,7 @@ def _apply_batch(
 ) -> Counter[str]:
     """One transaction, a fixed number of queries, whatever the batch holds."""
     units = units or UnitContext(enabled=False)
+    detected: list[DetectedTransition] = []
     # Units whose Vacant / Occupied may change with this batch (old and new units).
     occupancy_units: set[int] = set()
     now = timezone.now()
@@ -389,6 +399,15 @@ def _apply_batch(
                 changed.append("unit")
             if "unit" in changed or "status" in changed:
                 occupancy_units.update(u for u in (old_unit_id, resident.unit_id) if u)
+            was_linked = decision.action == Action.UPDATE and stored is not None
+            _detect_transition(
+                detected,
+                resident,
+                record,
+                stored if was_linked else None,
+                units,
+                digest,
+            )
             if changed:
                 # bulk_update skips auto_now: stamp it, or an edited resident looks untouched.
                 resident.updated_at = now
@@ -427,6 +446,8 @@ def _apply_batch(
                 occupancy_units.add(resident.unit_id)
             detail = "; ".join(filter(None, [detail, *notes]))
             to_create.append((record, resident))
+            # A resident first seen as CURRENT counts as a move-in.
+            _detect_transition(detected, resident, record, None, units, digest)
         if decision.action in ALERT_KIND_FOR:
             kind = ALERT_KIND_FOR[decision.action]
             pms_data = {
@@ -556,7 +577,50 @@ def _apply_batch(
         SyncOutcome.objects.bulk_create(outcomes)
     if occupancy_units:
         _record_occupancy_changes(prop, occupancy_units, occupied_before, now)
+    # Automated Access, on the transitions just applied (created residents have ids now).
+    if detected and integration.access_mode == AccessMode.APPROVAL_REQUIRED:
+        transitions_suggest(property=prop, detected=detected, now=now)
+    elif detected and integration.access_mode == AccessMode.AUTOMATIC:
+        transitions_apply_automatically(property=prop, detected=detected, now=now)
     return counts
+
+
+def _detect_transition(
+    detected: list[DetectedTransition],
+    resident: Resident,
+    record: PMSResident,
+    stored: Stored | None,
+    units: UnitContext,
+    digest: str,
+) -> None:
+    """A PMS lifecycle change, or a unit change while living there, of a linked resident.
+
+    Only changes in the PMS count: a manager's manual override stands until the PMS
+    changes again. ``stored`` is None the first time a resident is synced.
+    """
+    previous = stored.lifecycle if stored is not None else None
+    lifecycle = record.lifecycle.value
+    if units.enabled:
+        previous_unit = (
+            units.mapped.get(stored.pms_unit_id) if stored and stored.pms_unit_id else None
+        )
+        unit = units.mapped.get(record.unit_id)
+    else:
+        previous_unit = unit = resident.unit_id
+    moved = lifecycle in LIVING and previous in LIVING and previous_unit != unit
+    if previous == lifecycle and not moved:
+        return
+    transition = PMSTransition(
+        previous_lifecycle=previous,
+        lifecycle=lifecycle,
+        previous_unit_id=previous_unit,
+        unit_id=unit,
+        pms_unit_label=units.labels.get(record.unit_id) or record.unit_name,
+    )
+    key = f"{record.external_id}|{previous}>{lifecycle}|{previous_unit}>{unit}|{digest[:12]}"
+    detected.append(
+        DetectedTransition(resident=resident, transition=transition, transition_key=key)
+    )
 
 
 def _assign_unit(
@@ -681,11 +745,20 @@ def snapshot_apply(*, run: SyncRun, snapshot: Snapshot) -> Counter[str]:
         pms_units_apply(run=run, integration=integration, units=snapshot.units)
     units = unit_context(integration=integration)
     owners = _duplicate_owners(snapshot.records, state, excluded)
+    # A record held for an alert that is gone (deleting its resident deletes the alert) is
+    # looked at again, or it would wait for a decision nobody can make.
+    held = {ext for ext, s in state.items() if s.outcome in HELD_OUTCOMES and not s.gone}
+    if held:
+        held -= set(
+            SyncAlert.objects.filter(
+                integration=integration, state=SyncAlert.State.OPEN
+            ).values_list("external_id", flat=True)
+        )
     counts: Counter[str] = Counter()
     pending: list[tuple[PMSResident, str]] = []
     for record in snapshot.records:
         digest = record_hash(record)
-        if _is_unchanged(state.get(record.external_id), digest):
+        if record.external_id not in held and _is_unchanged(state.get(record.external_id), digest):
             counts[Outcome.UNCHANGED] += 1
         else:
             pending.append((record, digest))

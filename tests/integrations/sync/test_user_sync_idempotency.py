@@ -46,11 +46,17 @@ RUN_QUERIES = 8
 #   INSERT resident …                                (bulk_create, RETURNING ids)
 #   INSERT pmsrecord …                               (the links)
 #   INSERT syncoutcome …                             ("created" per record)
+#   Automated Access (Approval Required) for the move-ins just seen:
+#   SELECT keygrant WHERE resident_id IN …           (keys the residents already hold)
+#   SELECT key WHERE share_with_current_residents    (common-area keys)
+#   UPDATE accesssuggestion … 'superseded'           (older pending suggestions)
+#   INSERT accesssuggestion … ON CONFLICT DO NOTHING (the suggestions, idempotent)
 #   RELEASE SAVEPOINT
 #   UPDATE syncrun … records_done                    (progress)
 # (No "residents already linked" query: no record is linked yet, and Django skips an
-# `id IN ()` query; no "which candidates are linked" query: there are no candidates.)
-NEW_BATCH_QUERIES = 8
+# `id IN ()` query; no "which candidates are linked" query: there are no candidates;
+# no unit-key query: these residents have no unit.)
+NEW_BATCH_QUERIES = 12
 
 # Each batch of changed, linked records:
 #   SAVEPOINT

@@ -1,0 +1,378 @@
+"""Automated Access: PMS transitions → access suggestions or applied key changes.
+
+The rules are ``access.policy.access_for_pms_transition``; this module loads
+its inputs for a whole batch of residents at once, and writes the result:
+suggestions in Approval Required mode, grants and revokes in Automatic mode.
+Query counts grow with batches, never with residents or suggestions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from access.models import AccessEvent, AccessSuggestion, Key, KeyGrant
+from access.policy import (
+    GRANT_DELAY_MINUTES,
+    ChangeKind,
+    HeldGrant,
+    PMSTransition,
+    access_for_pms_transition,
+)
+from access.services import (
+    AUTOMATION,
+    Actor,
+    access_event_build,
+    access_event_record,
+    actor_label,
+)
+from properties.models import Property
+from residents.models import Resident, ResidentStatus
+
+APPROVE_BATCH = 500
+MAX_SELECTION = 50
+
+
+@dataclass(frozen=True)
+class DetectedTransition:
+    resident: Resident
+    transition: PMSTransition
+    transition_key: str
+
+
+@dataclass
+class BatchInputs:
+    held: dict[int, list[HeldGrant]] = field(default_factory=lambda: defaultdict(list))
+    unit_keys: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    common_keys: list[int] = field(default_factory=list)
+    key_names: dict[int, str] = field(default_factory=dict)
+
+
+def _load_inputs(property: Property, detected: Sequence[DetectedTransition]) -> BatchInputs:
+    """Three queries for the whole batch: held grants, unit keys, common-area keys."""
+    inputs = BatchInputs()
+    resident_ids = [d.resident.id for d in detected]
+    for gid, rid, kid, kname in KeyGrant.objects.filter(
+        resident_id__in=resident_ids, revoked_at__isnull=True
+    ).values_list("id", "resident_id", "key_id", "key__name"):
+        inputs.held[rid].append(HeldGrant(grant_id=gid, key_id=kid))
+        inputs.key_names[kid] = kname
+    unit_ids = {
+        u
+        for d in detected
+        for u in (d.transition.unit_id, d.transition.previous_unit_id)
+        if u is not None
+    }
+    for kid, uid, kname in Key.objects.filter(unit_id__in=unit_ids, kind=Key.Kind.UNIT).values_list(
+        "id", "unit_id", "name"
+    ):
+        inputs.unit_keys[uid].append(kid)
+        inputs.key_names[kid] = kname
+    for kid, kname in Key.objects.filter(
+        property=property, share_with_current_residents=True
+    ).values_list("id", "name"):
+        inputs.common_keys.append(kid)
+        inputs.key_names[kid] = kname
+    return inputs
+
+
+def _label(t: PMSTransition) -> str:
+    before = (t.previous_lifecycle or "new").title()
+    return f"{before} → {t.lifecycle.title()}"
+
+
+def transitions_suggest(
+    *, property: Property, detected: Sequence[DetectedTransition], now: datetime
+) -> int:
+    """Approval Required: one suggestion per change; idempotent, newer supersedes older."""
+    if not detected:
+        return 0
+    inputs = _load_inputs(property, detected)
+    rows: list[AccessSuggestion] = []
+    for d in detected:
+        items = access_for_pms_transition(
+            transition=d.transition,
+            held=inputs.held.get(d.resident.id, []),
+            unit_key_ids=inputs.unit_keys,
+            common_key_ids=inputs.common_keys,
+        )
+        for item in items:
+            rows.append(
+                AccessSuggestion(
+                    property=property,
+                    resident=d.resident,
+                    kind=item.kind.value,
+                    key_id=item.key_id,
+                    grant_id=item.grant_id,
+                    transition_key=d.transition_key[:200],
+                    transition_label=_label(d.transition),
+                    reason=item.reason[:300],
+                    detected_at=now,
+                    starts_at=now + timedelta(minutes=GRANT_DELAY_MINUTES)
+                    if item.kind == ChangeKind.GRANT
+                    else None,
+                )
+            )
+    # A newer transition supersedes whatever is still pending from older ones.
+    keys_by_resident: dict[int, set[str]] = defaultdict(set)
+    for d in detected:
+        keys_by_resident[d.resident.id].add(d.transition_key[:200])
+    stale = AccessSuggestion.objects.filter(
+        resident_id__in=list(keys_by_resident), state=AccessSuggestion.State.PENDING
+    ).exclude(transition_key__in={k for keys in keys_by_resident.values() for k in keys})
+    stale.update(state=AccessSuggestion.State.SUPERSEDED, decided_at=now)
+    # Conflicts are the same suggestion already made (or discarded) for this transition.
+    AccessSuggestion.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def transitions_apply_automatically(
+    *, property: Property, detected: Sequence[DetectedTransition], now: datetime
+) -> tuple[int, int]:
+    """Automatic mode: grants (starting detection + 15 min) and revokes, by "automation"."""
+    if not detected:
+        return 0, 0
+    inputs = _load_inputs(property, detected)
+    grants: list[KeyGrant] = []
+    revoke_ids: list[int] = []
+    events: list[AccessEvent] = []
+    starts = now + timedelta(minutes=GRANT_DELAY_MINUTES)
+    for d in detected:
+        for item in access_for_pms_transition(
+            transition=d.transition,
+            held=inputs.held.get(d.resident.id, []),
+            unit_key_ids=inputs.unit_keys,
+            common_key_ids=inputs.common_keys,
+        ):
+            name = inputs.key_names.get(item.key_id or 0, "")
+            if item.kind == ChangeKind.GRANT and item.key_id is not None:
+                grants.append(
+                    KeyGrant(
+                        key_id=item.key_id,
+                        resident=d.resident,
+                        starts_at=starts,
+                        source=KeyGrant.Source.AUTOMATED,
+                    )
+                )
+                subject = f"“{name}” granted to {d.resident.full_name}"
+                action = AccessEvent.Action.KEY_GRANTED
+            elif item.kind == ChangeKind.REVOKE and item.grant_id is not None:
+                revoke_ids.append(item.grant_id)
+                subject = f"“{name}” revoked from {d.resident.full_name}"
+                action = AccessEvent.Action.KEY_REVOKED
+            else:
+                continue
+            events.append(
+                access_event_build(
+                    property=property,
+                    actor=None,
+                    label=AUTOMATION,
+                    action=action,
+                    subject=subject,
+                    resident=d.resident,
+                    key=None,
+                    reason=f"{_label(d.transition)}: {item.reason}",
+                    data={"key": item.key_id, "mode": "automatic"},
+                    at=now,
+                )
+            )
+    shareable = dict(
+        Key.objects.filter(id__in={g.key_id for g in grants}).values_list("id", "shareable")
+    )
+    for g in grants:
+        g.shareable = shareable.get(g.key_id, False)
+    KeyGrant.objects.filter(id__in=revoke_ids, revoked_at__isnull=True).update(
+        revoked_at=now, revoke_reason="Automated Access: lease change in the PMS"
+    )
+    KeyGrant.objects.bulk_create(grants)
+    for e in events:
+        e.key_id = e.data.get("key")
+    AccessEvent.objects.bulk_create(events)
+    return len(grants), len(revoke_ids)
+
+
+# --- The suggestions window ---------------------------------------------------------------
+
+
+def suggestions_pending(*, property: Property, kind: str = "") -> QuerySet[AccessSuggestion]:
+    qs = AccessSuggestion.objects.filter(
+        property=property, state=AccessSuggestion.State.PENDING
+    ).select_related("resident", "key", "resident__unit")
+    if kind in AccessSuggestion.Kind.values:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("resident__last_name", "resident__first_name", "resident_id", "kind", "id")
+
+
+@dataclass
+class ApproveResult:
+    granted: int = 0
+    revoked: int = 0
+    acknowledged: int = 0
+    refused: list[str] = field(default_factory=list)
+
+
+def suggestions_approve(
+    *, property: Property, suggestion_ids: Iterable[int], actor: Actor
+) -> ApproveResult:
+    """Apply the chosen suggestions, in batches; each is re-checked against the present.
+
+    A grant the resident already holds, a revoke of a grant already gone, or a grant to
+    a resident who is no longer current is refused as stale with a message — never a
+    double grant.
+    """
+    ids = list(dict.fromkeys(suggestion_ids))
+    result = ApproveResult()
+    for start in range(0, len(ids), APPROVE_BATCH):
+        with transaction.atomic():
+            _approve_batch(property, ids[start : start + APPROVE_BATCH], actor, result)
+    return result
+
+
+def _approve_batch(property: Property, ids: list[int], actor: Actor, result: ApproveResult) -> None:
+    now = timezone.now()
+    user = actor if isinstance(actor, User) else None
+    label = actor_label(actor)
+    suggestions = list(
+        AccessSuggestion.objects.select_for_update(of=("self",))
+        .filter(property=property, id__in=ids, state=AccessSuggestion.State.PENDING)
+        .select_related("resident", "key")
+    )
+    if len(suggestions) < len(ids):
+        result.refused.append(
+            f"{len(ids) - len(suggestions)} suggestion(s) were already handled by someone else."
+        )
+    resident_ids = {s.resident_id for s in suggestions}
+    active: dict[tuple[int, int | None], int] = {
+        (rid, kid): gid
+        for gid, rid, kid in KeyGrant.objects.filter(
+            resident_id__in=resident_ids, revoked_at__isnull=True
+        ).values_list("id", "resident_id", "key_id")
+    }
+    new_grants: list[KeyGrant] = []
+    revoke_ids: list[int] = []
+    events: list[AccessEvent] = []
+    decided: list[AccessSuggestion] = []
+    for s in suggestions:
+        state = AccessSuggestion.State.APPROVED
+        if s.kind == AccessSuggestion.Kind.GRANT and s.key is not None:
+            if (s.resident_id, s.key_id) in active:
+                state = AccessSuggestion.State.STALE
+                result.refused.append(f"{s.resident.full_name} already holds “{s.key.name}”.")
+            elif s.resident.status == ResidentStatus.PAST:
+                state = AccessSuggestion.State.STALE
+                result.refused.append(
+                    f"{s.resident.full_name} is now a past resident: “{s.key.name}” was not granted."
+                )
+            else:
+                active[(s.resident_id, s.key_id)] = -1  # two suggestions, one grant
+                new_grants.append(
+                    KeyGrant(
+                        key=s.key,
+                        resident=s.resident,
+                        starts_at=max(now, s.starts_at or now),
+                        source=KeyGrant.Source.AUTOMATED,
+                        shareable=s.key.shareable,
+                        granted_by=user,
+                    )
+                )
+                result.granted += 1
+                events.append(
+                    access_event_build(
+                        property=property, actor=actor, label=label,
+                        action=AccessEvent.Action.KEY_GRANTED,
+                        subject=f"“{s.key.name}” granted to {s.resident.full_name}",
+                        resident=s.resident, key=s.key,
+                        reason=f"Access suggestion approved ({s.transition_label}: {s.reason})",
+                        data={"suggestion": s.id}, at=now,
+                    )
+                )  # fmt: skip
+        elif s.kind == AccessSuggestion.Kind.REVOKE and s.key is not None:
+            gid = active.get((s.resident_id, s.key_id))
+            if gid is None or gid == -1:
+                state = AccessSuggestion.State.STALE
+                result.refused.append(f"{s.resident.full_name} no longer holds “{s.key.name}”.")
+            else:
+                revoke_ids.append(gid)
+                active.pop((s.resident_id, s.key_id))
+                result.revoked += 1
+                events.append(
+                    access_event_build(
+                        property=property, actor=actor, label=label,
+                        action=AccessEvent.Action.KEY_REVOKED,
+                        subject=f"“{s.key.name}” revoked from {s.resident.full_name}",
+                        resident=s.resident, key=s.key,
+                        reason=f"Access suggestion approved ({s.transition_label}: {s.reason})",
+                        data={"suggestion": s.id}, at=now,
+                    )
+                )  # fmt: skip
+        else:
+            result.acknowledged += 1
+        s.state = state
+        s.decided_by = user
+        s.decided_at = now
+        decided.append(s)
+        events.append(
+            access_event_build(
+                property=property, actor=actor, label=label,
+                action=AccessEvent.Action.SUGGESTION_APPROVED
+                if state == AccessSuggestion.State.APPROVED
+                else AccessEvent.Action.SUGGESTION_DISCARDED,
+                subject=f"{s.get_kind_display()} suggestion for {s.resident.full_name}"
+                + (f": “{s.key.name}”" if s.key else "")
+                + ("" if state == AccessSuggestion.State.APPROVED else " (no longer applies)"),
+                resident=s.resident, key=s.key, reason=s.reason,
+                data={"suggestion": s.id, "state": state}, at=now,
+            )
+        )  # fmt: skip
+    KeyGrant.objects.filter(id__in=revoke_ids, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_by=user, revoke_reason="Access suggestion approved"
+    )
+    KeyGrant.objects.bulk_create(new_grants)
+    AccessSuggestion.objects.bulk_update(decided, ["state", "decided_by", "decided_at"])
+    AccessEvent.objects.bulk_create(events)
+
+
+@transaction.atomic
+def suggestion_discard(*, suggestion: AccessSuggestion, actor: Actor) -> None:
+    locked = (
+        AccessSuggestion.objects.select_for_update(of=("self",))
+        .select_related("resident", "key")
+        .get(id=suggestion.id)
+    )
+    if locked.state != AccessSuggestion.State.PENDING:
+        raise ValidationError("That suggestion was already handled.")
+    locked.state = AccessSuggestion.State.DISCARDED
+    locked.decided_by = actor if isinstance(actor, User) else None
+    locked.decided_at = timezone.now()
+    locked.save(update_fields=["state", "decided_by", "decided_at"])
+    access_event_record(
+        property=locked.property,
+        actor=actor,
+        action=AccessEvent.Action.SUGGESTION_DISCARDED,
+        subject=f"{locked.get_kind_display()} suggestion for {locked.resident.full_name}"
+        + (f": “{locked.key.name}”" if locked.key else "")
+        + " discarded",
+        resident=locked.resident,
+        key=locked.key,
+        reason=locked.reason,
+        data={"suggestion": locked.id},
+    )
+
+
+def suggestion_counts(*, property: Property) -> dict[str, int]:
+    rows = (
+        AccessSuggestion.objects.filter(property=property, state=AccessSuggestion.State.PENDING)
+        .values("kind")
+        .annotate(n=Count("id"))
+    )
+    counts = {r["kind"]: r["n"] for r in rows}
+    counts["all"] = sum(counts.values())
+    return counts
