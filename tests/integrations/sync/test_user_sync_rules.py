@@ -686,6 +686,26 @@ def test_possible_match_ignore(pms, possible_match, alice):
     assert link_of("R1").outcome == Outcome.IGNORED
 
 
+def test_a_possible_match_whose_resident_was_deleted_is_synced_again(pms, possible_match):
+    # Given support deletes our contact the PMS record was held against (its alert goes too)
+    possible_match.resident.delete()
+    assert not SyncAlert.objects.exists()
+
+    # When the PMS record, unchanged, comes round again
+    run = pms.sync()
+
+    # Then it is no longer held for a decision nobody can make: it is created
+    assert run.counts == {"created": 1}
+    assert link_of("R1").resident == Resident.objects.get()
+
+
+def test_an_email_mismatch_whose_resident_was_deleted_is_synced_again(pms, mismatch):
+    mismatch.resident.delete()
+    run = pms.sync()
+    assert run.counts == {"created": 1}
+    assert Resident.objects.get().email == "ana.new@example.com"
+
+
 @pytest.fixture
 def duplicate(pms) -> SyncAlert:
     """Ana (R1) synced; then the PMS adds Ben (R2) with Ana's email."""
