@@ -136,6 +136,8 @@ def key_create(
         share_with_current_residents=share_with_current_residents,
     )
     key.doors.set(door_ids)
+    if share_with_current_residents:
+        key_share_with_current_residents(key=key, actor=actor)
     access_event_record(
         property=property,
         actor=actor,
@@ -168,6 +170,7 @@ def key_update(
         door_ids=door_ids,
         exclude_key_id=key.id,
     )
+    newly_shared = share_with_current_residents and not key.share_with_current_residents
     key.name = name
     key.kind = kind
     key.unit_id = unit_id
@@ -184,6 +187,8 @@ def key_update(
         ]
     )
     key.doors.set(door_ids)
+    if newly_shared:
+        key_share_with_current_residents(key=key, actor=actor)
     access_event_record(
         property=key.property,
         actor=actor,
@@ -359,3 +364,52 @@ def key_grants_apply(
         )
     AccessEvent.objects.bulk_create(events)
     return grants, revoked
+
+
+def key_share_with_current_residents(*, key: Key, actor: Actor, batch_size: int = 1000) -> int:
+    """Give a common-area key to every current resident who lacks it; returns how many.
+
+    Called when a key is flagged "share with all current residents", so the flag
+    means the same for residents already living here as for the next move-in.
+    """
+    holders = KeyGrant.objects.filter(key=key, revoked_at__isnull=True).values("resident_id")
+    resident_ids = list(
+        Resident.objects.filter(property_id=key.property_id, status=ResidentStatus.CURRENT)
+        .exclude(id__in=holders)
+        .values_list("id", flat=True)
+    )
+    now = timezone.now()
+    user = _actor_user(actor)
+    label = actor_label(actor)
+    for start in range(0, len(resident_ids), batch_size):
+        chunk = resident_ids[start : start + batch_size]
+        KeyGrant.objects.bulk_create(
+            [
+                KeyGrant(
+                    key=key,
+                    resident_id=rid,
+                    starts_at=now,
+                    source=KeyGrant.Source.MANUAL,
+                    shareable=key.shareable,
+                    granted_by=user,
+                )
+                for rid in chunk
+            ]
+        )
+        AccessEvent.objects.bulk_create(
+            [
+                AccessEvent(
+                    property_id=key.property_id,
+                    actor=user,
+                    actor_label=label,
+                    action=AccessEvent.Action.KEY_GRANTED,
+                    subject=f"“{key.name}” granted (shared with all current residents)",
+                    resident_id=rid,
+                    key=key,
+                    reason="Key set to be shared with all current residents",
+                    created_at=now,
+                )
+                for rid in chunk
+            ]
+        )
+    return len(resident_ids)

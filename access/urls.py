@@ -9,4 +9,14 @@ urlpatterns = [
     path("access/keys/new/", views.key_create, name="keys-create"),
     path("access/keys/<int:key_id>/", views.key_edit, name="keys-edit"),
     path("access/doors/", views.doors_list, name="doors"),
+    path(
+        "alerts/suggestions/update-access/",
+        views.suggestions_update_access,
+        name="suggestions-update-access",
+    ),
+    path(
+        "alerts/suggestions/<int:suggestion_id>/discard/",
+        views.suggestion_discard_view,
+        name="suggestion-discard",
+    ),
 ]

@@ -1,17 +1,27 @@
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 
 from access import selectors, services
+from access.automation import (
+    MAX_SELECTION,
+    suggestion_counts,
+    suggestion_discard,
+    suggestions_approve,
+    suggestions_pending,
+)
 from access.forms import DoorForm, KeyForm
-from access.models import Door, Key
+from access.models import AccessSuggestion, Door, Key
 from common.forms import form_add_service_errors
 from properties.console import console_view
 from properties.models import Property
+from residents.models import Resident
 from units.selectors import unit_choices
 
 PAGE_SIZE = 100
@@ -100,3 +110,103 @@ def doors_list(request: HttpRequest, prop: Property) -> HttpResponse:
         request.GET.get("page")
     )
     return render(request, "access/doors_list.html", {"page": page, "form": form})
+
+
+# --- Access suggestions (the alert window) -----------------------------------------------
+
+SUGGESTIONS_SHOWN = 200
+
+
+@dataclass
+class SuggestionGroup:
+    resident: Resident
+    items: list[AccessSuggestion] = field(default_factory=list)
+
+
+def suggestions_context(prop: Property, kind: str = "") -> dict[str, object]:
+    kind = kind if kind in AccessSuggestion.Kind.values else ""
+    shown = list(suggestions_pending(property=prop, kind=kind)[:SUGGESTIONS_SHOWN])
+    groups: dict[int, SuggestionGroup] = {}
+    for s in shown:
+        groups.setdefault(s.resident_id, SuggestionGroup(s.resident)).items.append(s)
+    counts = suggestion_counts(property=prop)
+    return {
+        "suggestion_groups": list(groups.values()),
+        "suggestion_counts": counts,
+        "suggestion_kind": kind,
+        "suggestions_matching": counts.get(kind or "all", 0),
+        "suggestions_shown": len(shown),
+        "max_selection": MAX_SELECTION,
+    }
+
+
+def _alert_window(
+    request: HttpRequest, prop: Property, *, flash: str = "", ok: bool = True
+) -> HttpResponse:
+    from properties.views import alert_window_context
+
+    return render(
+        request,
+        "properties/alerts_panel.html",
+        {
+            **alert_window_context(
+                prop, kind=request.POST.get("kind") or request.GET.get("kind", "")
+            ),
+            "flash": flash,
+            "flash_ok": ok,
+            "oob_count": True,
+        },
+    )
+
+
+@console_view
+def suggestions_update_access(request: HttpRequest, prop: Property) -> HttpResponse:
+    """Update Access: approve the selected suggestions (≤ 50), or all matching in batches."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    kind = request.POST.get("kind", "")
+    if request.POST.get("all_matching") == "1":
+        ids = list(suggestions_pending(property=prop, kind=kind).values_list("id", flat=True))
+    else:
+        ids = [int(v) for v in request.POST.getlist("suggestion") if v.isdigit()]
+        if len(ids) > MAX_SELECTION:
+            return _alert_window(
+                request,
+                prop,
+                flash=f"Select up to {MAX_SELECTION} suggestions at a time, or use "
+                "“Select all matching”. Nothing was changed.",
+                ok=False,
+            )
+    if not ids:
+        return _alert_window(request, prop, flash="Select at least one suggestion first.", ok=False)
+    result = suggestions_approve(property=prop, suggestion_ids=ids, actor=request.user)
+    parts = []
+    if result.granted:
+        parts.append(f"{result.granted} key(s) granted")
+    if result.revoked:
+        parts.append(f"{result.revoked} key(s) revoked")
+    if result.acknowledged:
+        parts.append(f"{result.acknowledged} no-change suggestion(s) cleared")
+    message = ("Access updated: " + ", ".join(parts) + ".") if parts else "Nothing was applied."
+    if result.refused:
+        message += " Not applied: " + " ".join(result.refused[:5])
+        if len(result.refused) > 5:
+            message += f" …and {len(result.refused) - 5} more."
+    if getattr(request, "htmx", False):
+        return _alert_window(request, prop, flash=message, ok=not result.refused)
+    (messages.success if not result.refused else messages.warning)(request, message)
+    return redirect("people", property_id=prop.id)
+
+
+@console_view
+def suggestion_discard_view(
+    request: HttpRequest, prop: Property, suggestion_id: int
+) -> HttpResponse:
+    suggestion = get_object_or_404(AccessSuggestion, property=prop, id=suggestion_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        suggestion_discard(suggestion=suggestion, actor=request.user)
+    except ValidationError as exc:
+        return _alert_window(request, prop, flash=" ".join(exc.messages), ok=False)
+    return _alert_window(request, prop, flash="Suggestion discarded.")

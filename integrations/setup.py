@@ -16,7 +16,7 @@ from django.utils import timezone
 from access.models import AccessEvent
 from access.services import Actor, access_event_record
 from integrations.credentials.services import pms_credential_connector
-from integrations.models import PMSCredential, PMSIntegration, PMSRecord
+from integrations.models import AccessMode, PMSCredential, PMSIntegration, PMSRecord
 from integrations.pms.types import PMSProperty
 from properties.models import Property
 
@@ -171,4 +171,30 @@ def integration_set_user_sync(
             f"User Sync turned {'on' if enabled else 'off'}",
             {"user_sync_enabled": enabled},
         )
+    return integration
+
+
+@transaction.atomic
+def integration_set_access_mode(
+    *, integration: PMSIntegration, mode: str, actor: Actor
+) -> PMSIntegration:
+    """Automate Access tab: Off, Approval Required or Automatic (audited)."""
+    if mode not in AccessMode.values:
+        raise ValidationError("Choose Off, Approval Required or Automatic.")
+    if mode != AccessMode.OFF and not integration.user_sync_enabled:
+        raise ValidationError(
+            "Automated Access needs User Sync: it acts on the lease changes User Sync brings "
+            "in. Turn User Sync on first (User Sync tab)."
+        )
+    if integration.access_mode == mode:
+        return integration
+    previous = integration.get_access_mode_display()
+    integration.access_mode = mode
+    integration.save(update_fields=["access_mode", "updated_at"])
+    _audit(
+        integration,
+        actor,
+        f"Automated Access: {previous} → {integration.get_access_mode_display()}",
+        {"access_mode": mode},
+    )
     return integration

@@ -6,12 +6,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from common.forms import form_add_service_errors
 from integrations.credentials import services
 from integrations.credentials.crypto import SecretsUnreadable
 from integrations.forms import CredentialForm
 from integrations.models import (
+    AccessMode,
     Outcome,
     PMSCredential,
     PMSIntegration,
@@ -32,6 +34,7 @@ from integrations.selectors import (
 from integrations.setup import (
     integration_attach_properties,
     integration_get_or_create,
+    integration_set_access_mode,
     integration_set_credential,
     integration_set_excluded_statuses,
     integration_set_user_sync,
@@ -180,6 +183,7 @@ MANAGE_TABS = [
     ("excluded-statuses", "Excluded Statuses"),
     ("user-sync", "User Sync"),
     ("unit-mapping", "Unit Mapping"),
+    ("automate-access", "Automate Access"),
     ("sync-history", "Sync History"),
 ]
 
@@ -358,6 +362,8 @@ def integrations_manage(
         return _sync_history(request, prop, integration)
     if tab == "unit-mapping":
         return _unit_mapping(request, prop, integration)
+    if tab == "automate-access":
+        return _automate_access(request, prop, integration)
     if tab not in STEP_HANDLERS:
         raise Http404("No such tab.")
     return STEP_HANDLERS[tab](request, prop, integration, "manage")
@@ -470,10 +476,12 @@ def sync_alert_resolve_view(request: HttpRequest, prop: Property, alert_id: int)
     else:
         ok = True
     if getattr(request, "htmx", False):
+        from properties.views import alert_window_context
+
         return render(
             request,
             "properties/alerts_panel.html",
-            {**alerts_panel_context(prop), "flash": message, "flash_ok": ok, "oob_count": True},
+            {**alert_window_context(prop), "flash": message, "flash_ok": ok, "oob_count": True},
         )
     (messages.success if ok else messages.error)(request, message)
     return redirect("people", property_id=prop.id)
@@ -559,9 +567,13 @@ def unit_mapping_remove_view(
             f"Mapping removed for PMS unit {pms_unit.label}. Residents already assigned stay; "
             "new assignments stop until you map it again.",
         )
-    return redirect(
-        request.POST.get("next") or reverse("integrations-manage", args=[prop.id, "unit-mapping"])
-    )
+    back = request.POST.get("next", "")
+    # Only back to a page of this site: never an open redirect to wherever "next" says.
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("integrations-manage", args=[prop.id, "unit-mapping"])
+    return redirect(back)
 
 
 @console_view
@@ -611,3 +623,28 @@ def unit_mapping_refresh(request: HttpRequest, prop: Property) -> HttpResponse:
     else:
         messages.success(request, f"PMS units refreshed ({added} new).")
     return redirect("integrations-manage", property_id=prop.id, tab="unit-mapping")
+
+
+# --- Automate Access tab ------------------------------------------------------------------
+
+
+def _automate_access(
+    request: HttpRequest, prop: Property, integration: PMSIntegration
+) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            integration_set_access_mode(
+                integration=integration,
+                mode=request.POST.get("access_mode", ""),
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Automated Access: {integration.get_access_mode_display()}.")
+            return redirect("integrations-manage", property_id=prop.id, tab="automate-access")
+    return render(
+        request,
+        "integrations/automate_access.html",
+        {**_step_context("manage", "automate-access", integration), "modes": AccessMode.choices},
+    )

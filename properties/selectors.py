@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from properties.models import Membership, Property
@@ -27,7 +28,33 @@ def property_get_for_user(*, user: Any, property_id: int) -> Property:
 
 
 def alert_count(*, property: Property) -> int:
-    """What the alert icon counts: open sync alerts (and pending access suggestions, later)."""
-    from integrations.selectors import open_alert_count
+    """What the alert icon counts: pending access suggestions and open sync alerts (one query)."""
+    from access.models import AccessSuggestion
+    from integrations.models import SyncAlert
 
-    return open_alert_count(property=property)
+    pending = (
+        AccessSuggestion.objects.filter(
+            property=OuterRef("pk"), state=AccessSuggestion.State.PENDING
+        )
+        .order_by()
+        .values("property")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    alerts = (
+        SyncAlert.objects.filter(integration__property=OuterRef("pk"), state=SyncAlert.State.OPEN)
+        .order_by()
+        .values("integration")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    row = (
+        Property.objects.filter(pk=property.pk)
+        .annotate(
+            pending=Coalesce(Subquery(pending, output_field=IntegerField()), 0),
+            alerts=Coalesce(Subquery(alerts, output_field=IntegerField()), 0),
+        )
+        .values_list("pending", "alerts")
+        .first()
+    )
+    return sum(row) if row else 0

@@ -17,9 +17,23 @@ def console_home(request: HttpRequest) -> HttpResponse:
     return redirect("people", property_id=first.id)
 
 
+def alert_window_context(prop: Property, *, kind: str = "") -> dict[str, object]:
+    """Access suggestions and sync alerts: what the alert icon counts, in one window."""
+    from access.views import suggestions_context
+    from integrations.views import alerts_panel_context
+
+    context = {**alerts_panel_context(prop), **suggestions_context(prop, kind)}
+    counts = context["suggestion_counts"]
+    assert isinstance(counts, dict)
+    context["window_total"] = int(context["alert_total"]) + counts.get("all", 0)  # type: ignore[call-overload]
+    return context
+
+
 @console_view
 def alerts_panel(request: HttpRequest, prop: Property) -> HttpResponse:
     """The alert window: pending access suggestions and open sync alerts."""
-    from integrations.views import alerts_panel_context
-
-    return render(request, "properties/alerts_panel.html", alerts_panel_context(prop))
+    return render(
+        request,
+        "properties/alerts_panel.html",
+        alert_window_context(prop, kind=request.GET.get("kind", "")),
+    )

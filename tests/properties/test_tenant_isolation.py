@@ -11,9 +11,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from access.models import KeyGrant
+from access.models import AccessSuggestion, KeyGrant
 from access.services import key_grant
-from integrations.models import PMSCredential, PMSIntegration, SyncAlert, SyncRun
+from integrations.models import PMSCredential, PMSIntegration, PMSUnit, SyncAlert, SyncRun
 from residents.models import ResidentStatus
 from tests.factories import KeyFactory, ResidentFactory
 from units.models import UnitImport
@@ -56,7 +56,28 @@ def objects_of_prop_a(prop_a, unit_a, alice):
     alert = SyncAlert.objects.create(
         integration=integration, kind="possible_match", external_id="t1", resident=resident
     )
+    suggestion = AccessSuggestion.objects.create(
+        property=prop_a,
+        resident=resident,
+        kind="grant",
+        key=key,
+        transition_key="t1|future>current",
+        transition_label="Future → Current",
+        reason="Lease is current in the PMS",
+        detected_at=timezone.now(),
+    )
+    pms_unit = PMSUnit.objects.create(
+        integration=integration,
+        external_id="u1",
+        pms_property_id="1",
+        name="12B",
+        unit=unit_a,
+        first_seen_at=timezone.now(),
+        last_seen_at=timezone.now(),
+    )
     return {
+        "pms_unit_id": pms_unit.id,
+        "suggestion_id": suggestion.id,
         "alert_id": alert.id,
         "run_id": run.id,
         "step": "credentials",
@@ -121,6 +142,10 @@ def test_owner_reaches_every_property_url(alice, objects_of_prop_a):
             "integrations-credential-test",
             "people-sync-now",
             "alerts-sync-resolve",
+            "suggestions-update-access",
+            "suggestion-discard",
+            "integrations-unit-mapping-refresh",
+            "integrations-unit-mapping-remove",
         }:
             continue  # POST-only actions
         url = url_for(name, objects_of_prop_a)

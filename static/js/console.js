@@ -1,0 +1,11 @@
+// Access suggestions: count the selection and stop at the limit (the server checks too).
+document.addEventListener("change", (event) => {
+  const form = event.target.closest("#suggestions-form");
+  if (!form) return;
+  const max = Number(form.dataset.max || 50);
+  const boxes = [...form.querySelectorAll('input[name="suggestion"]')];
+  const checked = boxes.filter((b) => b.checked).length;
+  boxes.forEach((b) => { b.disabled = !b.checked && checked >= max; });
+  const counter = form.querySelector('[data-testid="selection-count"]');
+  if (counter) counter.textContent = checked ? `${checked} selected (up to ${max}).` : `Select up to ${max}.`;
+});
