@@ -200,10 +200,17 @@ def unit_mappings_save(
         row.mapped_at = now
         row.mapped_by = user  # type: ignore[assignment]
     try:
-        PMSUnit.objects.bulk_update(changed, ["unit", "mapped_at", "mapped_by"])
+        if changed:
+            # Let go of the old units first: PostgreSQL checks one PMS unit per unit row by
+            # row, so two rows trading units in a single UPDATE would clash with each other.
+            PMSUnit.objects.filter(id__in=[r.id for r in changed]).update(unit=None)
+            PMSUnit.objects.bulk_update(changed, ["unit", "mapped_at", "mapped_by"])
     except IntegrityError as exc:  # a concurrent save took one of these units
         raise ValidationError(
-            "Another manager just mapped one of these units. Reload and try again."
+            {
+                r.id: "Another manager just mapped one of these units. Reload and try again."
+                for r in changed
+            }
         ) from exc
     if changed:
         _reassign_on_next_sync(integration, [r.external_id for r in changed])
@@ -419,9 +426,13 @@ def unit_sync_set(*, integration: PMSIntegration, enabled: bool, actor: Actor) -
 
 
 def pms_units_for_mapping(*, integration: PMSIntegration, state: str = "", search: str = "") -> Any:
-    qs = PMSUnit.objects.filter(
-        integration=integration, gone_from_pms_at__isnull=True
-    ).select_related("unit")
+    # A PMS unit gone from the PMS is listed while it still holds a unit, so its mapping
+    # can be removed: until then no other PMS unit can take that unit.
+    qs = (
+        PMSUnit.objects.filter(integration=integration)
+        .filter(Q(gone_from_pms_at__isnull=True) | Q(unit__isnull=False))
+        .select_related("unit")
+    )
     if state == "mapped":
         qs = qs.filter(unit__isnull=False)
     elif state == "unmapped":
@@ -436,7 +447,9 @@ def pms_units_for_mapping(*, integration: PMSIntegration, state: str = "", searc
 
 
 def pms_unit_mapping_totals(*, integration: PMSIntegration) -> dict[str, int]:
-    rows = PMSUnit.objects.filter(integration=integration, gone_from_pms_at__isnull=True)
+    rows = PMSUnit.objects.filter(integration=integration).filter(
+        Q(gone_from_pms_at__isnull=True) | Q(unit__isnull=False)
+    )
     total = rows.count()
     mapped = rows.filter(unit__isnull=False).count()
     return {"total": total, "mapped": mapped, "unmapped": total - mapped}
