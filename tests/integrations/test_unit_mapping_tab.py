@@ -263,21 +263,49 @@ def test_a_pms_unit_of_another_property_cannot_be_mapped_from_this_tab(
     assert PMSUnit.objects.get(id=other.id).unit is None
 
 
-def test_swapping_two_mappings_in_one_save_gives_a_message_not_a_crash(
+def test_two_rows_trading_units_in_one_save_are_saved(
     alice_client, prop_a, integration, units, pms_units
 ):
     # Given 14C mapped to unit 14C (12B is mapped to unit 12B)
     PMSUnit.objects.filter(id=pms_units["14C"].id).update(unit=units["14C"])
 
-    # When a crafted save swaps them (the tab offers no input for mapped rows)
+    # When one save swaps them (a crafted POST: the tab offers no input on mapped rows)
     response = alice_client.post(
         tab(prop_a),
         {f"map-{pms_units['12B'].id}": "A 14C", f"map-{pms_units['14C'].id}": "A 12B"},
     )
 
-    assert response.status_code in (200, 302)
-    assert mapping()["P12B"] in ("12B", "14C")
-    assert len({mapping()["P12B"], mapping()["P14C"]}) == 2
+    assert response.status_code == 302
+    assert shown(response)[0].startswith("2 PMS unit(s) mapped.")
+    assert (mapping()["P12B"], mapping()["P14C"]) == ("14C", "12B")
+
+
+def test_a_unit_taken_by_another_manager_mid_save_is_a_message_per_row(
+    alice_client, prop_a, integration, units, pms_units, monkeypatch
+):
+    # Given another manager maps PMS unit 16E to unit 14C just after alice's save has
+    # checked that 14C is free (before it writes)
+    real_bulk_update = PMSUnit.objects.bulk_update
+
+    def concurrent_save_first(objs, fields, **kwargs):
+        PMSUnit.objects.filter(id=pms_units["16E"].id).update(unit=units["14C"])
+        return real_bulk_update(objs, fields, **kwargs)
+
+    monkeypatch.setattr(PMSUnit.objects, "bulk_update", concurrent_save_first)
+
+    response = alice_client.post(
+        tab(prop_a),
+        {f"map-{pms_units['14C'].id}": "A 14C", f"map-{pms_units['15D'].id}": "A 15D"},
+    )
+
+    assert response.status_code == 200
+    assert shown(response) == [
+        "2 row(s) need attention; nothing was saved. Fix them below and save again."
+    ]
+    page = response.content.decode()
+    assert page.count("Another manager just mapped one of these units. Reload and try again.") == 2
+    # alice's whole save was rolled back (with the other manager's write, in this test)
+    assert (mapping()["P14C"], mapping()["P15D"]) == (None, None)
 
 
 # --- Edit → Remove Mapping ------------------------------------------------------------
