@@ -372,8 +372,12 @@ def units_map_identical_names(*, integration: PMSIntegration, actor: Actor) -> i
     for u in Unit.objects.filter(property_id=integration.property_id):
         if u.id not in mapped_units:
             by_name.setdefault(u.name.strip().casefold(), []).append(u)
+    # Not the PMS units gone from the PMS: a renumbered unit's old row would take the unit
+    # its live successor of the same name should get.
     rows = list(
-        PMSUnit.objects.select_for_update().filter(integration=integration, unit__isnull=True)
+        PMSUnit.objects.select_for_update().filter(
+            integration=integration, unit__isnull=True, gone_from_pms_at__isnull=True
+        )
     )
     changed = []
     now = timezone.now()
