@@ -205,6 +205,13 @@ def test_automated_access_journey(
         expect(row).to_have_attribute("data-kind", "grant")
     shoot("33-aa-move-in-suggestions")
     detected_at = _pending(resident)[0].detected_at
+    # Access starts 15 minutes after detection, shown in the property's time (New York)
+    starts = dateformat.format(
+        timezone.localtime(detected_at + timedelta(minutes=15), prop_a.zone), "M j, g:i A"
+    )
+    expect(group.get_by_test_id("suggestion").filter(has_text=unit_key.name)).to_contain_text(
+        f"from {starts}"
+    )
     page.evaluate("window.__sameDocument = true")  # gone if anything reloads the page
 
     # When she selects Maya's three suggestions and presses Update Access
@@ -251,9 +258,6 @@ def test_automated_access_journey(
     page.keyboard.press("Escape")
     page.get_by_test_id("people-table").get_by_role("link", name="Mover, Maya").click()
     keys_table = page.get_by_test_id("resident-keys")
-    starts = dateformat.format(
-        timezone.localtime(detected_at + timedelta(minutes=15), prop_a.zone), "M j, g:i A"
-    )
     for key in (unit_key, *common):
         expect(keys_table.get_by_role("row").filter(has_text=key.name)).to_contain_text(starts)
     expect(page.get_by_test_id("resident-status")).to_have_text("Current")
