@@ -407,6 +407,8 @@ def _apply_batch(
                 stored if was_linked else None,
                 units,
                 digest,
+                run_id=run.id,
+                unit_before=old_unit_id,
             )
             if changed:
                 # bulk_update skips auto_now: stamp it, or an edited resident looks untouched.
@@ -447,7 +449,7 @@ def _apply_batch(
             detail = "; ".join(filter(None, [detail, *notes]))
             to_create.append((record, resident))
             # A resident first seen as CURRENT counts as a move-in.
-            _detect_transition(detected, resident, record, None, units, digest)
+            _detect_transition(detected, resident, record, None, units, digest, run_id=run.id)
         if decision.action in ALERT_KIND_FOR:
             kind = ALERT_KIND_FOR[decision.action]
             pms_data = {
@@ -592,19 +594,29 @@ def _detect_transition(
     stored: Stored | None,
     units: UnitContext,
     digest: str,
+    *,
+    run_id: int,
+    unit_before: int | None = None,
 ) -> None:
     """A PMS lifecycle change, or a unit change while living there, of a linked resident.
 
     Only changes in the PMS count: a manager's manual override stands until the PMS
     changes again. ``stored`` is None the first time a resident is synced.
+    ``unit_before`` is the resident's unit before this sync assigned one.
     """
     previous = stored.lifecycle if stored is not None else None
     lifecycle = record.lifecycle.value
     if units.enabled:
-        previous_unit = (
-            units.mapped.get(stored.pms_unit_id) if stored and stored.pms_unit_id else None
-        )
         unit = units.mapped.get(record.unit_id)
+        if stored is not None and stored.pms_unit_id:
+            previous_unit = units.mapped.get(stored.pms_unit_id)
+        elif stored is not None and unit is not None:
+            # Saving a mapping forgets the record's PMS unit so this sync assigns the
+            # mapped unit: the unit left is the one the resident had until now (a
+            # remapped PMS unit must not leave them the old unit's key).
+            previous_unit = unit_before if unit_before != unit else None
+        else:
+            previous_unit = None
     else:
         previous_unit = unit = resident.unit_id
     moved = lifecycle in LIVING and previous in LIVING and previous_unit != unit
@@ -617,7 +629,12 @@ def _detect_transition(
         unit_id=unit,
         pms_unit_label=units.labels.get(record.unit_id) or record.unit_name,
     )
-    key = f"{record.external_id}|{previous}>{lifecycle}|{previous_unit}>{unit}|{digest[:12]}"
+    # The run makes each occurrence its own transition: a move-out undone and made again
+    # carries the same PMS data, and must not be taken for the one already handled.
+    key = (
+        f"{record.external_id}|{previous}>{lifecycle}|{previous_unit}>{unit}"
+        f"|run {run_id}|{digest[:12]}"
+    )
     detected.append(
         DetectedTransition(resident=resident, transition=transition, transition_key=key)
     )
