@@ -22,6 +22,7 @@ from django.utils import timezone
 from access.models import AccessEvent, AccessSuggestion, Key, KeyGrant
 from access.policy import (
     GRANT_DELAY_MINUTES,
+    LIVING,
     ChangeKind,
     HeldGrant,
     PMSTransition,
@@ -121,17 +122,48 @@ def transitions_suggest(
                     else None,
                 )
             )
-    # A newer transition supersedes whatever is still pending from older ones.
+    # A newer transition supersedes what is still pending from older ones — unless it
+    # still applies: a move-in's keys survive the lease going to notice, or the common-area
+    # keys a unit change. The newer transition's own items assume the older ones applied.
     keys_by_resident: dict[int, set[str]] = defaultdict(set)
     for d in detected:
         keys_by_resident[d.resident.id].add(d.transition_key[:200])
-    stale = AccessSuggestion.objects.filter(
-        resident_id__in=list(keys_by_resident), state=AccessSuggestion.State.PENDING
-    ).exclude(transition_key__in={k for keys in keys_by_resident.values() for k in keys})
-    stale.update(state=AccessSuggestion.State.SUPERSEDED, decided_at=now)
+    newest = {d.resident.id: d.transition for d in detected}
+    older = (
+        AccessSuggestion.objects.filter(
+            resident_id__in=list(keys_by_resident), state=AccessSuggestion.State.PENDING
+        )
+        .exclude(transition_key__in={k for keys in keys_by_resident.values() for k in keys})
+        .values_list("id", "resident_id", "kind", "key_id", "key__kind")
+    )
+    superseded = [
+        sid
+        for sid, rid, kind, key_id, key_kind in older
+        if not _still_applies(newest[rid], kind, key_id, key_kind, inputs)
+    ]
+    if superseded:
+        AccessSuggestion.objects.filter(id__in=superseded).update(
+            state=AccessSuggestion.State.SUPERSEDED, decided_at=now
+        )
     # Conflicts are the same suggestion already made (or discarded) for this transition.
     AccessSuggestion.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+def _still_applies(
+    t: PMSTransition, kind: str, key_id: int | None, key_kind: str | None, inputs: BatchInputs
+) -> bool:
+    """Whether a pending suggestion of an older transition still holds after ``t``."""
+    if t.lifecycle not in LIVING:
+        return False  # gone: ``t`` revokes everything held; future: no access yet
+    new_unit_keys = set(inputs.unit_keys.get(t.unit_id, ())) if t.unit_id is not None else set()
+    if kind == ChangeKind.GRANT:
+        return key_id in new_unit_keys or key_id in inputs.common_keys
+    if kind == ChangeKind.REVOKE:
+        # The key of a unit left behind still goes; a revoke for a lease that ended
+        # does not, now the resident lives here again.
+        return key_kind == Key.Kind.UNIT and key_id not in new_unit_keys
+    return t.previous_unit_id == t.unit_id  # grey: still true unless the unit changed
 
 
 def transitions_apply_automatically(
@@ -266,10 +298,12 @@ def _approve_batch(property: Property, ids: list[int], actor: Actor, result: App
             if (s.resident_id, s.key_id) in active:
                 state = AccessSuggestion.State.STALE
                 result.refused.append(f"{s.resident.full_name} already holds “{s.key.name}”.")
-            elif s.resident.status == ResidentStatus.PAST:
+            elif s.resident.status != ResidentStatus.CURRENT:
+                # Past, or made Future by a manager: the override stands.
                 state = AccessSuggestion.State.STALE
                 result.refused.append(
-                    f"{s.resident.full_name} is now a past resident: “{s.key.name}” was not granted."
+                    f"{s.resident.full_name} is now a {s.resident.status} resident: "
+                    f"“{s.key.name}” was not granted."
                 )
             else:
                 active[(s.resident_id, s.key_id)] = -1  # two suggestions, one grant
@@ -299,6 +333,14 @@ def _approve_batch(property: Property, ids: list[int], actor: Actor, result: App
             if gid is None or gid == -1:
                 state = AccessSuggestion.State.STALE
                 result.refused.append(f"{s.resident.full_name} no longer holds “{s.key.name}”.")
+            elif s.grant_id is not None and gid != s.grant_id:
+                # The grant named was revoked and the key given again since (a manual
+                # override, say): that newer grant is not this suggestion's to revoke.
+                state = AccessSuggestion.State.STALE
+                result.refused.append(
+                    f"{s.resident.full_name}'s “{s.key.name}” was already revoked; "
+                    "the key was given again since."
+                )
             else:
                 revoke_ids.append(gid)
                 active.pop((s.resident_id, s.key_id))
