@@ -1,4 +1,5 @@
-"""The alert window as a property manager reads it: times in the property's own zone."""
+"""The alert window as a property manager reads it: times in the property's own zone, and
+an alert icon that follows a Sync Now without a reload."""
 
 from __future__ import annotations
 
@@ -6,11 +7,28 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from access.models import AccessSuggestion, Key
+from integrations.models import PMSIntegration
 from tests.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def _suggestion(prop, **fields) -> AccessSuggestion:
+    detected = fields.pop("detected_at", timezone.now())
+    return AccessSuggestion.objects.create(
+        property=prop,
+        resident=ResidentFactory(property=prop, first_name="Maya", last_name="Mover"),
+        kind=AccessSuggestion.Kind.GRANT,
+        key=Key.objects.get(property=prop, name="Resident Entrances"),
+        transition_label="Future → Current",
+        reason="Lease is current in the PMS",
+        detected_at=detected,
+        starts_at=detected + timedelta(minutes=15),
+        **{"transition_key": "R1|future>current", **fields},
+    )
 
 
 def test_a_grant_suggestion_starts_in_the_property_time_zone(alice_client, prop_a, prop_a2):
@@ -18,17 +36,7 @@ def test_a_grant_suggestion_starts_in_the_property_time_zone(alice_client, prop_
     # (Chicago): access starts 15 minutes later
     detected = datetime(2025, 3, 1, 19, 0, tzinfo=UTC)
     for prop in (prop_a, prop_a2):
-        AccessSuggestion.objects.create(
-            property=prop,
-            resident=ResidentFactory(property=prop, first_name="Maya", last_name="Mover"),
-            kind=AccessSuggestion.Kind.GRANT,
-            key=Key.objects.get(property=prop, name="Resident Entrances"),
-            transition_key="R1|future>current",
-            transition_label="Future → Current",
-            reason="Lease is current in the PMS",
-            detected_at=detected,
-            starts_at=detected + timedelta(minutes=15),
-        )
+        _suggestion(prop, detected_at=detected)
 
     # When alice opens each property's alert window
     ny = alice_client.get(reverse("alerts", args=[prop_a.id])).content.decode()
@@ -38,3 +46,28 @@ def test_a_grant_suggestion_starts_in_the_property_time_zone(alice_client, prop_
     assert "from Mar 1, 2:15 PM" in ny
     assert "from Mar 1, 1:15 PM" in chicago
     assert "7:15 PM" not in ny + chicago
+
+
+def test_the_sync_panel_brings_the_alert_icon_count_along(alice_client, prop_a):
+    # Given User Sync on, and a sync that has just left two access suggestions
+    PMSIntegration.objects.create(
+        property=prop_a,
+        pms_property_ids=["1001"],
+        user_sync_enabled=True,
+        setup_step=PMSIntegration.SetupStep.DONE,
+        setup_completed_at=timezone.now(),
+    )
+    _suggestion(prop_a)
+    _suggestion(prop_a, transition_key="R2|future>current")
+
+    # When the People page polls the sync panel (htmx), the icon's count comes with it
+    panel = alice_client.get(
+        reverse("people-sync-status", args=[prop_a.id]), HTTP_HX_REQUEST="true"
+    )
+    html = panel.content.decode()
+    assert '<span id="alert-count-slot" hx-swap-oob="true">' in html
+    assert '<span class="badge" data-testid="alert-count">2</span>' in html
+
+    # But the full People page, which includes the panel, has the icon's slot once
+    page = alice_client.get(reverse("people", args=[prop_a.id])).content.decode()
+    assert page.count('id="alert-count-slot"') == 1
