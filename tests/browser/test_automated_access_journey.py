@@ -26,6 +26,7 @@ from integrations.simulator.credentials import demo_fields
 from integrations.sync.service import user_sync_execute
 from integrations.sync.unit_sync import units_map_identical_names
 from residents.models import Resident, ResidentStatus
+from tests.browser.conftest import SCREENSHOTS
 from tests.factories.properties import PASSWORD
 from units.services import unit_create
 
@@ -119,6 +120,12 @@ def _open_alert_window(page: Page) -> None:
     expect(page.get_by_test_id("alerts-panel")).to_be_visible()
 
 
+def _shoot_window(page: Page, name: str) -> None:
+    """The alert window alone, as the manager sees it (a full-page shot dims it)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.locator("#alert-window").screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
 def test_automated_access_journey(
     page: Page, live_server, login, shoot, alice, prop_a, pms_sim, celery_worker_thread
 ):
@@ -175,11 +182,11 @@ def test_automated_access_journey(
     expect(page.get_by_test_id("alert-count")).to_have_text(str(_window_total(prop_a)))
     _open_alert_window(page)
     expect(page.get_by_test_id("suggestion-count")).to_have_text(str(backlog))
-    shoot("30-aa-onboarding-backlog")
+    _shoot_window(page, "30-aa-onboarding-backlog")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_test_id("select-all-matching").click()
     expect(page.get_by_test_id("alert-flash")).to_contain_text("Access updated")
-    shoot("31-aa-backlog-approved")
+    _shoot_window(page, "31-aa-backlog-approved")
     assert not AccessSuggestion.objects.filter(
         property=prop_a, state=AccessSuggestion.State.PENDING
     ).exists()
@@ -202,7 +209,7 @@ def test_automated_access_journey(
     for key in (unit_key, *common):
         row = group.get_by_test_id("suggestion").filter(has_text=key.name)
         expect(row).to_have_attribute("data-kind", "grant")
-    shoot("33-aa-move-in-suggestions")
+    _shoot_window(page, "33-aa-move-in-suggestions")
     detected_at = _pending(resident)[0].detected_at
     # Access starts 15 minutes after detection, shown in the property's time (New York)
     starts = dateformat.format(
@@ -223,7 +230,7 @@ def test_automated_access_journey(
     expect(page.get_by_test_id("alert-flash")).to_have_text("Access updated: 3 key(s) granted.")
     expect(page.get_by_test_id("alert-count")).to_have_text(str(before + 3))
     expect(page.get_by_test_id("suggestion-count")).to_have_text("3")
-    shoot("34-aa-move-in-approved")
+    _shoot_window(page, "34-aa-move-in-approved")
     grants = list(KeyGrant.objects.filter(resident=resident, revoked_at__isnull=True))
     assert {g.key_id for g in grants} == {unit_key.id, *(k.id for k in common)}
     # Access starts 15 minutes after the move-in was detected, as the suggestion said.
@@ -238,7 +245,7 @@ def test_automated_access_journey(
     expect(discard).to_be_hidden()
     grey.hover()
     expect(discard).to_be_visible()
-    shoot("35-aa-discard-on-hover")
+    _shoot_window(page, "35-aa-discard-on-hover")
     discard.click()
 
     # Then it is gone and both counts drop, still without a reload
@@ -276,7 +283,7 @@ def test_automated_access_journey(
     for key in (unit_key, *common):
         row = group.get_by_test_id("suggestion").filter(has_text=key.name)
         expect(row).to_have_attribute("data-kind", "revoke")
-    shoot("37-aa-move-out-suggestions")
+    _shoot_window(page, "37-aa-move-out-suggestions")
 
     # When she approves them
     for box in group.get_by_role("checkbox").all():
