@@ -378,7 +378,15 @@ def _approve_batch(property: Property, ids: list[int], actor: Actor, result: App
         revoked_at=now, revoked_by=user, revoke_reason="Access suggestion approved"
     )
     KeyGrant.objects.bulk_create(new_grants)
-    AccessSuggestion.objects.bulk_update(decided, ["state", "decided_by", "decided_at"])
+    # One plain UPDATE per outcome (approved, no longer applies): the whole batch has one
+    # decider and one time, and bulk_update's CASE per row took seconds per 1,000 rows.
+    by_state: dict[str, list[int]] = defaultdict(list)
+    for s in decided:
+        by_state[s.state].append(s.id)
+    for outcome, decided_ids in by_state.items():
+        AccessSuggestion.objects.filter(id__in=decided_ids).update(
+            state=outcome, decided_by=user, decided_at=now
+        )
     AccessEvent.objects.bulk_create(events)
 
 

@@ -988,7 +988,7 @@ UPDATE_ACCESS_QUERIES = 9
 #   SELECT accesssuggestion JOIN resident, key … FOR UPDATE OF accesssuggestion
 #   SELECT keygrant WHERE resident_id IN … active     (what the residents hold now)
 #   INSERT keygrant …                                 (the grants, one statement)
-#   UPDATE accesssuggestion SET state = CASE …        (bulk_update: approved / stale)
+#   UPDATE accesssuggestion SET state … WHERE id IN   (one per outcome; all approved here)
 #   INSERT accessevent …                              (grants and approvals audited)
 #   RELEASE SAVEPOINT
 # (No UPDATE keygrant: these are grants only, and Django skips an `id IN ()` update.)
