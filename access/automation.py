@@ -23,6 +23,7 @@ from access.models import AccessEvent, AccessSuggestion, Key, KeyGrant
 from access.policy import (
     GRANT_DELAY_MINUTES,
     LIVING,
+    ChangeItem,
     ChangeKind,
     HeldGrant,
     PMSTransition,
@@ -90,41 +91,27 @@ def _label(t: PMSTransition) -> str:
     return f"{before} → {t.lifecycle.title()}"
 
 
-def transitions_suggest(
-    *, property: Property, detected: Sequence[DetectedTransition], now: datetime
-) -> int:
-    """Approval Required: one suggestion per change; idempotent, newer supersedes older."""
-    if not detected:
-        return 0
-    inputs = _load_inputs(property, detected)
-    rows: list[AccessSuggestion] = []
-    for d in detected:
-        items = access_for_pms_transition(
-            transition=d.transition,
-            held=inputs.held.get(d.resident.id, []),
-            unit_key_ids=inputs.unit_keys,
-            common_key_ids=inputs.common_keys,
-        )
-        for item in items:
-            rows.append(
-                AccessSuggestion(
-                    property=property,
-                    resident=d.resident,
-                    kind=item.kind.value,
-                    key_id=item.key_id,
-                    grant_id=item.grant_id,
-                    transition_key=d.transition_key[:200],
-                    transition_label=_label(d.transition),
-                    reason=item.reason[:300],
-                    detected_at=now,
-                    starts_at=now + timedelta(minutes=GRANT_DELAY_MINUTES)
-                    if item.kind == ChangeKind.GRANT
-                    else None,
-                )
-            )
-    # A newer transition supersedes what is still pending from older ones — unless it
-    # still applies: a move-in's keys survive the lease going to notice, or the common-area
-    # keys a unit change. The newer transition's own items assume the older ones applied.
+def _changes(d: DetectedTransition, inputs: BatchInputs) -> list[ChangeItem]:
+    """The policy's items for one resident — without grants while a manager's Past or
+    Future override stands (a unit change is no lifecycle change), as approval refuses."""
+    items = access_for_pms_transition(
+        transition=d.transition,
+        held=inputs.held.get(d.resident.id, []),
+        unit_key_ids=inputs.unit_keys,
+        common_key_ids=inputs.common_keys,
+    )
+    if d.resident.status == ResidentStatus.CURRENT:
+        return items
+    return [i for i in items if i.kind != ChangeKind.GRANT]
+
+
+def _supersede_older(
+    detected: Sequence[DetectedTransition], inputs: BatchInputs, now: datetime
+) -> None:
+    """A newer transition, in either mode, supersedes what is still pending from older
+    ones — unless it still applies: a move-in's keys survive the lease going to notice,
+    its common-area keys a unit change. The newer transition's own items assume the
+    older ones were applied."""
     keys_by_resident: dict[int, set[str]] = defaultdict(set)
     for d in detected:
         keys_by_resident[d.resident.id].add(d.transition_key[:200])
@@ -145,6 +132,35 @@ def transitions_suggest(
         AccessSuggestion.objects.filter(id__in=superseded).update(
             state=AccessSuggestion.State.SUPERSEDED, decided_at=now
         )
+
+
+def transitions_suggest(
+    *, property: Property, detected: Sequence[DetectedTransition], now: datetime
+) -> int:
+    """Approval Required: one suggestion per change; idempotent, newer supersedes older."""
+    if not detected:
+        return 0
+    inputs = _load_inputs(property, detected)
+    rows: list[AccessSuggestion] = []
+    for d in detected:
+        for item in _changes(d, inputs):
+            rows.append(
+                AccessSuggestion(
+                    property=property,
+                    resident=d.resident,
+                    kind=item.kind.value,
+                    key_id=item.key_id,
+                    grant_id=item.grant_id,
+                    transition_key=d.transition_key[:200],
+                    transition_label=_label(d.transition),
+                    reason=item.reason[:300],
+                    detected_at=now,
+                    starts_at=now + timedelta(minutes=GRANT_DELAY_MINUTES)
+                    if item.kind == ChangeKind.GRANT
+                    else None,
+                )
+            )
+    _supersede_older(detected, inputs, now)
     # Conflicts are the same suggestion already made (or discarded) for this transition.
     AccessSuggestion.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
@@ -173,17 +189,13 @@ def transitions_apply_automatically(
     if not detected:
         return 0, 0
     inputs = _load_inputs(property, detected)
+    _supersede_older(detected, inputs, now)
     grants: list[KeyGrant] = []
     revoke_ids: list[int] = []
     events: list[AccessEvent] = []
     starts = now + timedelta(minutes=GRANT_DELAY_MINUTES)
     for d in detected:
-        for item in access_for_pms_transition(
-            transition=d.transition,
-            held=inputs.held.get(d.resident.id, []),
-            unit_key_ids=inputs.unit_keys,
-            common_key_ids=inputs.common_keys,
-        ):
+        for item in _changes(d, inputs):
             name = inputs.key_names.get(item.key_id or 0, "")
             if item.kind == ChangeKind.GRANT and item.key_id is not None:
                 grants.append(

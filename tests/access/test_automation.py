@@ -629,6 +629,53 @@ def test_switching_to_automatic_leaves_pending_suggestions_for_review(pms, integ
     ]
 
 
+def test_automatic_grants_nothing_to_a_resident_a_manager_made_past(pms, prop_a, alice, automatic):
+    # Regression: a PMS unit change is no lifecycle change, so the manager's Past stands —
+    # yet Automatic granted the new unit's key to the past resident.
+    pms.put(pms_resident("R1", unit_id=P12B))
+    pms.sync()
+    resident = resident_of("R1")
+    resident_status_change(resident=resident, new_status=ResidentStatus.PAST, actor=alice)
+
+    pms.change("R1", unit_id=P14C, unit_name="14C")
+    pms.sync()
+
+    resident.refresh_from_db()
+    assert resident.status == ResidentStatus.PAST
+    assert active_keys(resident) == []
+
+
+def test_a_unit_change_suggests_no_grant_to_a_resident_a_manager_made_past(pms, prop_a, alice):
+    resident = move_in(pms, prop_a, alice)
+    resident_status_change(resident=resident, new_status=ResidentStatus.PAST, actor=alice)
+
+    pms.change("R1", unit_id=P14C, unit_name="14C")
+    pms.sync()
+
+    assert pending(resident) == []
+
+
+def test_a_transition_applied_automatically_supersedes_pending_revokes(
+    pms, prop_a, alice, integration
+):
+    # Regression: revokes left pending from a move-out survived the switch to Automatic
+    # and the lease coming back; approving them took every key from a current resident.
+    resident = move_in(pms, prop_a, alice)
+    pms.change("R1", **PAST)
+    pms.sync()
+    integration.access_mode = AccessMode.AUTOMATIC
+    integration.save(update_fields=["access_mode"])
+
+    pms.change("R1", **CURRENT)
+    pms.sync()
+
+    assert pending(resident) == []
+    assert set(AccessSuggestion.objects.filter(kind="revoke").values_list("state", flat=True)) == {
+        AccessSuggestion.State.SUPERSEDED
+    }
+    assert active_keys(resident) == MOVE_IN_KEYS
+
+
 # --- Common-area keys --------------------------------------------------------------------------
 
 
