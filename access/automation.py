@@ -381,7 +381,8 @@ def _approve_batch(property: Property, ids: list[int], actor: Actor, result: App
                 else AccessEvent.Action.SUGGESTION_DISCARDED,
                 subject=f"{s.get_kind_display()} suggestion for {s.resident.full_name}"
                 + (f": “{s.key.name}”" if s.key else "")
-                + ("" if state == AccessSuggestion.State.APPROVED else " (no longer applies)"),
+                + (" approved" if state == AccessSuggestion.State.APPROVED
+                   else " (no longer applies)"),
                 resident=s.resident, key=s.key, reason=s.reason,
                 data={"suggestion": s.id, "state": state}, at=now,
             )

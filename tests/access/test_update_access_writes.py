@@ -1,7 +1,8 @@
-"""Update Access writes each batch's outcomes with plain UPDATEs, not a CASE per row.
+"""What Update Access writes: each batch's outcomes with plain UPDATEs, not a CASE per
+row, and an audit that says what was decided.
 
 Django's bulk_update builds a CASE WHEN id = … branch per row and field; approving
-3,000 suggestions spent most of its ~9 s there (benchmarks/access.py). Every suggestion
+3,000 suggestions spent most of its ~5 s there (benchmarks/access.py). Every suggestion
 of a batch gets the same decider and time, so one UPDATE per outcome does the same.
 """
 
@@ -13,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from access.automation import DetectedTransition, suggestions_approve, transitions_suggest
-from access.models import AccessSuggestion, Key
+from access.models import AccessEvent, AccessSuggestion, Key
 from access.policy import PMSTransition
 from access.services import key_grant
 from residents.models import ResidentStatus
@@ -22,25 +23,30 @@ from tests.factories import ResidentFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_approving_writes_approved_and_stale_outcomes_without_a_case_per_row(prop_a, unit_a, alice):
-    # Given five move-ins into 12B suggested (unit key + 2 common-area keys each)
+def _move_ins(prop, unit, count: int) -> list:
+    """Residents moved into ``unit`` in the PMS, suggested: unit key + 2 common-area keys."""
     residents = [
-        ResidentFactory(property=prop_a, unit=unit_a, status=ResidentStatus.CURRENT)
-        for _ in range(5)
+        ResidentFactory(property=prop, unit=unit, status=ResidentStatus.CURRENT)
+        for _ in range(count)
     ]
-    now = timezone.now()
     transitions_suggest(
-        property=prop_a,
+        property=prop,
         detected=[
             DetectedTransition(
                 resident=r,
-                transition=PMSTransition("future", "current", None, unit_a.id),
+                transition=PMSTransition("future", "current", None, unit.id),
                 transition_key=f"R{r.id}|future>current",
             )
             for r in residents
         ],
-        now=now,
+        now=timezone.now(),
     )
+    return residents
+
+
+def test_approving_writes_approved_and_stale_outcomes_without_a_case_per_row(prop_a, unit_a, alice):
+    # Given five move-ins into 12B suggested (unit key + 2 common-area keys each)
+    residents = _move_ins(prop_a, unit_a, 5)
     # and the first resident given the unit key by hand meanwhile: that one is stale
     unit_key = Key.objects.get(unit=unit_a)
     key_grant(key=unit_key, resident=residents[0], actor=alice)
@@ -63,3 +69,34 @@ def test_approving_writes_approved_and_stale_outcomes_without_a_case_per_row(pro
     updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "access_accesssuggestion"')]
     assert len(updates) == 2
     assert not any("CASE" in sql for sql in updates)
+
+
+def test_the_audit_says_each_suggestion_was_approved(prop_a, unit_a, alice):
+    # Given a move-in into 12B suggested, and its unit key already given by hand
+    (resident,) = _move_ins(prop_a, unit_a, 1)
+    unit_key = Key.objects.get(unit=unit_a)
+    key_grant(key=unit_key, resident=resident, actor=alice)
+    ids = AccessSuggestion.objects.filter(property=prop_a).values_list("id", flat=True)
+
+    # When alice approves the three
+    suggestions_approve(property=prop_a, suggestion_ids=list(ids), actor=alice)
+
+    # Then the resident's timeline says which were approved and which no longer applied
+    subjects = set(
+        AccessEvent.objects.filter(
+            resident=resident,
+            action__in=[
+                AccessEvent.Action.SUGGESTION_APPROVED,
+                AccessEvent.Action.SUGGESTION_DISCARDED,
+            ],
+        ).values_list("action", "subject")
+    )
+    name = resident.full_name
+    assert subjects == {
+        ("suggestion_approved", f"Grant suggestion for {name}: “Resident Entrances” approved"),
+        ("suggestion_approved", f"Grant suggestion for {name}: “Resident Amenities” approved"),
+        (
+            "suggestion_discarded",
+            f"Grant suggestion for {name}: “{unit_key.name}” (no longer applies)",
+        ),
+    }

@@ -267,6 +267,9 @@ def test_automated_access_journey(
     for key in (unit_key, *common):
         expect(keys_table.get_by_role("row").filter(has_text=key.name)).to_contain_text(starts)
     expect(page.get_by_test_id("resident-status")).to_have_text("Current")
+    expect(page.get_by_test_id("timeline")).to_contain_text(
+        f"Grant suggestion for Maya Mover: “{unit_key.name}” approved"
+    )
     shoot("36-aa-resident-keys")
 
     # When Maya moves out in the PMS
