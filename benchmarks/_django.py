@@ -10,7 +10,7 @@ import django
 
 
 @contextmanager
-def benchmark_database() -> Iterator[None]:
+def benchmark_database(name: str = "bench_doorsync") -> Iterator[None]:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "doorsync.settings")
     os.environ.setdefault("AXES_ENABLED", "false")
     django.setup()
@@ -18,10 +18,11 @@ def benchmark_database() -> Iterator[None]:
     from django.test.utils import setup_test_environment, teardown_test_environment
 
     setup_test_environment()
-    # Its own database name, so a benchmark never clobbers a test run's database.
+    # Its own database name, so a benchmark never clobbers a test run's database (and
+    # benchmarks that may run at the same time pass names of their own).
     connection.settings_dict.setdefault("TEST", {})
     if connection.vendor == "postgresql":
-        connection.settings_dict["TEST"]["NAME"] = "bench_doorsync"
+        connection.settings_dict["TEST"]["NAME"] = name
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         yield
