@@ -190,6 +190,7 @@ class Outcome(models.TextChoices):
     SKIPPED_GUARANTOR = "skipped_guarantor", "Skipped: guarantor (does not live here)"
     NOT_IN_PMS = "not_in_pms", "No longer in the PMS"
     NOT_ATTACHED = "not_attached", "Not in an attached PMS property"
+    UNIT_NOT_MAPPED = "unit_not_mapped", "Synced, but its PMS unit is not mapped"
     ERROR = "error", "Could not be read"
 
 

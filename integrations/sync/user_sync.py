@@ -437,6 +437,16 @@ def _apply_batch(
                 detail = "; ".join(filter(None, [detail, *notes]))
             if decision.action == Action.UPDATE:
                 outcome = Outcome.UPDATED if changed else Outcome.UNCHANGED
+                moved_in_pms = stored is not None and stored.pms_unit_id != record.unit_id
+                if (
+                    not changed
+                    and moved_in_pms
+                    and record.unit_id
+                    and units.enabled
+                    and record.unit_id not in units.mapped
+                ):
+                    # The PMS moved them into a PMS unit we cannot place: say so.
+                    outcome = Outcome.UNIT_NOT_MAPPED
                 visible = [f.replace("_", " ") for f in changed if f not in ("status_source",)]
                 detail = "; ".join(
                     filter(None, [", ".join(visible) if changed else "", detail, *notes])

@@ -17,9 +17,12 @@ STATUSES = VocabularyTable("MRI", "resident status", STATUS_MAP)
 ROLES = VocabularyTable("MRI", "resident type", ROLE_MAP)
 
 
-def unit_key(building_id: str, unit_id: str) -> str:
-    """MRI numbers units within a building, so the building is part of a unit's identity."""
-    return f"{building_id}/{unit_id}" if building_id else unit_id
+def unit_key(property_id: str, building_id: str, unit_id: str) -> str:
+    """MRI numbers units within a building of a property, so both are part of a unit's id.
+
+    Without the property, "A/101" of two PMS properties would be one PMS unit.
+    """
+    return "/".join(part for part in (property_id, building_id, unit_id) if part)
 
 
 def map_property(raw: Mapping[str, Any]) -> PMSProperty | None:
@@ -41,7 +44,7 @@ def map_unit(raw: Mapping[str, Any], pms_property_id: str) -> PMSUnit | None:
         return None
     building = text(raw, "BuildingID")
     return PMSUnit(
-        id=unit_key(building, unit_id),
+        id=unit_key(pms_property_id, building, unit_id),
         pms_property_id=pms_property_id,
         name=unit_id,
         building=building,
@@ -56,10 +59,11 @@ def _resident(raw: Mapping[str, Any], pms_property_id: str) -> list[PMSResident]
     raw_status = text(raw, "ResidentStatus")
     email, raw_email = first_email([text(raw, "Email")])
     unit_id = text(raw, "UnitID")
+    property_id = text(raw, "PropertyID") or pms_property_id
     return [
         PMSResident(
             external_id=external_id,
-            pms_property_id=text(raw, "PropertyID") or pms_property_id,
+            pms_property_id=property_id,
             first_name=text(raw, "FirstName"),
             last_name=text(raw, "LastName"),
             email=email,
@@ -72,7 +76,7 @@ def _resident(raw: Mapping[str, Any], pms_property_id: str) -> list[PMSResident]
             # The actual vacate date when there is one, else the planned move-out.
             move_out=date_field(raw, "ResidentVacateDate", DATE_FORMATS)
             or date_field(raw, "LeaseMoveOut", DATE_FORMATS),
-            unit_id=unit_key(text(raw, "BuildingID"), unit_id) if unit_id else "",
+            unit_id=unit_key(property_id, text(raw, "BuildingID"), unit_id) if unit_id else "",
             unit_name=unit_id,
             raw_status=raw_status,
             lifecycle=STATUSES(raw_status),

@@ -48,18 +48,7 @@ def test_a_vendor_syncs_one_pms_property_and_a_resync_changes_nothing(vendor, si
 
 @pytest.mark.parametrize(
     "vendor",
-    [
-        *(v for v in VENDORS if v != "mri"),
-        pytest.param(
-            "mri",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="MRI unit ids (building/unit) repeat across PMS properties, and "
-                "PMSUnit is unique per integration + external id: the sync fails with an "
-                "IntegrityError (pmsunit_unique_external_id) on every run",
-            ),
-        ),
-    ],
+    VENDORS,
 )
 def test_a_vendor_syncs_several_pms_properties(vendor, sim, org_a, prop_a):
     integration = integration_create(

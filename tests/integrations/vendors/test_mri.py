@@ -48,7 +48,7 @@ def test_follows_next_link_and_maps(mock_connector, load_payload):
     records = {r.external_id: r for p in pages for r in p.records}
     ines = records["0000412"]
     assert ines.email == "ines.ferreira@example.pt" and ines.phone == "+12067248810"
-    assert (ines.unit_id, ines.unit_name, ines.lease_id) == ("B1/204", "204", "L-9001")
+    assert (ines.unit_id, ines.unit_name, ines.lease_id) == ("HBV01/B1/204", "204", "L-9001")
     assert ines.move_in == date(2024, 5, 3)
     tomas = records["0000413"]
     assert tomas.role is ResidentRole.ROOMMATE and tomas.email == "" and tomas.phone == ""
