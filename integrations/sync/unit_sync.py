@@ -208,7 +208,8 @@ def unit_mappings_save(
     except IntegrityError as exc:  # a concurrent save took one of these units
         raise ValidationError(
             {
-                r.id: "Another manager just mapped one of these units. Reload and try again."
+                # Keyed by PMS unit row id, like every per-row error of this form.
+                str(r.id): "Another manager just mapped one of these units. Reload and try again."
                 for r in changed
             }
         ) from exc
