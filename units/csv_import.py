@@ -11,6 +11,8 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from units.labels import unit_label
+
 REQUIRED_COLUMNS = ("name",)
 OPTIONAL_COLUMNS = ("building", "floor")
 # Headers people actually use for the unit name column.
@@ -121,7 +123,7 @@ def parse(text: str, *, existing_names: Iterable[str], max_rows: int) -> ParsedF
             name = cell(values, "name")
             building = cell(values, "building")
             floor = cell(values, "floor")
-            label = f"{building} {name}" if building else name
+            label = unit_label(name, building)
             problem = ""
             if len(values) > len(header):
                 problem = f"has {len(values)} cells but the header has {len(header)} columns"

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from common.models import TimeStampedModel
+from units.labels import unit_label
 
 
 class Unit(TimeStampedModel):
@@ -29,7 +30,7 @@ class Unit(TimeStampedModel):
         indexes = [models.Index(fields=["property", "building", "name"])]
 
     def __str__(self) -> str:
-        return f"{self.building} {self.name}".strip() if self.building else self.name
+        return unit_label(self.name, self.building)
 
 
 class UnitImport(models.Model):

@@ -13,21 +13,18 @@ from access.models import AccessEvent, Door, Key
 from access.services import Actor, access_event_record
 from properties.models import Property
 from units import csv_import
+from units.labels import unit_label
 from units.models import Unit, UnitImport
 
 BATCH_SIZE = 1000
 
 
-def _unit_label(name: str, building: str) -> str:
-    return f"{building} {name}".strip() if building else name
-
-
 def _entry_door_name(name: str, building: str) -> str:
-    return f"Unit {_unit_label(name, building)} entry"
+    return f"Unit {unit_label(name, building)} entry"
 
 
 def _unit_key_name(name: str, building: str) -> str:
-    return f"Unit {_unit_label(name, building)}"
+    return f"Unit {unit_label(name, building)}"
 
 
 def unit_names_check_free(*, property: Property, rows: Sequence[tuple[str, str]]) -> None:
@@ -96,7 +93,7 @@ def unit_create(
         errors["building"] = f"Keep the building under {csv_import.MAX_BUILDING} characters."
     if len(floor) > csv_import.MAX_FLOOR:
         errors["floor"] = f"Keep the floor under {csv_import.MAX_FLOOR} characters."
-    if not errors and len(_unit_label(name, building)) > csv_import.MAX_LABEL:
+    if not errors and len(unit_label(name, building)) > csv_import.MAX_LABEL:
         errors["building"] = (
             f"Keep the building and unit name together under {csv_import.MAX_LABEL} "
             "characters: they name the unit's door and key."

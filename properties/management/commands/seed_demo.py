@@ -165,9 +165,13 @@ class Command(BaseCommand):
                 status = rng.choices(
                     [ResidentStatus.CURRENT, ResidentStatus.FUTURE, ResidentStatus.PAST], [6, 2, 2]
                 )[0]
-                start = today - timedelta(days=rng.randint(30, 700))
+                # Dates that agree with the status, as a manager would expect to see
+                # them: current leases are running, past ones ended, future ones start soon.
+                start = today - timedelta(days=rng.randint(30, 330))
                 if status == ResidentStatus.FUTURE:
                     start = today + timedelta(days=rng.randint(5, 60))
+                elif status == ResidentStatus.PAST:
+                    start = today - timedelta(days=rng.randint(380, 700))
                 unit = units[i % len(units)]
                 resident_create(
                     property=prop,
@@ -182,7 +186,7 @@ class Command(BaseCommand):
                         lease_start=start,
                         lease_end=start + timedelta(days=365),
                         move_in=start,
-                        move_out=today - timedelta(days=5)
+                        move_out=start + timedelta(days=365)
                         if status == ResidentStatus.PAST
                         else None,
                     ),
