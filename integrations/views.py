@@ -418,10 +418,12 @@ def sync_run_detail(request: HttpRequest, prop: Property, run_id: int) -> HttpRe
 # --- Sync Now and its live progress (People page) -----------------------------------
 
 
-def _sync_panel(request: HttpRequest, prop: Property) -> HttpResponse:
+def _sync_panel(
+    request: HttpRequest, prop: Property, *, joined: SyncRun | None = None
+) -> HttpResponse:
     integration = integration_for_property(property=prop)
     status = sync_status(integration=integration) if integration else None
-    return render(request, "integrations/_sync_panel.html", {"sync": status})
+    return render(request, "integrations/_sync_panel.html", {"sync": status, "joined": joined})
 
 
 @console_view
@@ -435,13 +437,14 @@ def people_sync_now(request: HttpRequest, prop: Property) -> HttpResponse:
             "Sync Now needs User Sync: set it up on Manage Settings → Integrations.",
         )
         return redirect("people", property_id=prop.id)
-    _, created = sync_run_start(
+    run, created = sync_run_start(
         integration=integration, trigger=SyncRun.Trigger.SYNC_NOW, user=request.user
     )
+    if getattr(request, "htmx", False):
+        # Said in the panel itself: a queued message would surface stale on the next page.
+        return _sync_panel(request, prop, joined=None if created else run)
     if not created:
         messages.info(request, "A sync is already running; showing its progress.")
-    if getattr(request, "htmx", False):
-        return _sync_panel(request, prop)
     return redirect("people", property_id=prop.id)
 
 
