@@ -4,6 +4,7 @@ from django.db import models
 
 from common.models import TimeStampedModel
 from integrations.pms.registry import VENDORS
+from units.labels import unit_label
 
 VENDOR_CHOICES = [(code, info.display_name) for code, info in VENDORS.items()]
 
@@ -360,7 +361,7 @@ class PMSUnit(models.Model):
         indexes = [models.Index(fields=["integration", "unit"])]
 
     def __str__(self) -> str:
-        return f"{self.building} {self.name}".strip() if self.building else self.name
+        return unit_label(self.name, self.building)
 
     @property
     def label(self) -> str:

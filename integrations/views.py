@@ -533,6 +533,9 @@ def _unit_mapping(
             return redirect(request.get_full_path())
     rows = pms_units_for_mapping(integration=integration, state=state, search=search)
     page = Paginator(rows, MAPPING_PAGE_SIZE).get_page(request.GET.get("page"))
+    names = integration.pms_property_names or {}
+    for row in page:
+        row.pms_property_name = names.get(row.pms_property_id, "")
     query = request.GET.copy()
     query.pop("page", None)
     totals = pms_unit_mapping_totals(integration=integration)
@@ -549,6 +552,8 @@ def _unit_mapping(
             "row_errors": row_errors,
             "unit_names": unit_choices(property=prop),
             "totals": totals,
+            # Save only where there is something to type: a page of mapped rows has no inputs.
+            "has_inputs": any(row.unit_id is None for row in page),
         },
     )
 

@@ -15,12 +15,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from access.models import AccessEvent
 from access.services import Actor, access_event_record
 from integrations.models import PMSIntegration, PMSRecord, PMSUnit, SyncRun
 from integrations.pms import types as pms
+from units.labels import unit_label
 from units.models import Unit
 from units.services import unit_names_check_free, units_bulk_create
 
@@ -50,7 +52,7 @@ def unit_context(*, integration: PMSIntegration) -> UnitContext:
     for ext, name, building, unit_id in PMSUnit.objects.filter(integration=integration).values_list(
         "external_id", "name", "building", "unit_id"
     ):
-        ctx.labels[ext] = f"{building} {name}".strip() if building else name
+        ctx.labels[ext] = unit_label(name, building)
         if unit_id is not None:
             ctx.mapped[ext] = unit_id
     return ctx
@@ -448,7 +450,9 @@ def pms_units_for_mapping(*, integration: PMSIntegration, state: str = "", searc
             | Q(building__icontains=search)
             | Q(unit__name__icontains=search)
         )
-    return qs.order_by("building", "name", "id")
+    # Shorter names first within a building puts "A-101" before "A-1001", the order a
+    # manager reads units in, and the database can still page through it.
+    return qs.order_by("building", Length("name"), "name", "id")
 
 
 def pms_unit_mapping_totals(*, integration: PMSIntegration) -> dict[str, int]:

@@ -9,3 +9,9 @@ document.addEventListener("change", (event) => {
   const counter = form.querySelector('[data-testid="selection-count"]');
   if (counter) counter.textContent = checked ? `${checked} selected (up to ${max}).` : `Select up to ${max}.`;
 });
+
+// Buttons that undo a manager's work ask first: <button data-confirm="Remove …?">.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-confirm]");
+  if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+});

@@ -102,7 +102,7 @@ def test_unit_mapping_and_unit_sync(
 
     # When she opens Manage Settings → Unit Mapping, it lists the simulator's units
     open_unit_mapping(page)
-    first = sorted(sim_units, key=lambda u: (f"Building {u.building}", u.name))[0]
+    first = sorted(sim_units, key=lambda u: (u.building, len(u.name), u.name))[0]
     table = page.get_by_test_id("unit-mapping")
     expect(table).to_contain_text(f"Building {first.building} {first.name}")
     expect(page.get_by_role("link", name=re.compile("Unmapped"))).to_contain_text(
@@ -177,6 +177,25 @@ def test_unit_mapping_and_unit_sync(
     remove_button = mapping_row.get_by_role("button", name="Remove Mapping")
     assert remove_button.evaluate(HIT_TEST), "Remove Mapping is hidden under something else"
     shoot("24-edit-remove-mapping")
+    # She is asked first, naming both sides; dismissing keeps the mapping
+    questions: list[str] = []
+
+    def answer(accept: bool):
+        def _answer(dialog) -> None:
+            questions.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+
+        return _answer
+
+    page.once("dialog", answer(False))
+    remove_button.click()
+    assert questions == [
+        f"Remove the mapping of PMS unit {removed.label} to {removed_unit}? Its residents "
+        "keep their unit; new PMS changes for it stop flowing."
+    ]
+    removed.refresh_from_db()
+    assert removed.unit == removed_unit
+    page.once("dialog", answer(True))
     mapping_row.get_by_role("button", name="Remove Mapping").click()
     expect(page.get_by_text(f"Mapping removed for PMS unit {removed.label}")).to_be_visible()
     unmapped_input = page.locator(f'tr[data-pms-unit="{removed.label}"]').get_by_role("combobox")

@@ -119,6 +119,42 @@ def test_the_tab_lists_the_pms_units_with_their_units(alice_client, prop_a, pms_
     assert re.search(r"Mapped <span class=\"count\">1</span>", page)
 
 
+def test_pms_units_are_listed_in_the_order_a_manager_reads_them(alice_client, prop_a, integration):
+    for ext, name, building in [
+        ("1", "A-1001", "A"),
+        ("2", "A-101", "A"),
+        ("3", "A-99", "A"),
+        ("4", "B-1", "B"),
+        ("5", "A-102", "A"),
+    ]:
+        add_pms_unit(integration, ext, name, building=building)
+
+    # "A-99" before "A-101" before "A-1001", not the text order that puts A-1001 first;
+    # and a unit named after its building is not labelled "A A-101"
+    assert listed(alice_client.get(tab(prop_a))) == ["A-99", "A-101", "A-102", "A-1001", "B-1"]
+
+
+def test_each_row_names_its_pms_property(alice_client, prop_a, pms_units):
+    page = alice_client.get(tab(prop_a)).content.decode()
+
+    assert page.count('<td>Harbor View Apartments <span class="muted">1001</span></td>') == 4
+
+
+def test_save_is_offered_only_when_the_page_has_a_row_to_map(alice_client, prop_a, pms_units):
+    assert "Save mappings" in alice_client.get(tab(prop_a)).content.decode()
+    # Every row of the mapped filter is already mapped: nothing to type, nothing to save
+    assert "Save mappings" not in alice_client.get(tab(prop_a, "?state=mapped")).content.decode()
+
+
+def test_remove_mapping_asks_first_naming_both_sides(alice_client, prop_a, pms_units):
+    page = html.unescape(alice_client.get(tab(prop_a)).content.decode())
+
+    assert (
+        'data-confirm="Remove the mapping of PMS unit A 12B to A 12B? Its residents keep their '
+        'unit; new PMS changes for it stop flowing."'
+    ) in page
+
+
 def test_filter_mapped_and_unmapped(alice_client, prop_a, pms_units):
     assert listed(alice_client.get(tab(prop_a, "?state=mapped"))) == ["A 12B"]
     assert listed(alice_client.get(tab(prop_a, "?state=unmapped"))) == ["A 14C", "A 15D", "B 16E"]
