@@ -538,6 +538,7 @@ def test_approving_a_grant_for_a_past_resident_is_refused(pms, prop_a, alice):
     assert "Ana Abara is now a past resident: “Unit A 12B” was not granted." in result.refused
 
 
+@pytest.mark.postgresql
 def test_approvals_run_in_batches_of_500(pms, prop_a, alice, monkeypatch):
     monkeypatch.setattr("access.automation.APPROVE_BATCH", 2)
     pms.put(pms_resident("R1", unit_id=P12B))
@@ -1069,6 +1070,7 @@ def test_update_access_all_matching_queries_grow_with_batches_not_suggestions(
     assert hundred_twenty - sixty == 4 * APPROVE_BATCH_QUERIES
 
 
+@pytest.mark.postgresql
 def test_update_access_all_matching_in_one_batch_of_500(
     alice_client, alice, prop_a, twenty_move_ins
 ):

@@ -676,6 +676,7 @@ def _confirm_queries(client, prop, rows: int) -> int:
     return len(ctx.captured_queries)
 
 
+@pytest.mark.postgresql
 def test_10000_rows_import_with_queries_growing_per_batch_of_1000_only(
     alice_client, prop_a, prop_a2
 ):
