@@ -164,7 +164,13 @@ def access_for_pms_transition(
         old_unit_keys = (
             set(unit_key_ids.get(t.previous_unit_id, ())) if t.previous_unit_id else set()
         )
-        reason = "Unit changed in the PMS"
+        # Said the same whether the PMS moved them or a manager mapped their PMS unit.
+        if t.previous_unit_id is None:
+            reason = "Now assigned to a unit"
+        elif t.unit_id is None:
+            reason = "No longer in a mapped unit"
+        else:
+            reason = "Moved to another unit"
         items += [
             ChangeItem(ChangeKind.REVOKE, key_id=k, grant_id=held_keys[k], reason=reason)
             for k in sorted(old_unit_keys)

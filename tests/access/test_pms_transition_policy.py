@@ -207,7 +207,7 @@ def test_unit_change_while_current_revokes_old_unit_key_and_grants_new():
     assert revokes(items) == [(1, 10)]
     assert grants(items) == [20, 21]
     assert all(i.delayed for i in items if i.kind == ChangeKind.GRANT)
-    assert {i.reason for i in items} == {"Unit changed in the PMS"}
+    assert {i.reason for i in items} == {"Moved to another unit"}
 
 
 def test_unit_change_on_notice_counts_too():
@@ -238,6 +238,18 @@ def test_unit_change_to_an_unmapped_pms_unit_revokes_and_says_why():
     assert revokes(items) == [(1, 10)]
     assert grants(items) == []
     assert no_change(items) == ["PMS unit 14C is not mapped: no unit key"]
+    assert [i.reason for i in items if i.kind == ChangeKind.REVOKE] == [
+        "No longer in a mapped unit"
+    ]
+
+
+def test_a_current_resident_whose_pms_unit_gets_mapped_is_assigned_its_key():
+    # The PMS did not move them: a manager mapped their PMS unit, so the words say
+    # what happened in doorsync rather than blaming the PMS.
+    items = items_for("current", "current", previous_unit=None, unit=1)
+
+    assert grants(items) == [10]
+    assert {i.reason for i in items} == {"Now assigned to a unit"}
 
 
 def test_unit_change_from_unmapped_to_mapped_grants_the_unit_key():
