@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -36,18 +37,35 @@ from access.services import (
     access_event_record,
     actor_label,
 )
+from common.bulk import rows_insert
 from properties.models import Property
 from residents.models import Resident, ResidentStatus
 
 APPROVE_BATCH = 500
+SUGGESTION_COLUMNS = [
+    "property_id",
+    "resident_id",
+    "kind",
+    "key_id",
+    "grant_id",
+    "transition_key",
+    "transition_label",
+    "reason",
+    "detected_at",
+    "starts_at",
+    "state",
+]
 MAX_SELECTION = 50
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DetectedTransition:
     resident: Resident
     transition: PMSTransition
     transition_key: str
+    # Created in the same transaction (a first sync): it holds no grants and no
+    # suggestions yet, so nothing of it is looked up, superseded or in conflict.
+    resident_is_new: bool = False
 
 
 @dataclass
@@ -61,12 +79,13 @@ class BatchInputs:
 def _load_inputs(property: Property, detected: Sequence[DetectedTransition]) -> BatchInputs:
     """Three queries for the whole batch: held grants, unit keys, common-area keys."""
     inputs = BatchInputs()
-    resident_ids = [d.resident.id for d in detected]
-    for gid, rid, kid, kname in KeyGrant.objects.filter(
-        resident_id__in=resident_ids, revoked_at__isnull=True
-    ).values_list("id", "resident_id", "key_id", "key__name"):
-        inputs.held[rid].append(HeldGrant(grant_id=gid, key_id=kid))
-        inputs.key_names[kid] = kname
+    resident_ids = [d.resident.id for d in detected if not d.resident_is_new]
+    if resident_ids:
+        for gid, rid, kid, kname in KeyGrant.objects.filter(
+            resident_id__in=resident_ids, revoked_at__isnull=True
+        ).values_list("id", "resident_id", "key_id", "key__name"):
+            inputs.held[rid].append(HeldGrant(grant_id=gid, key_id=kid))
+            inputs.key_names[kid] = kname
     unit_ids = {
         u
         for d in detected
@@ -114,7 +133,10 @@ def _supersede_older(
     older ones were applied."""
     keys_by_resident: dict[int, set[str]] = defaultdict(set)
     for d in detected:
-        keys_by_resident[d.resident.id].add(d.transition_key[:200])
+        if not d.resident_is_new:
+            keys_by_resident[d.resident.id].add(d.transition_key[:200])
+    if not keys_by_resident:
+        return
     newest = {d.resident.id: d.transition for d in detected}
     older = (
         AccessSuggestion.objects.filter(
@@ -142,28 +164,35 @@ def transitions_suggest(
         return 0
     inputs = _load_inputs(property, detected)
     rows: list[AccessSuggestion] = []
+    # Suggestions for residents created in this transaction cannot clash with any made
+    # before: written as plain rows with COPY (a first sync makes thousands).
+    new_rows: list[list[Any]] = []
+    starts = now + timedelta(minutes=GRANT_DELAY_MINUTES)
     for d in detected:
         for item in _changes(d, inputs):
-            rows.append(
-                AccessSuggestion(
-                    property=property,
-                    resident=d.resident,
-                    kind=item.kind.value,
-                    key_id=item.key_id,
-                    grant_id=item.grant_id,
-                    transition_key=d.transition_key[:200],
-                    transition_label=_label(d.transition),
-                    reason=item.reason[:300],
-                    detected_at=now,
-                    starts_at=now + timedelta(minutes=GRANT_DELAY_MINUTES)
-                    if item.kind == ChangeKind.GRANT
-                    else None,
-                )
-            )
+            values = [
+                property.id,
+                d.resident.id,
+                item.kind.value,
+                item.key_id,
+                item.grant_id,
+                d.transition_key[:200],
+                _label(d.transition),
+                item.reason[:300],
+                now,
+                starts if item.kind == ChangeKind.GRANT else None,
+                AccessSuggestion.State.PENDING.value,
+            ]
+            if d.resident_is_new:
+                new_rows.append(values)
+            else:
+                rows.append(AccessSuggestion(**dict(zip(SUGGESTION_COLUMNS, values, strict=True))))
     _supersede_older(detected, inputs, now)
+    rows_insert(AccessSuggestion, SUGGESTION_COLUMNS, new_rows)
     # Conflicts are the same suggestion already made (or discarded) for this transition.
-    AccessSuggestion.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+    if rows:
+        AccessSuggestion.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows) + len(new_rows)
 
 
 def _still_applies(

@@ -50,7 +50,7 @@ def sync_benchmark_database(name: str = DB_NAME) -> Iterator[None]:
 # --- measuring -----------------------------------------------------------------------
 
 
-_TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', re.IGNORECASE)
+_TABLE = re.compile(r'\b(?:COPY|FROM|INTO|UPDATE)\s+"?(\w+)"?', re.IGNORECASE)
 
 
 class QueryCounter:

@@ -20,13 +20,12 @@ from django.utils import timezone
 
 from access.models import AccessEvent
 from access.services import Actor, access_event_record
+from common.bulk import rows_insert, rows_update
 from integrations.models import PMSIntegration, PMSRecord, PMSUnit, SyncRun
 from integrations.pms import types as pms
 from units.labels import unit_label
 from units.models import Unit
 from units.services import unit_names_check_free, units_bulk_create
-
-BATCH_SIZE = 1000
 
 
 @dataclass
@@ -63,48 +62,45 @@ def pms_units_apply(
 ) -> int:
     """Upsert the complete list of PMS units; mark (never delete) the ones gone."""
     now = timezone.now()
-    existing = {u.external_id: u for u in PMSUnit.objects.filter(integration=integration)}
+    # Plain tuples, not model instances: every sync compares every PMS unit (one per
+    # resident or so, 50,000 at a large portfolio) and nearly all are unchanged.
+    columns = ["pms_property_id", "name", "building", "floor", "gone_from_pms_at", "last_seen_at"]
+    existing: dict[str, list[Any]] = {
+        ext: [pk, *values]
+        for pk, ext, *values in PMSUnit.objects.filter(integration=integration).values_list(
+            "id", "external_id", *columns
+        )
+    }
     seen: set[str] = set()
-    to_create: list[PMSUnit] = []
-    to_update: list[PMSUnit] = []
+    to_create: list[list[Any]] = []
+    to_update: dict[int, list[Any]] = {}
     for u in units:
         seen.add(u.id)
+        values = [
+            u.pms_property_id[:100],
+            u.name[:100],
+            (u.building or "")[:100],
+            str(u.floor or "")[:20],
+        ]
         row = existing.get(u.id)
-        values = {
-            "pms_property_id": u.pms_property_id[:100],
-            "name": u.name[:100],
-            "building": (u.building or "")[:100],
-            "floor": str(u.floor or "")[:20],
-        }
         if row is None:
-            to_create.append(
-                PMSUnit(
-                    integration=integration,
-                    external_id=u.id[:100],
-                    first_seen_at=now,
-                    last_seen_at=now,
-                    **values,
-                )
-            )
+            to_create.append([integration.id, u.id[:100], now, now, *values])
             continue
-        if row.gone_from_pms_at is not None or any(getattr(row, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(row, k, v)
-            row.gone_from_pms_at = None
-            row.last_seen_at = now
-            to_update.append(row)
-    gone = [
-        row for ext, row in existing.items() if ext not in seen and row.gone_from_pms_at is None
-    ]
-    for row in gone:
-        row.gone_from_pms_at = now
+        # row: [id, pms_property_id, name, building, floor, gone_from_pms_at, last_seen_at]
+        if row[5] is not None or row[1:5] != values:
+            row[1:] = [*values, None, now]
+            to_update[row[0]] = row
+    for ext, row in existing.items():
+        if ext not in seen and row[5] is None:
+            row[5] = now
+            to_update[row[0]] = row
     with transaction.atomic():
-        PMSUnit.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
-        PMSUnit.objects.bulk_update(
-            [*to_update, *gone],
-            ["pms_property_id", "name", "building", "floor", "gone_from_pms_at", "last_seen_at"],
-            batch_size=BATCH_SIZE,
+        rows_insert(
+            PMSUnit,
+            ["integration_id", "external_id", "first_seen_at", "last_seen_at", *columns[:4]],
+            to_create,
         )
+        rows_update(PMSUnit, columns, list(to_update.values()))
     return len(to_create)
 
 

@@ -17,7 +17,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -32,6 +32,7 @@ from access.automation import (
 from access.models import AccessEvent
 from access.policy import LIVING, PMSTransition
 from access.services import access_event_build
+from common.bulk import objects_insert, rows_insert, rows_update
 from integrations.credentials.services import pms_credential_connector
 from integrations.models import (
     AccessMode,
@@ -54,6 +55,7 @@ from units.models import Unit
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
+FETCH_PROGRESS_EVERY = timedelta(seconds=1)
 PMS_SYNC = "PMS sync"
 # Outcomes that mean "this record is linked to a resident".
 LINKED_OUTCOMES = {Outcome.CREATED, Outcome.LINKED, Outcome.UPDATED, Outcome.UNCHANGED}
@@ -64,7 +66,8 @@ ALERT_KIND_FOR = {
     Action.ALERT_POSSIBLE_MATCH: SyncAlert.Kind.POSSIBLE_MATCH,
     Action.ALERT_DUPLICATE: SyncAlert.Kind.DUPLICATE,
 }
-SYNCED_FIELDS = [
+# The resident columns a sync writes (attnames: written as plain rows, see common.bulk).
+SYNCED_COLUMNS = [
     "first_name",
     "last_name",
     "email",
@@ -74,11 +77,21 @@ SYNCED_FIELDS = [
     "move_in",
     "move_out",
     "pms_status",
-    "unit",
+    "unit_id",
     "status",
     "status_source",
     "status_changed_at",
     "updated_at",
+]
+OUTCOME_COLUMNS = [
+    "run_id",
+    "external_id",
+    "resident_id",
+    "outcome",
+    "name",
+    "email",
+    "raw_status",
+    "detail",
 ]
 
 
@@ -93,7 +106,7 @@ class Snapshot:
     units: list[PMSUnitRecord] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stored:
     record_id: int
     data_hash: str
@@ -130,15 +143,23 @@ def snapshot_fetch(*, run: SyncRun) -> Snapshot:
         # Units first: PMS units are fetched with every sync (Unit Sync).
         for pms_property_id in integration.pms_property_ids:
             units.extend(connector.fetch_units(pms_property_id))
+        reported_at: datetime | None = None
         for page in connector.fetch_residents(integration.pms_property_ids):
             for record in page.records:
                 if record.pms_property_id in attached:
                     # A person listed twice (e.g. on two leases) is one record: last wins.
                     records[record.external_id] = record
             errors.extend(page.errors)
-            runs.sync_run_progress(
-                run=run, phase=f"Fetching residents from {vendor}", total=len(records)
-            )
+            # The count fetched so far, at most once a FETCH_PROGRESS_EVERY: a page takes
+            # milliseconds, and an UPDATE per page was most of an unchanged re-sync's
+            # queries. The first page says the phase has begun; "Applying changes"
+            # writes the final total.
+            now = timezone.now()
+            if reported_at is None or now - reported_at >= FETCH_PROGRESS_EVERY:
+                runs.sync_run_progress(
+                    run=run, phase=f"Fetching residents from {vendor}", total=len(records)
+                )
+                reported_at = now
     return Snapshot(records=list(records.values()), errors=errors, units=units)
 
 
@@ -342,7 +363,9 @@ def _apply_batch(
     to_create: list[tuple[PMSResident, Resident]] = []
     changed_residents: dict[int, Resident] = {}
     events: list[AccessEvent] = []
-    outcomes: list[SyncOutcome] = []
+    # SyncOutcome rows (OUTCOME_COLUMNS) as lists: a created resident's id is filled in
+    # once it has one.
+    outcomes: list[list[Any]] = []
     record_rows: dict[str, dict[str, Any]] = {}
     alert_new: list[SyncAlert] = []
     alert_refresh: list[SyncAlert] = []
@@ -459,7 +482,9 @@ def _apply_batch(
             detail = "; ".join(filter(None, [detail, *notes]))
             to_create.append((record, resident))
             # A resident first seen as CURRENT counts as a move-in.
-            _detect_transition(detected, resident, record, None, units, digest, run_id=run.id)
+            _detect_transition(
+                detected, resident, record, None, units, digest, run_id=run.id, new=True
+            )
         if decision.action in ALERT_KIND_FOR:
             kind = ALERT_KIND_FOR[decision.action]
             pms_data = {
@@ -532,23 +557,23 @@ def _apply_batch(
             stored and stored.outcome == outcome and outcome not in (Outcome.UPDATED,)
         ):
             outcomes.append(
-                SyncOutcome(
-                    run=run,
-                    external_id=record.external_id,
-                    resident_id=resident_id,
-                    outcome=outcome,
-                    name=f"{record.first_name} {record.last_name}".strip()[:210],
-                    email=record.email[:254],
-                    raw_status=record.raw_status[:100],
-                    detail=detail[:500],
-                )
+                [
+                    run.id,
+                    record.external_id,
+                    resident_id,
+                    str(outcome),
+                    f"{record.first_name} {record.last_name}".strip()[:210],
+                    record.email[:254],
+                    record.raw_status[:100],
+                    detail[:500],
+                ]
             )
 
     occupied_before = _occupied(occupancy_units)
     # Writes: each a single statement for the whole batch.
     if to_create:
-        created = Resident.objects.bulk_create([res for _, res in to_create])
-        for (record, _), new_resident in zip(to_create, created, strict=True):
+        objects_insert([res for _, res in to_create], now=now)
+        for record, new_resident in to_create:
             record_rows[record.external_id]["resident_id"] = new_resident.id
     # A Duplicate whose owner got its resident in this batch (created or linked) names it,
     # so "Use this PMS record" takes that resident over rather than making a second one.
@@ -557,24 +582,31 @@ def _apply_batch(
         if alert.kind == SyncAlert.Kind.DUPLICATE and alert.resident_id is None and owner_row:
             alert.resident_id = owner_row["resident_id"]
     for o in outcomes:
-        if o.resident_id is None and record_rows[o.external_id]["outcome"] in (Outcome.CREATED,):
-            o.resident_id = record_rows[o.external_id]["resident_id"]
+        if o[2] is None and record_rows[o[1]]["outcome"] == Outcome.CREATED:
+            o[2] = record_rows[o[1]]["resident_id"]
     if changed_residents:
-        Resident.objects.bulk_update(list(changed_residents.values()), SYNCED_FIELDS)
+        rows_update(
+            Resident,
+            SYNCED_COLUMNS,
+            [
+                [res.id, *(getattr(res, c) for c in SYNCED_COLUMNS)]
+                for res in changed_residents.values()
+            ],
+        )
     existing_rows = []
     new_rows = []
     for ext, values in record_rows.items():
         stored = state.get(ext)
         if stored is not None:
-            existing_rows.append(PMSRecord(id=stored.record_id, **values))
+            existing_rows.append([stored.record_id, *values.values()])
         else:
-            new_rows.append(
-                PMSRecord(integration=integration, external_id=ext, first_seen_at=now, **values)
-            )
-    if existing_rows:
-        PMSRecord.objects.bulk_update(existing_rows, list(next(iter(record_rows.values())).keys()))
-    if new_rows:
-        PMSRecord.objects.bulk_create(new_rows)
+            new_rows.append([integration.id, ext, now, *values.values()])
+    if record_rows:
+        columns = list(next(iter(record_rows.values())))
+        rows_update(PMSRecord, columns, existing_rows)
+        rows_insert(
+            PMSRecord, ["integration_id", "external_id", "first_seen_at", *columns], new_rows
+        )
     if alert_close:
         SyncAlert.objects.bulk_update(alert_close, ["state", "resolution", "resolved_at"])
     if alert_refresh:
@@ -585,8 +617,7 @@ def _apply_batch(
         SyncAlert.objects.bulk_create(alert_new)
     if events:
         AccessEvent.objects.bulk_create(events)
-    if outcomes:
-        SyncOutcome.objects.bulk_create(outcomes)
+    rows_insert(SyncOutcome, OUTCOME_COLUMNS, outcomes)
     if occupancy_units:
         _record_occupancy_changes(prop, occupancy_units, occupied_before, now)
     # Automated Access, on the transitions just applied (created residents have ids now).
@@ -607,6 +638,7 @@ def _detect_transition(
     *,
     run_id: int,
     unit_before: int | None = None,
+    new: bool = False,
 ) -> None:
     """A PMS lifecycle change, or a unit change while living there, of a linked resident.
 
@@ -646,7 +678,9 @@ def _detect_transition(
         f"|run {run_id}|{digest[:12]}"
     )
     detected.append(
-        DetectedTransition(resident=resident, transition=transition, transition_key=key)
+        DetectedTransition(
+            resident=resident, transition=transition, transition_key=key, resident_is_new=new
+        )
     )
 
 
@@ -725,8 +759,13 @@ def _mark_gone(
         return counts
     for chunk in _chunks(gone, BATCH_SIZE):
         with transaction.atomic():
-            rows = list(PMSRecord.objects.filter(integration=integration, external_id__in=chunk))
-            outcomes = []
+            rows = list(
+                PMSRecord.objects.filter(integration=integration, external_id__in=chunk).only(
+                    "id", "external_id", "resident_id", "pms_property_id", "first_name",
+                    "last_name", "email", "raw_status",
+                )
+            )  # fmt: skip
+            outcomes: list[list[Any]] = []
             for row in rows:
                 outcome = (
                     Outcome.NOT_IN_PMS if row.pms_property_id in attached else Outcome.NOT_ATTACHED
@@ -740,19 +779,23 @@ def _mark_gone(
                 )
                 counts[outcome] += 1
                 outcomes.append(
-                    SyncOutcome(
-                        run=run,
-                        external_id=row.external_id,
-                        resident_id=row.resident_id,
-                        outcome=outcome,
-                        name=f"{row.first_name} {row.last_name}".strip(),
-                        email=row.email,
-                        raw_status=row.raw_status,
-                        detail=row.outcome_detail,
-                    )
+                    [
+                        run.id,
+                        row.external_id,
+                        row.resident_id,
+                        str(outcome),
+                        f"{row.first_name} {row.last_name}".strip(),
+                        row.email,
+                        row.raw_status,
+                        row.outcome_detail,
+                    ]
                 )
-            PMSRecord.objects.bulk_update(rows, ["gone_from_pms_at", "outcome", "outcome_detail"])
-            SyncOutcome.objects.bulk_create(outcomes)
+            rows_update(
+                PMSRecord,
+                ["gone_from_pms_at", "outcome", "outcome_detail"],
+                [[r.id, r.gone_from_pms_at, r.outcome, r.outcome_detail] for r in rows],
+            )
+            rows_insert(SyncOutcome, OUTCOME_COLUMNS, outcomes)
     return counts
 
 
@@ -809,17 +852,13 @@ def snapshot_apply(*, run: SyncRun, snapshot: Snapshot) -> Counter[str]:
         done += len(batch)
         runs.sync_run_progress(run=run, done=done)
     if snapshot.errors:
-        SyncOutcome.objects.bulk_create(
+        rows_insert(
+            SyncOutcome,
+            ["run_id", "external_id", "outcome", "name", "email", "raw_status", "detail"],
             [
-                SyncOutcome(
-                    run=run,
-                    external_id=e.external_id[:100],
-                    outcome=Outcome.ERROR,
-                    detail=str(e.message)[:500],
-                )
+                [run.id, e.external_id[:100], str(Outcome.ERROR), "", "", "", str(e.message)[:500]]
                 for e in snapshot.errors
             ],
-            batch_size=BATCH_SIZE,
         )
         counts[Outcome.ERROR] += len(snapshot.errors)
     seen = {r.external_id for r in snapshot.records} | {e.external_id for e in snapshot.errors}

@@ -43,28 +43,29 @@ RUN_QUERIES = 8
 #   SAVEPOINT                                        (the batch's transaction)
 #   SELECT resident WHERE lower(trim(email)) IN …    (candidates for matching)
 #   SELECT syncalert WHERE external_id IN …          (open / resolved alerts)
-#   INSERT resident …                                (bulk_create, RETURNING ids)
-#   INSERT pmsrecord …                               (the links)
-#   INSERT syncoutcome …                             ("created" per record)
+#   SELECT nextval(…) FROM generate_series(1, n)     (ids for the new residents)
+#   COPY resident                                    (with those ids)
+#   COPY pmsrecord                                   (the links)
+#   COPY syncoutcome                                 ("created" per record)
 #   Automated Access (Approval Required) for the move-ins just seen:
-#   SELECT keygrant WHERE resident_id IN …           (keys the residents already hold)
 #   SELECT key WHERE share_with_current_residents    (common-area keys)
-#   UPDATE accesssuggestion … 'superseded'           (older pending suggestions)
-#   INSERT accesssuggestion … ON CONFLICT DO NOTHING (the suggestions, idempotent)
+#   COPY accesssuggestion                            (the suggestions)
 #   RELEASE SAVEPOINT
 #   UPDATE syncrun … records_done                    (progress)
 # (No "residents already linked" query: no record is linked yet, and Django skips an
 # `id IN ()` query; no "which candidates are linked" query: there are no candidates;
-# no unit-key query: these residents have no unit.)
-NEW_BATCH_QUERIES = 12
+# no unit-key query: these residents have no unit. Residents created in this batch
+# hold no keys and no suggestions yet, so neither is looked up or superseded, and
+# their suggestions cannot clash: no ON CONFLICT needed.)
+NEW_BATCH_QUERIES = 11
 
 # Each batch of changed, linked records:
 #   SAVEPOINT
 #   SELECT resident WHERE id IN …                    (the linked residents)
 #   SELECT syncalert WHERE external_id IN …
-#   UPDATE resident SET … CASE WHEN …                (bulk_update)
-#   UPDATE pmsrecord SET … CASE WHEN …               (bulk_update)
-#   INSERT syncoutcome …                             ("updated" per record)
+#   UPDATE resident … FROM unnest(…)                 (all changed residents)
+#   UPDATE pmsrecord … FROM unnest(…)                (all their records)
+#   COPY syncoutcome                                 ("updated" per record)
 #   RELEASE SAVEPOINT
 #   UPDATE syncrun … records_done
 CHANGED_BATCH_QUERIES = 8
@@ -174,7 +175,7 @@ def test_unchanged_resync_queries_do_not_depend_on_the_number_of_records(pms, ba
 
 
 def test_changed_resync_queries_grow_with_batches(pms, monkeypatch):
-    # Small batches: bulk_update is slow per row, and the shape is what is tested here
+    # Small batches: the shape is what is tested here
     monkeypatch.setattr("integrations.sync.user_sync.BATCH_SIZE", 20)
     pms.put(*many_residents(80))
     pms.sync()
