@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from common.models import TimeStampedModel
 
@@ -126,6 +127,11 @@ class KeyGrant(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def starts_later(self) -> bool:
+        """Granted but not opening doors yet (automated grants start 15 minutes on)."""
+        return self.revoked_at is None and self.starts_at > timezone.now()
 
 
 class AccessEvent(models.Model):

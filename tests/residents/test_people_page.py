@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from access.models import KeyGrant
 from residents.models import Resident, ResidentStatus
-from tests.factories import ResidentFactory, UnitFactory
+from tests.factories import KeyGrantFactory, ResidentFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +213,21 @@ def test_detail_shows_keys_and_timeline_in_property_time_zone(alice_client, prop
     assert "Resident Entrances" in html
     assert "Future → Current" in html
     assert " CST" in html or " CDT" in html  # Maple Court is in America/Chicago
+
+
+def test_detail_marks_a_grant_that_has_not_started_yet(alice_client, prop_a):
+    resident = ResidentFactory(property=prop_a, status=ResidentStatus.CURRENT)
+    now = timezone.now()
+    KeyGrantFactory(resident=resident, key__property=prop_a, key__name="Gym", starts_at=now)
+    KeyGrantFactory(
+        resident=resident,
+        key__property=prop_a,
+        key__name="Pool",
+        starts_at=now + timedelta(minutes=15),
+    )
+
+    html = alice_client.get(reverse("resident-detail", args=[prop_a.id, resident.id])).content
+    rows = html.decode().split('data-testid="resident-keys"')[1].split("</table>")[0]
+    gym, pool = rows.split("Gym")[1].split("</tr>")[0], rows.split("Pool")[1].split("</tr>")[0]
+    assert "not active yet" not in gym
+    assert "not active yet" in pool
