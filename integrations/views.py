@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from access.automation import suggestions_pending
 from common.forms import form_add_service_errors
 from integrations.credentials import services
 from integrations.credentials.crypto import SecretsUnreadable
@@ -654,5 +655,10 @@ def _automate_access(
     return render(
         request,
         "integrations/automate_access.html",
-        {**_step_context("manage", "automate-access", integration), "modes": AccessMode.choices},
+        {
+            **_step_context("manage", "automate-access", integration),
+            "modes": AccessMode.choices,
+            # Switching mode never decides them: they wait for a manager whatever the mode.
+            "pending": suggestions_pending(property=prop).count(),
+        },
     )

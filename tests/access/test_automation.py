@@ -915,6 +915,29 @@ def test_automate_access_refuses_an_unknown_mode(alice_client, prop_a, integrati
     assert integration.access_mode == AccessMode.APPROVAL_REQUIRED
 
 
+def test_switching_to_automatic_leaves_older_suggestions_for_review_and_says_so(
+    pms, alice_client, prop_a, integration
+):
+    pms.put(pms_resident("R1", unit_id=P12B))
+    pms.sync()
+    waiting = len(pending())
+    assert waiting == 3  # the unit key and the two common-area keys
+    assert f"{waiting} access suggestions waiting in the alert window." in (
+        alice_client.get(tab_url(prop_a)).content.decode()
+    )
+
+    alice_client.post(tab_url(prop_a), {"access_mode": "automatic"})
+
+    # Switching decides nothing by itself: the older suggestions wait for a manager
+    assert len(pending()) == waiting
+    assert active_keys(resident_of("R1")) == []
+    page = alice_client.get(tab_url(prop_a)).content.decode()
+    assert (
+        f"{waiting} access suggestions made before this mode are still waiting in the alert "
+        "window. Automatic applies only changes seen from now on: review them there"
+    ) in page
+
+
 def test_automate_access_tab_of_another_organization_is_404(bob_client, prop_a, integration):
     assert bob_client.get(tab_url(prop_a)).status_code == 404
     assert bob_client.post(tab_url(prop_a), {"access_mode": "off"}).status_code == 404
