@@ -320,7 +320,8 @@ def _approve_batch(property: Property, ids: list[int], actor: Actor, result: App
     )
     if len(suggestions) < len(ids):
         result.refused.append(
-            f"{len(ids) - len(suggestions)} suggestion(s) were already handled by someone else."
+            f"{len(ids) - len(suggestions)} suggestion(s) were no longer waiting (already "
+            "approved or discarded, perhaps by someone else); nothing was done with them."
         )
     resident_ids = {s.resident_id for s in suggestions}
     active: dict[tuple[int, int | None], int] = {

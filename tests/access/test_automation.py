@@ -294,7 +294,10 @@ def test_a_newer_transition_supersedes_older_pending_suggestions(pms, prop_a, al
     # Approving the old ones now does nothing: they were handled.
     result = suggestions_approve(property=prop_a, suggestion_ids=move_in_ids, actor=alice)
     assert result.granted == 0
-    assert result.refused == ["3 suggestion(s) were already handled by someone else."]
+    assert result.refused == [
+        "3 suggestion(s) were no longer waiting (already approved or discarded, perhaps by "
+        "someone else); nothing was done with them."
+    ]
     assert not KeyGrant.objects.exists()
 
 
@@ -464,7 +467,10 @@ def test_approving_twice_grants_once(pms, prop_a, alice):
     assert first.granted == 3
     assert (second.granted, second.refused) == (
         0,
-        ["3 suggestion(s) were already handled by someone else."],
+        [
+            "3 suggestion(s) were no longer waiting (already approved or discarded, perhaps by "
+            "someone else); nothing was done with them."
+        ],
     )
     assert KeyGrant.objects.count() == 3
 
