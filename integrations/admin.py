@@ -122,15 +122,25 @@ def create_units_from_unmapped(
 ) -> None:
     for integration in queryset.select_related("property"):
         try:
-            count = units_create_from_unmapped(integration=integration, actor=request.user)
+            result = units_create_from_unmapped(integration=integration, actor=request.user)
         except ValidationError as exc:
             modeladmin.message_user(
                 request, f"{integration.property}: {' '.join(exc.messages)}", messages.ERROR
             )
         else:
             modeladmin.message_user(
-                request, f"{integration.property}: {count} unit(s) created and mapped."
+                request, f"{integration.property}: {result.created} unit(s) created and mapped."
             )
+            if result.skipped:
+                shown = ", ".join(result.skipped[:10])
+                more = f" and {len(result.skipped) - 10} more" if len(result.skipped) > 10 else ""
+                modeladmin.message_user(
+                    request,
+                    f"{integration.property}: {len(result.skipped)} PMS unit(s) skipped because "
+                    f"a unit of that name already exists: {shown}{more}. Map them on the "
+                    "manager's Unit Mapping tab (or use Map identical names).",
+                    messages.WARNING,
+                )
 
 
 @admin.action(description="Map PMS units to units with identical names")

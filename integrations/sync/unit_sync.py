@@ -275,6 +275,13 @@ def normalize_unit_name(name: str, building: str = "") -> tuple[str, str]:
     return b, text
 
 
+_BUILDING_UNIT_PAIR = re.compile(r"^\s*(\w+)\s*[-–—/ ]\s*(\w+)\s*$")
+
+
+def _same_building(a: str, b: str) -> bool:
+    return normalize_unit_name("x", a)[0] == normalize_unit_name("x", b)[0]
+
+
 @dataclass(frozen=True)
 class Suggestion:
     pms_unit: PMSUnit
@@ -292,10 +299,18 @@ def unit_mapping_suggestions(*, integration: PMSIntegration) -> list[Suggestion]
     )
     by_full: dict[tuple[str, str], list[Unit]] = {}
     by_name: dict[str, list[Unit]] = {}
+    by_pair: dict[tuple[str, str], list[Unit]] = {}
     for u in free_units:
         b, n = normalize_unit_name(u.name, u.building)
         by_full.setdefault((b, n), []).append(u)
         by_name.setdefault(n, []).append(u)
+        # "1-101" or "1 101" may be unit 101 of building 1, as MRI sends it (building
+        # "1", unit "101"): a second reading, used only when the first finds nothing.
+        pair = _BUILDING_UNIT_PAIR.match(u.name)
+        if pair and (not u.building.strip() or _same_building(pair.group(1), u.building)):
+            key = normalize_unit_name(pair.group(2), pair.group(1))
+            if key != (b, n):
+                by_pair.setdefault(key, []).append(u)
     suggestions: list[Suggestion] = []
     used: set[int] = set()
     for row in PMSUnit.objects.filter(
@@ -305,6 +320,8 @@ def unit_mapping_suggestions(*, integration: PMSIntegration) -> list[Suggestion]
         matches = by_full.get((b, n)) or []
         if not matches and not b:
             matches = by_name.get(n) or []
+        if not matches and b:
+            matches = by_pair.get((b, n)) or []
         if len(matches) == 1 and matches[0].id not in used:
             used.add(matches[0].id)
             suggestions.append(Suggestion(row, matches[0]))
@@ -314,11 +331,20 @@ def unit_mapping_suggestions(*, integration: PMSIntegration) -> list[Suggestion]
 # --- Support (admin) ------------------------------------------------------------------
 
 
-@transaction.atomic
-def units_create_from_unmapped(*, integration: PMSIntegration, actor: Actor) -> int:
-    """Create a unit for each unmapped PMS unit (skipping names already taken) and map it.
+@dataclass
+class UnitsCreated:
+    created: int = 0
+    skipped: list[str] = field(default_factory=list)  # PMS unit labels left unmapped
 
-    Idempotent: a second run finds nothing unmapped and creates nothing.
+
+@transaction.atomic
+def units_create_from_unmapped(*, integration: PMSIntegration, actor: Actor) -> UnitsCreated:
+    """Create a unit for each unmapped PMS unit and map it.
+
+    Unit names are unique per property, but PMSs such as MRI number units per building
+    (unit 101 of building 1 and of building 2): a name the PMS uses in more than one
+    building becomes "1 101" / "2 101". A name already taken in doorsync is skipped and
+    reported, to be mapped on Unit Mapping. Idempotent: a second run creates nothing.
     """
     existing = {
         n.casefold()
@@ -327,18 +353,28 @@ def units_create_from_unmapped(*, integration: PMSIntegration, actor: Actor) -> 
         )
     }
     rows = list(
-        PMSUnit.objects.select_for_update().filter(
-            integration=integration, unit__isnull=True, gone_from_pms_at__isnull=True
-        )
+        PMSUnit.objects.select_for_update()
+        .filter(integration=integration, unit__isnull=True, gone_from_pms_at__isnull=True)
+        .order_by("building", Length("name"), "name", "id")
     )
+    buildings_of: dict[str, set[str]] = {}
+    for pms_name, pms_building in PMSUnit.objects.filter(
+        integration=integration, gone_from_pms_at__isnull=True
+    ).values_list("name", "building"):
+        buildings_of.setdefault(pms_name.strip().casefold(), set()).add(pms_building.strip())
+    result = UnitsCreated()
     todo: list[tuple[PMSUnit, str]] = []
     for row in rows:
         name = row.name.strip()
-        if name and name.casefold() not in existing:
-            existing.add(name.casefold())
-            todo.append((row, name))
+        if len(buildings_of.get(name.casefold(), ())) > 1:
+            name = unit_label(name, row.building.strip())
+        if not name or name.casefold() in existing:
+            result.skipped.append(row.label)
+            continue
+        existing.add(name.casefold())
+        todo.append((row, name))
     if not todo:
-        return 0
+        return result
     unit_names_check_free(property=integration.property, rows=[(n, r.building) for r, n in todo])
     created = units_bulk_create(
         property=integration.property, rows=[(n, r.building, r.floor) for r, n in todo]
@@ -356,7 +392,8 @@ def units_create_from_unmapped(*, integration: PMSIntegration, actor: Actor) -> 
         subject=f"{len(created)} units created from PMS units and mapped (support)",
         data={"count": len(created)},
     )
-    return len(created)
+    result.created = len(created)
+    return result
 
 
 @transaction.atomic

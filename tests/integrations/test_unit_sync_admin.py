@@ -198,21 +198,39 @@ def test_create_units_twice_creates_nothing_more(support_client, integration, pr
     assert AccessEvent.objects.filter(action=AccessEvent.Action.UNITS_IMPORTED).count() == 1
 
 
-def test_create_units_skips_names_already_taken(support_client, integration, prop_a):
-    # Given a unit "14c" already made by the manager (not mapped), and two PMS units
-    # both called "101" (buildings A and B): unit names are unique per property
+def test_create_units_skips_names_already_taken_and_says_which(support_client, integration, prop_a):
+    # Given a unit "14c" already made by the manager (not mapped)
     ours = unit_create(property=prop_a, name="14c", actor=None)
     add_pms_unit(integration, "P14C", "14C")
-    add_pms_unit(integration, "PA101", "101", building="A")
-    add_pms_unit(integration, "PB101", "101", building="B")
+    add_pms_unit(integration, "P15D", "15D")
 
     messages = run_action(support_client, "create_units_from_unmapped", integration)
 
-    assert messages == ["Harborview: 1 unit(s) created and mapped."]
+    assert messages == [
+        "Harborview: 1 unit(s) created and mapped.",
+        "Harborview: 1 PMS unit(s) skipped because a unit of that name already exists: "
+        "A 14C. Map them on the manager's Unit Mapping tab (or use Map identical names).",
+    ]
     assert Unit.objects.filter(name__iexact="14c").get() == ours
     created = mapping(integration)
     assert created["P14C"] is None  # left for Unit Mapping (or map identical names)
-    assert sorted(v for v in created.values() if v) == ["101"]
+    assert created["P15D"] == "15D"
+
+
+def test_create_units_names_a_unit_numbered_per_building_with_its_building(
+    support_client, integration, prop_a
+):
+    # MRI numbers units per building: unit 101 of building 1 and unit 101 of building 2.
+    # Unit names are unique per property, so each gets its building in its name.
+    add_pms_unit(integration, "1-101", "101", building="1")
+    add_pms_unit(integration, "2-101", "101", building="2")
+    add_pms_unit(integration, "2-102", "102", building="2")
+
+    messages = run_action(support_client, "create_units_from_unmapped", integration)
+
+    assert messages == ["Harborview: 3 unit(s) created and mapped."]
+    assert mapping(integration) == {"1-101": "1 101", "2-101": "2 101", "2-102": "102"}
+    assert Key.objects.filter(property=prop_a, name="Unit 2 101").exists()
 
 
 def test_create_units_refused_when_door_or_key_names_clash(support_client, integration, prop_a):

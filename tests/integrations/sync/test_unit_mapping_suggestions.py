@@ -133,6 +133,18 @@ def test_suggests_the_one_free_unit_each_pms_unit_names(integration, prop_a):
 
 
 @pytest.mark.django_db
+def test_units_numbered_per_building_match_units_named_building_and_number(integration, prop_a):
+    # MRI sends building "1", unit "101"; the manager named the units "1-101" and "2 101"
+    unit_create(property=prop_a, name="1-101", actor=None)
+    unit_create(property=prop_a, name="2 101", building="2", actor=None)
+    unit_create(property=prop_a, name="1101", actor=None)  # unit 1101, not building 1's 101
+    add_pms_unit(integration, "1", "101", building="1")
+    add_pms_unit(integration, "2", "101", building="2")
+
+    assert sorted(suggested(integration)) == [("1 101", "1-101"), ("2 101", "2 101")]
+
+
+@pytest.mark.django_db
 def test_a_pms_unit_without_a_building_matches_a_unit_by_name_alone(integration, prop_a):
     unit_create(property=prop_a, name="12B", building="A", actor=None)
     add_pms_unit(integration, "1", "Unit 12B")
