@@ -7,6 +7,7 @@ pressed during a scheduled run all end up on the same run.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from integrations.models import PMSIntegration, SyncRun
+
+logger = logging.getLogger(__name__)
 
 # A running run whose worker has not reported for this long is presumed dead.
 STALE_AFTER = timedelta(minutes=10)
@@ -89,9 +92,21 @@ def sync_run_claim(*, run_id: int) -> bool:
     return claimed == 1
 
 
+class RunLost(Exception):
+    """This worker no longer owns the run: it was reaped as dead, or another worker
+    claimed it after its heartbeat went stale. The worker stops at once, between batches,
+    so two workers never apply one integration's snapshot side by side."""
+
+
+def _owned(run: SyncRun) -> Any:
+    # The claim bumps ``attempts``: a run re-claimed by another worker has a higher one.
+    return SyncRun.objects.filter(id=run.id, attempts=run.attempts, state__in=SyncRun.ACTIVE_STATES)
+
+
 def sync_run_progress(
     *, run: SyncRun, phase: str | None = None, done: int | None = None, total: int | None = None
 ) -> None:
+    """Report progress (and that the worker is alive); RunLost if the run is not ours."""
     fields: dict[str, Any] = {"heartbeat_at": timezone.now()}
     if phase is not None:
         run.phase = fields["phase"] = phase
@@ -99,19 +114,30 @@ def sync_run_progress(
         run.records_done = fields["records_done"] = done
     if total is not None:
         run.records_total = fields["records_total"] = total
-    SyncRun.objects.filter(id=run.id).update(**fields)
+    if _owned(run).update(**fields) != 1:
+        raise RunLost(f"Sync run {run.id} was taken from this worker")
 
 
-def sync_run_finish(*, run: SyncRun, ok: bool, counts: dict[str, int], error: str = "") -> None:
+def sync_run_finish(*, run: SyncRun, ok: bool, counts: dict[str, int], error: str = "") -> bool:
+    """Record the result; False (and nothing written) if the run was reaped or re-claimed
+    meanwhile: a late worker never turns a failed run into a success."""
     now = timezone.now()
-    run.state = SyncRun.State.SUCCEEDED if ok else SyncRun.State.FAILED
-    run.finished_at = now
-    run.counts = counts
-    run.error = error[:5000]
-    run.phase = "Done" if ok else "Failed"
-    run.save(update_fields=["state", "finished_at", "counts", "error", "phase", "heartbeat_at"])
+    fields: dict[str, Any] = {
+        "state": SyncRun.State.SUCCEEDED if ok else SyncRun.State.FAILED,
+        "finished_at": now,
+        "counts": counts,
+        "error": error[:5000],
+        "phase": "Done" if ok else "Failed",
+        "heartbeat_at": now,
+    }
+    if _owned(run).update(**fields) != 1:
+        logger.warning("Sync run %s finished after it was reaped or re-claimed; dropped", run.id)
+        return False
+    for name, value in fields.items():
+        setattr(run, name, value)
     if ok:
         PMSIntegration.objects.filter(id=run.integration_id).update(last_successful_sync_at=now)
+    return True
 
 
 def sync_run_requeue(*, run: SyncRun, error: str) -> None:

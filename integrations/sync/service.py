@@ -43,6 +43,9 @@ def user_sync_execute(*, run_id: int) -> SyncResult:
         return SyncResult(state=SyncRun.State.FAILED)
     try:
         snapshot = snapshot_fetch(run=run)
+    except runs.RunLost:
+        logger.warning("Sync run %s was taken from this worker while fetching", run_id)
+        return SyncResult(state="lost")
     except (RateLimited, VendorUnavailable) as exc:
         if run.attempts < MAX_ATTEMPTS:
             runs.sync_run_requeue(run=run, error=str(exc))
@@ -57,6 +60,11 @@ def user_sync_execute(*, run_id: int) -> SyncResult:
         return SyncResult(state=SyncRun.State.FAILED)
     try:
         counts = snapshot_apply(run=run, snapshot=snapshot)
+    except runs.RunLost:
+        # Reaped or re-claimed while this worker was slow: what it applied is consistent
+        # (batches commit whole) and the run's new owner or the next run finishes the work.
+        logger.warning("Sync run %s was taken from this worker; stopping", run_id)
+        return SyncResult(state="lost")
     except EmptySnapshot as exc:
         runs.sync_run_finish(run=run, ok=False, counts={}, error=str(exc))
         return SyncResult(state=SyncRun.State.FAILED)

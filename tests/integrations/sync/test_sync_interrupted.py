@@ -207,3 +207,48 @@ def test_a_run_killed_while_updating_leaves_consistent_data_and_a_rerun_finishes
         Resident.objects.exclude(id=dropped.resident_id).values_list("phone", flat=True)
     ) == {"+12125550199"}
     assert Resident.objects.count() == 500
+
+
+# --- a worker that loses its run while still alive ------------------------------------------
+
+
+class ReapedWorker:
+    """Wraps `_apply_batch`: during the second batch the reaper fails the run, as it does
+    when a slow worker's heartbeat goes stale; the worker itself is still alive."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.real = user_sync._apply_batch
+        self.batches = 0
+        monkeypatch.setattr(user_sync, "_apply_batch", self.apply)
+
+    def apply(self, **kwargs: Any):
+        self.batches += 1
+        if self.batches == 2:
+            SyncRun.objects.filter(id=kwargs["run"].id).update(
+                state=SyncRun.State.FAILED, error="reaped", phase="Failed"
+            )
+        return self.real(**kwargs)
+
+
+def test_a_worker_whose_run_was_reaped_stops_at_the_next_batch_and_reports_nothing(
+    pms, integration, small_batches, monkeypatch
+):
+    worker = ReapedWorker(monkeypatch)
+    pms.put(*many_residents(5 * BATCH))
+
+    run = pms.sync()
+
+    # The worker noticed after the batch it was in, and stopped: no third batch
+    assert pms.last_result.state == "lost"
+    assert worker.batches == 2
+    assert PMSRecord.objects.count() == 2 * BATCH
+    # Its late result does not turn the reaped run into a success
+    assert (run.state, run.error) == (SyncRun.State.FAILED, "reaped")
+    integration.refresh_from_db()
+    assert integration.last_successful_sync_at is None
+
+    # And the next run finishes the work
+    monkeypatch.setattr(user_sync, "_apply_batch", worker.real)
+    again = pms.sync()
+    assert again.state == SyncRun.State.SUCCEEDED
+    assert PMSRecord.objects.count() == 5 * BATCH

@@ -84,6 +84,7 @@ def test_sync_status_shows_records_done_of_total_then_the_result(
 ):
     run, _ = runs.sync_run_start(integration=integration, trigger=SyncRun.Trigger.SYNC_NOW)
     runs.sync_run_claim(run_id=run.id)
+    run.refresh_from_db()  # the claim took attempt 1
     runs.sync_run_progress(run=run, phase="Applying changes", done=1_000, total=2_500)
     status_url = reverse("people-sync-status", args=[prop_a.id])
 

@@ -145,6 +145,7 @@ def test_only_the_first_claim_wins(integration, queued):
 def test_a_finished_run_cannot_be_claimed(integration, queued):
     run, _ = sync_run_start(integration=integration, trigger=SyncRun.Trigger.SCHEDULE)
     sync_run_claim(run_id=run.id)
+    run.refresh_from_db()  # the claim took attempt 1
     runs.sync_run_finish(run=run, ok=False, counts={}, error="boom")
     assert sync_run_claim(run_id=run.id) is False
 
@@ -154,6 +155,7 @@ def test_a_stale_run_can_be_claimed_again_and_is_reaped(integration, queued):
     with time_machine.travel(timezone.now(), tick=False) as clock:
         run, _ = sync_run_start(integration=integration, trigger=SyncRun.Trigger.SCHEDULE)
         assert sync_run_claim(run_id=run.id)
+        run.refresh_from_db()  # the claim took attempt 1
         # While its worker reports, nobody else takes it
         clock.shift(timedelta(minutes=9))
         runs.sync_run_progress(run=run, phase="Applying changes", done=10)
@@ -191,6 +193,7 @@ def test_the_reaper_leaves_queued_and_finished_runs_alone(integration, queued):
     with time_machine.travel(timezone.now(), tick=False) as clock:
         done, _ = sync_run_start(integration=integration, trigger=SyncRun.Trigger.SCHEDULE)
         sync_run_claim(run_id=done.id)
+        done.refresh_from_db()  # the claim took attempt 1
         runs.sync_run_finish(run=done, ok=True, counts={})
         waiting, _ = sync_run_start(integration=integration, trigger=SyncRun.Trigger.SCHEDULE)
         clock.shift(runs.LOST_AFTER - timedelta(minutes=1))
@@ -234,11 +237,13 @@ def test_a_run_requeued_for_a_rate_limit_is_not_mistaken_for_a_lost_one(integrat
         run, _ = sync_run_start(integration=integration, trigger=SyncRun.Trigger.SCHEDULE)
         clock.shift(timedelta(hours=5))  # waited long in a busy queue
         assert sync_run_claim(run_id=run.id)
+        run.refresh_from_db()  # the claim took attempt 1
         runs.sync_run_progress(run=run, phase="Fetching residents from Yardi Voyager")
         runs.sync_run_requeue(run=run, error="Yardi Voyager is limiting requests")
         clock.shift(timedelta(minutes=10))  # the task's retry countdown
         assert sync_runs_reap() == 0
         assert sync_run_claim(run_id=run.id)
+        run.refresh_from_db()  # the claim took attempt 1
 
 
 # --- what is due, and the beat task ---------------------------------------------------------
@@ -319,6 +324,7 @@ def test_sync_enqueue_due_reaps_a_dead_run_and_starts_over(
     with time_machine.travel(timezone.now(), tick=False) as clock:
         dead, _ = sync_run_start(integration=a, trigger=SyncRun.Trigger.SCHEDULE)
         sync_run_claim(run_id=dead.id)
+        dead.refresh_from_db()  # the claim took attempt 1
         # When its worker died, and the beat comes round after the interval
         clock.shift(timedelta(hours=1, minutes=1))
         with django_capture_on_commit_callbacks(execute=True):
@@ -344,3 +350,27 @@ def test_the_sync_task_runs_a_queued_run(pms, integration):
     run.refresh_from_db()
     assert run.counts == {"created": 1}
     assert pms.fetches == 1
+
+
+@pytest.mark.django_db
+def test_a_worker_whose_stale_run_was_claimed_by_another_loses_it(integration, queued):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        run, _ = sync_run_start(integration=integration, trigger=SyncRun.Trigger.SCHEDULE)
+        assert sync_run_claim(run_id=run.id)
+        slow = SyncRun.objects.get(id=run.id)  # worker A's copy
+        clock.shift(runs.STALE_AFTER + timedelta(seconds=1))
+        assert sync_run_claim(run_id=run.id)  # worker B takes it over
+        fresh = SyncRun.objects.get(id=run.id)
+
+        # A's next report tells it the run is no longer its own; its result is dropped
+        with pytest.raises(runs.RunLost):
+            runs.sync_run_progress(run=slow, done=500)
+        assert runs.sync_run_finish(run=slow, ok=True, counts={"created": 1}) is False
+        run.refresh_from_db()
+        assert (run.state, run.records_done, run.counts) == (SyncRun.State.RUNNING, 0, {})
+
+        # B carries on and finishes
+        runs.sync_run_progress(run=fresh, done=10)
+        assert runs.sync_run_finish(run=fresh, ok=True, counts={"created": 10}) is True
+    run.refresh_from_db()
+    assert (run.state, run.counts) == (SyncRun.State.SUCCEEDED, {"created": 10})
