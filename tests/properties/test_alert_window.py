@@ -71,3 +71,25 @@ def test_the_sync_panel_brings_the_alert_icon_count_along(alice_client, prop_a):
     # But the full People page, which includes the panel, has the icon's slot once
     page = alice_client.get(reverse("people", args=[prop_a.id])).content.decode()
     assert page.count('id="alert-count-slot"') == 1
+
+
+def test_grey_suggestions_point_to_unit_mapping_and_the_legend_explains_the_colours(
+    alice_client, prop_a
+):
+    _suggestion(prop_a)
+    html = alice_client.get(reverse("alerts", args=[prop_a.id])).content.decode()
+    assert 'data-testid="suggestion-legend"' in html
+    assert 'data-testid="unmapped-hint"' not in html  # no grey row, no hint
+
+    AccessSuggestion.objects.create(
+        property=prop_a,
+        resident=ResidentFactory(property=prop_a),
+        kind=AccessSuggestion.Kind.NONE,
+        transition_key="R2|new>current",
+        transition_label="New → Current",
+        reason="PMS unit A 15D is not mapped: no unit key",
+        detected_at=timezone.now(),
+    )
+    html = alice_client.get(reverse("alerts", args=[prop_a.id])).content.decode()
+    unit_mapping = reverse("integrations-manage", args=[prop_a.id, "unit-mapping"])
+    assert f'<a href="{unit_mapping}?state=unmapped">map PMS units</a>' in html
