@@ -53,7 +53,7 @@ def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
 
 
 def _plain(value: Any) -> Any:
-    # A choices enum is a str, but psycopg could dump an Enum by its name: send the value.
+    # Client-side array literals: send a choices enum's value, never its name.
     return value.value if isinstance(value, Enum) else value
 
 
@@ -94,13 +94,15 @@ def rows_insert(
     sql = f"COPY {quote(model._meta.db_table)} ({', '.join(_column(f) for f in fields)}) FROM STDIN"
 
     def copy(cursor: Any) -> None:
+        # Values go as they are: psycopg dumps a str or int choices enum (TextChoices,
+        # StrEnum) by its value, and converting every value first cost a third of the COPY.
         with cursor.copy(sql) as copy:
             for row in rows:
                 if adapters:
                     row = list(row)
                     for i, adapt in adapters:
                         row[i] = adapt(row[i])
-                copy.write_row([_plain(v) for v in row])
+                copy.write_row(row)
 
     _run_visibly(sql, copy)
 

@@ -14,6 +14,7 @@ Steps (each run):
 from __future__ import annotations
 
 import logging
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -177,8 +178,14 @@ def _stored_state(integration: PMSIntegration) -> dict[str, Stored]:
         "lifecycle",
         "pms_unit_id",
     )
+    # Interned: outcomes and lifecycles are a handful of values, and external and unit ids
+    # are the very strings the snapshot's records hold (see integrations.pms.fields.text),
+    # so 100,000 stored records add no copies of them.
+    intern = sys.intern
     return {
-        ext: Stored(rid, h, outcome, resident_id, gone is not None, lifecycle, unit)
+        intern(ext): Stored(
+            rid, h, intern(outcome), resident_id, gone is not None, intern(lifecycle), intern(unit)
+        )
         for rid, ext, h, outcome, resident_id, gone, lifecycle, unit in rows.iterator(
             chunk_size=5000
         )
