@@ -4,6 +4,7 @@ import builtins
 
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower, Trim
 
 from common.models import TimeStampedModel
 
@@ -74,6 +75,10 @@ class Resident(TimeStampedModel):
             models.Index(fields=["property", "last_name", "first_name", "id"]),
             models.Index(fields=["property", "email"]),
             models.Index(fields=["unit", "status"]),
+            # User Sync looks up match candidates by email the way email_key compares
+            # them, lower-cased and trimmed (an address typed in admin may differ in
+            # case): without this, every batch scanned all the property's residents.
+            models.Index(F("property"), Lower(Trim("email")), name="resident_property_email_key"),
         ]
 
     def __str__(self) -> str:
