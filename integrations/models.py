@@ -107,6 +107,7 @@ class SyncRun(models.Model):
         SCHEDULE = "schedule", "Schedule"
         SYNC_NOW = "sync_now", "Sync Now"
         SUPPORT = "support", "Support (admin)"
+        SETUP = "setup", "Set-up (first sync)"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -315,7 +315,7 @@ def _step_user_sync(
             if enabled and mode == "wizard":
                 # The first sync starts now rather than at the next beat tick.
                 sync_run_start(
-                    integration=integration, trigger=SyncRun.Trigger.SCHEDULE, user=request.user
+                    integration=integration, trigger=SyncRun.Trigger.SETUP, user=request.user
                 )
                 messages.success(
                     request,
