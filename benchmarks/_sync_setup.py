@@ -11,11 +11,14 @@ import os
 import random
 import re
 import resource
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import django
@@ -200,22 +203,71 @@ def sync_once(integration: Any) -> dict[str, int]:
     return dict(run.counts)
 
 
-def residents_change(handle: Any, fraction: float, *, seed: int, round_no: int) -> int:
-    """Edit ``fraction`` of the simulator's residents in-process: a last name or a phone."""
-    dataset = handle.state.dataset
-    rng = random.Random(seed * 1000 + round_no)
-    ids = sorted(dataset.residents)
-    chosen = rng.sample(ids, max(1, round(len(ids) * fraction)))
-    for n, resident_id in enumerate(chosen):
-        current = dataset.residents[resident_id]
-        if n % 2:
-            changes = {"last_name": f"{current.last_name}-{round_no}"}
-        else:
-            changes = {"mobile": f"(415) 7{round_no % 10}{n % 10}-{n % 10000:04d}"}
-        dataset.update(resident_id, changes)
-    warm = getattr(dataset, "warm", None)
-    if warm is not None:  # rebuild the simulator's per-property indexes now, untimed
-        warm()
+class SimulatorProcess:
+    """The PMS simulator in its own process on a free port, as ``make run`` starts it, so
+    the benchmark process holds only the sync (and its peak RSS only the sync's memory)."""
+
+    def __init__(self, *, residents: int, seed: int) -> None:
+        root = Path(__file__).resolve().parents[1]
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "integrations.simulator", "--port", "0",
+             "--residents", str(residents), "--seed", str(seed)],
+            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()  # "PMS simulator listening on http://… (…)"
+        if "listening on" not in line:
+            self.process.kill()
+            raise SystemExit(f"simulator did not start: {line!r}")
+        self.url = line.split()[4]
+
+    def vendor_url(self, vendor: str) -> str:
+        return f"{self.url}/{vendor}"
+
+    def rss_mb(self) -> float | None:
+        try:
+            with open(f"/proc/{self.process.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return None
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def residents_change(sim: SimulatorProcess, fraction: float, *, seed: int, round_no: int) -> int:
+    """Edit ``fraction`` of the simulator's residents through its JSON API: a last name or
+    a phone (the same residents and edits as before, when the simulator ran in-process)."""
+    import httpx
+
+    with httpx.Client(base_url=sim.url, timeout=60) as client:
+        last_names: dict[int, str] = {}
+        offset, limit = 0, 5000
+        while True:
+            page = client.get("/_sim/residents", params={"offset": offset, "limit": limit})
+            page.raise_for_status()
+            results = page.json()["results"]
+            last_names.update((r["id"], r["last_name"]) for r in results)
+            if len(results) < limit:
+                break
+            offset += limit
+        rng = random.Random(seed * 1000 + round_no)
+        ids = sorted(last_names)
+        chosen = rng.sample(ids, max(1, round(len(ids) * fraction)))
+        for n, resident_id in enumerate(chosen):
+            if n % 2:
+                changes = {"last_name": f"{last_names[resident_id]}-{round_no}"}
+            else:
+                changes = {"mobile": f"(415) 7{round_no % 10}{n % 10}-{n % 10000:04d}"}
+            client.patch(f"/_sim/residents/{resident_id}", json=changes).raise_for_status()
     return len(chosen)
 
 
@@ -246,12 +298,14 @@ def copy_table_create() -> None:
 
 
 def warm_up(credential: Any, pms_property_ids: list[str]) -> None:
-    """Imports, the HTTP pool and the database connection, for the price of one page."""
+    """Imports, the HTTP pool, the database connection, and the simulator's per-property
+    indexes (rebuilt after every edit), for the price of one page per PMS property."""
     from integrations.credentials.services import pms_credential_connector
 
     with pms_credential_connector(credential=credential) as connector:
-        for _page in connector.fetch_residents(pms_property_ids[:1]):
-            break
+        for pms_property_id in pms_property_ids:
+            for _page in connector.fetch_residents([pms_property_id]):
+                break
 
 
 def baseline_fetch(credential: Any, pms_property_ids: list[str]) -> int:
