@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from access.models import AccessEvent, Door, Key, KeyGrant
+from access.models import AccessEvent, AccessSuggestion, Door, Key, KeyGrant
 from properties.models import Property
 from residents.models import Resident
 
@@ -54,3 +54,9 @@ def common_area_key_ids(*, property: Property) -> list[int]:
             "id", flat=True
         )
     )
+
+
+def pending_suggestion_count_for_resident(*, resident: Resident) -> int:
+    return AccessSuggestion.objects.filter(
+        resident=resident, state=AccessSuggestion.State.PENDING
+    ).count()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -116,3 +117,12 @@ def people_sync_status(*, property: Property) -> SyncStatus | None:
     if integration is None or integration.setup_completed_at is None:
         return None
     return sync_status(integration=integration)
+
+
+def pms_records_for_resident(*, resident: Any) -> list[PMSRecord]:
+    """The PMS records linked to a resident (normally one), for the resident page."""
+    return list(
+        PMSRecord.objects.filter(resident=resident, integration__property_id=resident.property_id)
+        .select_related("integration__credential")
+        .order_by("-last_seen_at")
+    )

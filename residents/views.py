@@ -12,7 +12,7 @@ from access import selectors as access_selectors
 from access.models import Key, KeyGrant
 from access.services import key_grant, key_grant_revoke
 from common.forms import form_add_service_errors
-from integrations.selectors import people_sync_status
+from integrations.selectors import people_sync_status, pms_records_for_resident
 from properties.console import console_view
 from properties.models import Property
 from residents import selectors, services
@@ -98,6 +98,10 @@ def resident_detail(request: HttpRequest, prop: Property, resident_id: int) -> H
             "phone": phone_display(resident.phone),
             "grants": grants,
             "timeline": access_selectors.access_timeline_for_resident(resident=resident),
+            "pms_records": pms_records_for_resident(resident=resident),
+            "pending_suggestions": access_selectors.pending_suggestion_count_for_resident(
+                resident=resident
+            ),
             "grant_form": GrantKeyForm(key_choices=key_choices),
             "status_form": StatusChangeForm(initial={"status": resident.status}),
         },

@@ -1,0 +1,36 @@
+"""The resident page of a resident User Sync brought in: their PMS record, and the access
+suggestions waiting for them."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from residents.models import Resident
+from tests.factories import ResidentFactory
+from tests.integrations.sync.fake_pms import pms_resident
+
+pytestmark = pytest.mark.django_db
+
+
+def test_detail_of_a_synced_resident_shows_the_pms_record_and_waiting_suggestions(
+    pms, alice_client, prop_a
+):
+    pms.put(pms_resident("R1", first_name="Ana", last_name="Abara", raw_status="Notice"))
+    pms.sync()
+    resident = Resident.objects.get(first_name="Ana")
+
+    html = alice_client.get(reverse("resident-detail", args=[prop_a.id, resident.id])).content
+    page = html.decode()
+    record = page.split('data-testid="pms-record">')[1].split("</dd>")[0]
+    assert "Yardi Voyager <code>R1</code> · Notice" in record
+    # The move-in's suggestions wait in the alert window, and the page says so
+    assert "access suggestions for Ana are waiting." in page
+    assert "Review in the alert window" in page
+
+
+def test_detail_of_a_resident_added_by_hand_has_no_pms_record(alice_client, prop_a):
+    resident = ResidentFactory(property=prop_a)
+    page = alice_client.get(reverse("resident-detail", args=[prop_a.id, resident.id])).content
+    assert b'data-testid="pms-record"' not in page
+    assert b'data-testid="pending-suggestions"' not in page
