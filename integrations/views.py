@@ -376,7 +376,13 @@ def _sync_history(
     page = Paginator(runs_for_integration(integration=integration), 25).get_page(
         request.GET.get("page")
     )
-    query = request.GET.get("why", "")[:200]
+    # Stripped here, not only in the selector: a query of spaces looked up nothing yet
+    # answered "No PMS record matches “   ”".
+    query = request.GET.get("why", "").strip()[:200]
+    # The attached PMS properties by name, else by id: names are stored when attached, but
+    # ids attached another way (admin) have none, and a detached one's name must not show.
+    names = integration.pms_property_names or {}
+    attached = [names.get(i) or i for i in integration.pms_property_ids]
     return render(
         request,
         "integrations/sync_history.html",
@@ -384,6 +390,7 @@ def _sync_history(
             **_step_context("manage", "sync-history", integration),
             "page": page,
             "why": query,
+            "attached_pms_properties": attached,
             "why_records": pms_records_lookup(integration=integration, query=query),
         },
     )
