@@ -79,7 +79,9 @@ def pms_records_lookup(
         "resident", "last_seen_run"
     )
     if "@" in query:
-        qs = qs.filter(email__iexact=query)
+        # The email doorsync shows counts too: a record held back for an Email Mismatch
+        # stores the PMS's new email, so the one the manager knows found nothing.
+        qs = qs.filter(Q(email__iexact=query) | Q(resident__email__iexact=query))
     else:
         for term in query.split()[:4]:
             qs = qs.filter(

@@ -483,6 +483,16 @@ def test_why_lookup_by_email_any_case_and_spaces_or_by_name(
     assert answers[0].startswith("Sam Synced <sam.synced@example.com> · PMS record S1")
 
 
+def test_why_lookup_by_the_email_doorsync_has_finds_a_record_held_for_a_new_pms_email(
+    alice_client, prop_a, why_scenario
+):
+    # The manager knows the resident by the email shown in doorsync, not the PMS's new one
+    for query in ("max.mismatch@example.com", "max.new@example.com"):
+        (answer,) = _why(alice_client, prop_a, query)
+        assert answer.startswith("Max Mismatch <max.new@example.com> · PMS record M1")
+        assert "Email mismatch — waiting for review" in answer
+
+
 def test_why_lookup_finds_every_record_matching_a_name(alice_client, prop_a, why_scenario):
     answers = _why(alice_client, prop_a, "Dot")
 
