@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
@@ -343,8 +344,15 @@ def _apply_batch(
     if emails:
         # Compared the way email_key does: an address stored in another case (typed in
         # admin, imported) still matches the PMS's lower-cased one.
+        wanted: Any = list(emails)
+        if connection.vendor == "postgresql":
+            # A subquery over one array, not IN (1,000 literals): without statistics on
+            # the expression (a first sync outgrows the last ANALYZE), the planner took
+            # a literal list for "most rows" and filtered every resident of the property
+            # instead of using resident_property_email_key — 82 ms a batch at 100,000.
+            wanted = RawSQL("SELECT unnest(%s::text[])", (wanted,))
         for res in Resident.objects.annotate(email_lower=Lower(Trim("email"))).filter(
-            property_id=integration.property_id, email_lower__in=emails
+            property_id=integration.property_id, email_lower__in=wanted
         ):
             by_email[email_key(res.email)].append(res)
             residents.setdefault(res.id, res)
