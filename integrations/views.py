@@ -231,9 +231,22 @@ def _step_credentials(
         if credential is None:
             messages.error(request, "Choose a credential, or add one with “Add credential”.")
         else:
+            changed = integration.credential_id != credential.id
             integration_set_credential(
                 integration=integration, credential=credential, actor=request.user
             )
+            if mode == "manage":
+                # The tab said nothing, and another credential silently cleared the
+                # attached PMS property IDs (User Sync left on, every run failing): say so
+                # and go to Property IDs.
+                if changed:
+                    messages.warning(
+                        request,
+                        "Credential saved. Its PMS property IDs and excluded lease statuses "
+                        "were cleared: attach the PMS property IDs to sync again.",
+                    )
+                    return redirect(_next_url(prop, mode, "property-ids"))
+                messages.success(request, "Credential saved.")
             return redirect(_next_url(prop, mode, "credentials"))
     return render(
         request,

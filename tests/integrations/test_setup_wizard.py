@@ -1031,3 +1031,32 @@ def test_service_pms_calls_ask_the_simulator(prop_a, yardi):
     found = setup.pms_properties_available(integration=integration)
     assert {p.id: p.name for p in found} == SIM_PROPERTIES
     assert setup.pms_lease_statuses(integration=integration) == list(YARDI_STATUSES)
+
+
+def test_another_credential_on_the_tab_says_to_attach_property_ids_again(
+    alice_client, prop_a, done, entrata
+):
+    # Another credential is another PMS login: its property IDs and statuses are cleared.
+    # The manager is told so and taken to Property IDs, rather than left on Credentials
+    # with User Sync on, nothing attached, and every hourly sync failing.
+    response = alice_client.post(
+        manage_url(prop_a, "credentials"), {"credential": entrata.id}, follow=True
+    )
+    assert response.redirect_chain == [(manage_url(prop_a, "property-ids"), 302)]
+    assert shown_messages(response) == [
+        "Credential saved. Its PMS property IDs and excluded lease statuses were cleared: "
+        "attach the PMS property IDs to sync again."
+    ]
+    assert checked(response, "pms_property_ids") == set()
+    done.refresh_from_db()
+    assert done.credential == entrata and done.pms_property_ids == []
+
+
+def test_the_same_credential_on_the_tab_is_saved_and_stays(alice_client, prop_a, done, yardi):
+    response = alice_client.post(
+        manage_url(prop_a, "credentials"), {"credential": yardi.id}, follow=True
+    )
+    assert response.redirect_chain == [(manage_url(prop_a, "credentials"), 302)]
+    assert shown_messages(response) == ["Credential saved."]
+    done.refresh_from_db()
+    assert done.pms_property_ids == ["1001"] and done.excluded_statuses == ["Past"]
