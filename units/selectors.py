@@ -4,6 +4,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from properties.models import Property
 from residents.models import Resident, ResidentStatus
+from units.labels import unit_label
 from units.models import Unit
 
 
@@ -28,7 +29,7 @@ def units_for_property(
 
 def unit_choices(*, property: Property) -> list[tuple[int, str]]:
     return [
-        (pk, f"{b} {n}".strip())
+        (pk, unit_label(n, b))
         for pk, n, b in Unit.objects.filter(property=property)
         .order_by("building", "name")
         .values_list("id", "name", "building")

@@ -235,6 +235,24 @@ def test_save_many_at_once(alice_client, alice, prop_a, pms_units):
     assert listed(alice_client.get(response.url)) == ["B 16E"]
 
 
+def test_a_unit_picked_from_the_list_saves_even_when_its_name_carries_its_building(
+    alice_client, prop_a, integration
+):
+    # "A101" of building A is offered as "A101" (not "A A101"), and saving that option
+    # maps exactly that unit
+    ours = unit_create(property=prop_a, name="A101", building="A", actor=None)
+    row = add_pms_unit(integration, "PA101", "A-101")
+    page = alice_client.get(tab(prop_a)).content.decode()
+    (offered,) = re.findall(r'<option value="([^"]*)">', page.split('id="property-units"')[1])
+
+    response = alice_client.post(tab(prop_a), {f"map-{row.id}": html.unescape(offered)})
+
+    assert response.status_code == 302, shown(response)
+    assert offered == "A101"
+    row.refresh_from_db()
+    assert row.unit == ours
+
+
 def test_saving_with_nothing_typed_says_so(alice_client, prop_a, pms_units):
     response = alice_client.post(tab(prop_a), {f"map-{pms_units['14C'].id}": "  "})
 
