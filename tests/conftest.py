@@ -92,6 +92,19 @@ def carol(org_a, prop_a):
 
 
 @pytest.fixture
+def support(db):
+    """Support staff: they work in Django admin."""
+    return UserFactory(username="support", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def support_client(support) -> Client:
+    client = Client()
+    client.force_login(support)
+    return client
+
+
+@pytest.fixture
 def alice_client(alice) -> Client:
     client = Client()
     client.force_login(alice)

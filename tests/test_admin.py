@@ -227,18 +227,6 @@ def _url(model: type[Model], view: str, *args: object) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
-@pytest.fixture
-def support(db):
-    return UserFactory(username="support", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def support_client(support) -> Client:
-    client = Client()
-    client.force_login(support)
-    return client
-
-
 def _changelist(client: Client, model: type[Model]) -> tuple[int, int]:
     """(queries, rows shown) for the model's changelist."""
     with CaptureQueriesContext(connection) as ctx:

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from integrations.simulator.server import SimulatorHandle, start_simulator
+from integrations.tasks import user_sync_task
 
 
 @pytest.fixture(scope="session")
@@ -15,3 +16,11 @@ def pms_simulator() -> Iterator[SimulatorHandle]:
         yield handle
     finally:
         handle.stop()
+
+
+@pytest.fixture
+def queued(monkeypatch) -> list[int]:
+    """Stands in for user_sync_task.delay: the run ids that would have been queued."""
+    run_ids: list[int] = []
+    monkeypatch.setattr(user_sync_task, "delay", run_ids.append)
+    return run_ids

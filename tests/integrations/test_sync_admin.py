@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
-from django.test import Client
 from django.urls import reverse
 
 from integrations.models import (
@@ -20,30 +19,10 @@ from integrations.models import (
     SyncOutcome,
     SyncRun,
 )
-from integrations.tasks import user_sync_task
 from properties.models import Property
-from tests.factories import PropertyFactory, UserFactory
+from tests.factories import PropertyFactory
 
 NOW = datetime(2025, 6, 1, 15, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def support(db):
-    return UserFactory(username="support", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def support_client(support) -> Client:
-    client = Client()
-    client.force_login(support)
-    return client
-
-
-@pytest.fixture
-def queued(monkeypatch) -> list[int]:
-    run_ids: list[int] = []
-    monkeypatch.setattr(user_sync_task, "delay", run_ids.append)
-    return run_ids
 
 
 def _integration(

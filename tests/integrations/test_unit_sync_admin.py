@@ -12,25 +12,13 @@ from django.utils import timezone
 
 from access.models import AccessEvent, Door, Key
 from integrations.models import PMSIntegration, PMSRecord, PMSUnit
-from tests.factories import DoorFactory, UserFactory
+from tests.factories import DoorFactory
 from units.models import Unit
 from units.services import unit_create
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:integrations_pmsintegration_changelist"
-
-
-@pytest.fixture
-def support(db):
-    return UserFactory(username="support", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def support_client(support) -> Client:
-    client = Client()
-    client.force_login(support)
-    return client
 
 
 @pytest.fixture

@@ -8,16 +8,8 @@ from django.urls import reverse
 
 from integrations.models import PMSIntegration, SyncRun
 from integrations.sync import runs
-from integrations.tasks import user_sync_task
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def queued(monkeypatch) -> list[int]:
-    run_ids: list[int] = []
-    monkeypatch.setattr(user_sync_task, "delay", run_ids.append)
-    return run_ids
 
 
 def _sync_now(client, prop, **extra):
