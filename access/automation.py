@@ -105,9 +105,13 @@ def _load_inputs(property: Property, detected: Sequence[DetectedTransition]) -> 
     return inputs
 
 
-def _label(t: PMSTransition) -> str:
-    before = (t.previous_lifecycle or "new").title()
-    return f"{before} → {t.lifecycle.title()}"
+def _label(d: DetectedTransition) -> str:
+    """The transition as managers read it, e.g. "Future → Current". On first sight
+    "New → Current", or "Linked → Current" for a resident of ours just linked to their
+    PMS record (they are not new to the property)."""
+    t = d.transition
+    before = t.previous_lifecycle or ("new" if d.resident_is_new else "linked")
+    return f"{before.title()} → {t.lifecycle.title()}"
 
 
 def _changes(d: DetectedTransition, inputs: BatchInputs) -> list[ChangeItem]:
@@ -177,7 +181,7 @@ def transitions_suggest(
                 item.key_id,
                 item.grant_id,
                 d.transition_key[:200],
-                _label(d.transition),
+                _label(d),
                 item.reason[:300],
                 now,
                 starts if item.kind == ChangeKind.GRANT else None,
@@ -252,7 +256,7 @@ def transitions_apply_automatically(
                     subject=subject,
                     resident=d.resident,
                     key=None,
-                    reason=f"{_label(d.transition)}: {item.reason}",
+                    reason=f"{_label(d)}: {item.reason}",
                     data={"key": item.key_id, "mode": "automatic"},
                     at=now,
                 )

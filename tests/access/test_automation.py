@@ -47,7 +47,7 @@ from tests.access.pms_access import (
     resident_of,
     units_map,
 )
-from tests.factories import KeyFactory
+from tests.factories import KeyFactory, ResidentFactory
 from tests.integrations.sync.fake_pms import many_residents, pms_resident
 from units.models import Unit
 from units.services import unit_create
@@ -221,6 +221,66 @@ def test_unit_change_while_current_suggests_revoking_old_and_granting_new(pms, p
     }
     approve_all(prop_a, alice)
     assert active_keys(resident) == ["Resident Amenities", "Resident Entrances", "Unit A 14C"]
+
+
+@pytest.fixture
+def ours_in_14c(prop_a, alice, unit_b) -> Resident:
+    """A resident the manager typed in before ePMS: living in A 14C with its key and the
+    entrance key, who matches PMS record R1 exactly (name and email)."""
+    resident = ResidentFactory(
+        property=prop_a,
+        first_name="Ana",
+        last_name="Abara",
+        email="ana.abara@example.com",
+        unit=unit_b,
+        status=ResidentStatus.CURRENT,
+    )
+    for name in ("Unit A 14C", "Resident Entrances"):
+        key_grant(key=Key.objects.get(property=prop_a, name=name), resident=resident, actor=alice)
+    return resident
+
+
+def test_a_resident_of_ours_linked_to_a_lease_in_another_unit_swaps_the_unit_key(
+    pms, prop_a, alice, ours_in_14c
+):
+    pms.put(pms_resident("R1", unit_id=P12B, unit_name="12B"))
+
+    pms.sync()
+
+    assert resident_of("R1") == ours_in_14c
+    assert str(resident_of("R1").unit) == "A 12B"
+    # The old unit's key goes with the new one's arrival, not only the new one added.
+    assert pending(ours_in_14c) == [
+        ("grant", "Resident Amenities"),
+        ("grant", "Unit A 12B"),
+        ("revoke", "Unit A 14C"),
+    ]
+    revoke = AccessSuggestion.objects.get(kind="revoke")
+    assert (revoke.transition_label, revoke.reason) == (
+        "Linked → Current",
+        "The PMS lease is for another unit",
+    )
+    approve_all(prop_a, alice)
+    assert active_keys(ours_in_14c) == MOVE_IN_KEYS
+
+
+def test_a_resident_of_ours_linked_in_their_own_unit_keeps_its_key(pms, prop_a, alice, ours_in_14c):
+    pms.put(pms_resident("R1", unit_id=P14C, unit_name="14C"))
+
+    pms.sync()
+
+    assert pending(ours_in_14c) == [("grant", "Resident Amenities")]
+
+
+def test_automatic_linking_in_another_unit_swaps_the_unit_key(pms, automatic, ours_in_14c):
+    pms.put(pms_resident("R1", unit_id=P12B, unit_name="12B"))
+
+    pms.sync()
+
+    assert active_keys(ours_in_14c) == MOVE_IN_KEYS
+    revoked = AccessEvent.objects.get(resident=ours_in_14c, action="key_revoked")
+    assert (revoked.actor_label, revoked.key.name) == ("automation", "Unit A 14C")
+    assert revoked.reason == "Linked → Current: The PMS lease is for another unit"
 
 
 def test_current_to_notice_suggests_nothing(pms, prop_a, alice):

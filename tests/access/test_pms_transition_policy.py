@@ -264,6 +264,39 @@ def test_unit_change_to_a_unit_without_key_revokes_and_is_grey():
     assert no_change(items) == ["The unit has no unit key"]
 
 
+def test_first_seen_current_in_another_unit_revokes_the_old_unit_key():
+    # A resident of ours holding unit 1's key is linked to a PMS lease in unit 2.
+    held = (HeldGrant(1, 10), HeldGrant(2, 30), HeldGrant(3, OTHER_KEY))
+
+    items = items_for(None, "current", previous_unit=1, unit=2, held=held)
+
+    assert revokes(items) == [(1, 10)]
+    assert grants(items) == [20, 21, 31]
+    assert [i.reason for i in items if i.kind == ChangeKind.REVOKE] == [
+        "The PMS lease is for another unit"
+    ]
+    assert {i.reason for i in items if i.kind == ChangeKind.GRANT} == {
+        "Lease is current in the PMS"
+    }
+
+
+def test_future_to_current_after_a_unit_change_revokes_the_old_unit_key():
+    items = items_for("future", "notice", previous_unit=2, unit=1, held=(HeldGrant(1, 20),))
+    assert revokes(items) == [(1, 20)]
+    assert grants(items) == [10, 30, 31]
+
+
+def test_first_seen_in_the_unit_already_held_revokes_nothing():
+    items = items_for(None, "current", previous_unit=1, unit=1, held=(HeldGrant(1, 10),))
+    assert revokes(items) == []
+    assert grants(items) == [30, 31]
+
+
+def test_first_seen_future_in_another_unit_touches_no_key():
+    # No access yet, and none taken: the move happens when the lease begins.
+    assert items_for(None, "future", previous_unit=1, unit=2, held=(HeldGrant(1, 10),)) == []
+
+
 # --- → PAST / → CANCELLED: revoke every key, manual and automatic -------------------------
 
 
