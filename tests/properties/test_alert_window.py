@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access.models import AccessSuggestion, Key
-from integrations.models import PMSIntegration
+from integrations.models import PMSIntegration, SyncAlert
 from tests.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +93,34 @@ def test_grey_suggestions_point_to_unit_mapping_and_the_legend_explains_the_colo
     html = alice_client.get(reverse("alerts", args=[prop_a.id])).content.decode()
     unit_mapping = reverse("integrations-manage", args=[prop_a.id, "unit-mapping"])
     assert f'<a href="{unit_mapping}?state=unmapped">map PMS units</a>' in html
+
+
+def test_sync_alerts_come_first_with_a_summary_linking_both_sections(alice_client, prop_a):
+    # Given 60 move-in suggestions and one Email Mismatch, which holds the resident's sync
+    integration = PMSIntegration.objects.create(property=prop_a, user_sync_enabled=True)
+    for i in range(60):
+        _suggestion(prop_a, transition_key=f"R{i}|future>current")
+    SyncAlert.objects.create(
+        integration=integration,
+        kind=SyncAlert.Kind.EMAIL_MISMATCH,
+        external_id="R900",
+        resident=ResidentFactory(property=prop_a, first_name="Eve", last_name="Early"),
+        pms_email="eve.new@example.com",
+        pms_name="Eve Early",
+    )
+
+    html = alice_client.get(reverse("alerts", args=[prop_a.id])).content.decode()
+
+    # Then the alert is not buried under the suggestions, and the top says what is there
+    assert html.index('data-testid="sync-alert"') < html.index('data-testid="suggestion"')
+    assert (
+        '<a href="#sync-alerts">1 sync alert</a> · '
+        '<a href="#access-suggestions">60 access suggestions</a>'
+    ) in html
+    assert 'id="sync-alerts"' in html and 'id="access-suggestions"' in html
+
+
+def test_no_summary_when_there_is_one_kind_of_alert(alice_client, prop_a):
+    _suggestion(prop_a)
+    html = alice_client.get(reverse("alerts", args=[prop_a.id])).content.decode()
+    assert 'data-testid="alert-summary"' not in html
