@@ -137,6 +137,7 @@ def world_create(org: Any, n: int, mode: str, tag: str) -> World:
         label=f"yardi {tag}",
         values=demo_fields("yardi"),
         endpoint_override="http://127.0.0.1:9/",  # never called: the snapshot is hand-made
+        by_support=True,
     )
     integration = PMSIntegration.objects.create(
         property=prop,

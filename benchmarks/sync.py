@@ -115,6 +115,7 @@ def run_size(n: int, *, vendor: str, seed: int, trace: bool, profile: str | None
             label=f"{vendor} simulator {n}",
             values=demo_fields(vendor),
             endpoint_override=handle.vendor_url(vendor),
+            by_support=True,  # the benchmark's own simulator
         )
         timed = integration_create(handle=handle, vendor=vendor, name=f"Timed {n}",
                                    organization=org, credential=credential)  # fmt: skip

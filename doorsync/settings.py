@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -219,6 +220,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 
 # --- PMS simulator ----------------------------------------------------------
 PMS_SIMULATOR_URL = env.str("PMS_SIMULATOR_URL", default="http://127.0.0.1:8765")
+# Hosts a manager may point a credential's "API address override" at (a vendor sandbox,
+# the simulator). Without it the console hides the field: a form that makes the server
+# call any address is a way into the private network. Support sets other addresses in
+# admin. In development the simulator's host is allowed.
+PMS_ENDPOINT_HOSTS = [
+    h.lower()
+    for h in env.list(
+        "PMS_ENDPOINT_HOSTS",
+        default=[urlsplit(PMS_SIMULATOR_URL).hostname or "127.0.0.1", "localhost"] if DEBUG else [],
+    )
+]
 
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {

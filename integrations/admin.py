@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -8,8 +9,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from integrations.credentials import services
+from integrations.credentials.endpoints import endpoint_override_clean
 from integrations.models import (
     PMSCredential,
     PMSIntegration,
@@ -27,6 +31,7 @@ from integrations.sync.unit_sync import (
     units_create_from_unmapped,
     units_map_identical_names,
 )
+from properties.models import Property
 
 
 class PMSCredentialAdminForm(forms.ModelForm):
@@ -38,7 +43,16 @@ class PMSCredentialAdminForm(forms.ModelForm):
         help_text="Write-only. One per line, name=value (e.g. password=…). Blank keeps the stored secrets.",
     )
 
-    endpoint_override = forms.URLField(required=False, assume_scheme="https")
+    endpoint_override = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        help_text="Blank: the vendor's own address. A vendor sandbox or the simulator.",
+    )
+
+    def clean_endpoint_override(self) -> str:
+        return endpoint_override_clean(
+            self.cleaned_data.get("endpoint_override") or "", by_support=True
+        )
 
     class Meta:
         model = PMSCredential
@@ -75,6 +89,7 @@ class PMSCredentialAdmin(admin.ModelAdmin):
                     label=obj.label,
                     values={**obj.fields, **updates},
                     endpoint_override=obj.endpoint_override,
+                    by_support=True,
                 )
             except ValidationError as exc:
                 self.message_user(
@@ -165,6 +180,14 @@ class SyncStalenessFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _local(at: datetime | None, prop: Property) -> str:
+    """A time as the property's manager reads it, zone named: support answers managers,
+    and UTC without a zone read as local time is an hour-long misunderstanding."""
+    if at is None:
+        return "—"
+    return date_format(timezone.localtime(at, prop.zone), "M j, Y, g:i A T")
+
+
 @admin.register(PMSIntegration)
 class PMSIntegrationAdmin(admin.ModelAdmin):
     list_display = [
@@ -173,8 +196,8 @@ class PMSIntegrationAdmin(admin.ModelAdmin):
         "user_sync_enabled",
         "unit_sync_enabled",
         "access_mode",
-        "last_successful_sync_at",
-        "last_sync_started_at",
+        "last_success",
+        "last_started",
         "sync_health",
     ]
     list_filter = [SyncStalenessFilter, "user_sync_enabled", "unit_sync_enabled", "access_mode"]
@@ -195,9 +218,28 @@ class PMSIntegrationAdmin(admin.ModelAdmin):
         map_identical_names,
     ]
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Deleting one would take its sync history, alerts and PMS links with it: support
+        # turns User Sync off instead (the manager's Manage Settings → User Sync).
+        return False
+
+    @admin.display(description="Last successful sync", ordering="last_successful_sync_at")
+    def last_success(self, obj: PMSIntegration) -> str:
+        return _local(obj.last_successful_sync_at, obj.property)
+
+    @admin.display(description="Last sync started", ordering="last_sync_started_at")
+    def last_started(self, obj: PMSIntegration) -> str:
+        return _local(obj.last_sync_started_at, obj.property)
+
     @admin.display(description="Health")
     def sync_health(self, obj: PMSIntegration) -> str:
+        if obj.setup_completed_at is None:
+            return "Not set up"
+        if not obj.user_sync_enabled:
+            return "User Sync off"
         stale = staleness(integration=obj)
+        if not stale and obj.last_successful_sync_at is None:
+            return "No sync yet"
         return {"critical": "⚠ over a day", "warning": "over 2 hours", "": "OK"}[stale]
 
     @admin.action(description="Run sync now")
@@ -247,6 +289,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
 
 @admin.register(SyncRun)
 class SyncRunAdmin(ReadOnlyAdmin):
@@ -255,8 +300,8 @@ class SyncRunAdmin(ReadOnlyAdmin):
         "integration",
         "trigger",
         "state",
-        "created_at",
-        "finished_at",
+        "started",
+        "finished",
         "records_total",
         "error_short",
     ]
@@ -264,6 +309,14 @@ class SyncRunAdmin(ReadOnlyAdmin):
     search_fields = ["integration__property__name", "error"]
     list_select_related = ["integration__property", "integration__credential"]
     date_hierarchy = "created_at"
+
+    @admin.display(description="Started", ordering="created_at")
+    def started(self, obj: SyncRun) -> str:
+        return _local(obj.created_at, obj.integration.property)
+
+    @admin.display(description="Finished", ordering="finished_at")
+    def finished(self, obj: SyncRun) -> str:
+        return _local(obj.finished_at, obj.integration.property)
 
     @admin.display(description="Error")
     def error_short(self, obj: SyncRun) -> str:

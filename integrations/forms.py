@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from integrations.credentials.endpoints import endpoint_hosts_for_managers, endpoint_override_clean
 from integrations.pms.registry import VendorInfo
 
 SECRET_KEPT = "Saved — leave blank to keep it."  # noqa: S105 - help text, not a secret
@@ -15,7 +16,12 @@ class CredentialForm(forms.Form):
     label = forms.CharField(max_length=120, help_text="A name you will recognise in the wizard.")
 
     def __init__(
-        self, *args: Any, vendor: VendorInfo, editing: bool = False, **kwargs: Any
+        self,
+        *args: Any,
+        vendor: VendorInfo,
+        editing: bool = False,
+        current_endpoint: str = "",
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.vendor = vendor
@@ -37,13 +43,22 @@ class CredentialForm(forms.Form):
                     max_length=300,
                 )
             self.fields[f.name] = field
-        self.fields["endpoint_override"] = forms.URLField(
-            assume_scheme="https",
-            label="API address override",
-            required=False,
-            help_text="Leave blank to use the vendor's own address. "
-            "Set it for a vendor sandbox or the doorsync PMS simulator.",
-        )
+        self.current_endpoint = current_endpoint
+        hosts = endpoint_hosts_for_managers()
+        if hosts:  # otherwise only support sets an address (admin)
+            self.fields["endpoint_override"] = forms.URLField(
+                assume_scheme="https",
+                label="API address override",
+                required=False,
+                help_text="Leave blank to use the vendor's own address. For a vendor "
+                f"sandbox or the doorsync PMS simulator on {', '.join(hosts)}.",
+            )
+
+    def clean_endpoint_override(self) -> str:
+        url = (self.cleaned_data.get("endpoint_override") or "").strip()
+        if url and url == self.current_endpoint:
+            return url  # set by support: kept as it is when the manager edits the rest
+        return endpoint_override_clean(url)
 
     def values(self) -> dict[str, str]:
         return {f.name: self.cleaned_data.get(f.name) or "" for f in self.vendor.fields}

@@ -80,6 +80,35 @@ def pms_properties_available(*, integration: PMSIntegration) -> list[PMSProperty
         return connector.list_properties()
 
 
+def _same_pms_account(a: PMSCredential, b: PMSCredential) -> bool:
+    """One PMS login or another of the same account: the same vendor, address and
+    non-secret fields (Yardi server and database, Entrata subdomain, …)."""
+    return (a.vendor, a.endpoint_override, a.fields) == (b.vendor, b.endpoint_override, b.fields)
+
+
+def pms_property_ids_taken(*, integration: PMSIntegration) -> dict[str, str]:
+    """PMS property id → the name of the other doorsync property of the portfolio that
+    already syncs it from the same PMS account. Each PMS property feeds one doorsync
+    property: two would each get every resident, and give them keys in both."""
+    credential = integration.credential
+    if credential is None:
+        return {}
+    others = (
+        PMSIntegration.objects.filter(
+            property__organization_id=integration.property.organization_id,
+            credential__vendor=credential.vendor,
+        )
+        .exclude(id=integration.id)
+        .select_related("credential", "property")
+    )
+    return {
+        pms_id: other.property.name
+        for other in others
+        if other.credential is not None and _same_pms_account(other.credential, credential)
+        for pms_id in other.pms_property_ids
+    }
+
+
 def pms_lease_statuses(*, integration: PMSIntegration) -> list[str]:
     if integration.credential is None:
         raise ValidationError("Choose a credential first.")
@@ -103,6 +132,13 @@ def integration_attach_properties(
     if unknown:
         raise ValidationError(
             f"The PMS does not list these property IDs for this credential: {', '.join(unknown)}."
+        )
+    taken = pms_property_ids_taken(integration=integration)
+    clashes = [f"{names[i]} ({i}) already syncs into {taken[i]}" for i in ids if i in taken]
+    if clashes:
+        raise ValidationError(
+            f"{'; '.join(clashes)}. A PMS property feeds one doorsync property: detach it "
+            "there first (Integrations → Manage Settings → Property IDs)."
         )
     changed = sorted(ids) != sorted(integration.pms_property_ids)
     integration.pms_property_ids = ids

@@ -41,6 +41,7 @@ from integrations.setup import (
     integration_set_user_sync,
     pms_lease_statuses,
     pms_properties_available,
+    pms_property_ids_taken,
 )
 from integrations.sync.alerts import RESOLUTIONS, sync_alert_resolve
 from integrations.sync.runs import sync_run_start
@@ -105,7 +106,7 @@ def credential_create(request: HttpRequest, prop: Property) -> HttpResponse:
                 vendor=vendor.code,
                 label=form.cleaned_data["label"],
                 values=form.values(),
-                endpoint_override=form.cleaned_data["endpoint_override"] or "",
+                endpoint_override=form.cleaned_data.get("endpoint_override") or "",
             )
         except ValidationError as exc:
             form_add_service_errors(form, exc)
@@ -126,14 +127,21 @@ def credential_edit(request: HttpRequest, prop: Property, credential_id: int) ->
         "endpoint_override": credential.endpoint_override,
         **credential.fields,
     }
-    form = CredentialForm(request.POST or None, vendor=vendor, editing=True, initial=initial)
+    form = CredentialForm(
+        request.POST or None,
+        vendor=vendor,
+        editing=True,
+        initial=initial,
+        current_endpoint=credential.endpoint_override,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.pms_credential_update(
                 credential=credential,
                 label=form.cleaned_data["label"],
                 values=form.values(),
-                endpoint_override=form.cleaned_data["endpoint_override"] or "",
+                # Absent when managers may not set an address: the stored one stays.
+                endpoint_override=form.cleaned_data.get("endpoint_override"),
             )
         except (ValidationError, SecretsUnreadable) as exc:
             if isinstance(exc, ValidationError):
@@ -215,7 +223,7 @@ def _step_context(mode: str, step: str, integration: PMSIntegration) -> dict[str
 
 def _pms_error_message(exc: Exception) -> str:
     if isinstance(exc, PMSError):
-        return str(exc)
+        return exc.setup_message
     if isinstance(exc, SecretsUnreadable):
         return str(exc)
     return " ".join(getattr(exc, "messages", [str(exc)]))
@@ -265,7 +273,7 @@ def _step_property_ids(
         return render(
             request,
             "integrations/step_property_ids.html",
-            {**ctx, "pms_error": _pms_error_message(exc), "available": []},
+            {**ctx, "pms_error": _pms_error_message(exc), "rows": []},
         )
     if request.method == "POST":
         try:
@@ -281,7 +289,12 @@ def _step_property_ids(
             if mode == "manage":
                 messages.success(request, "Property IDs saved. The next sync uses them.")
             return redirect(_next_url(prop, mode, "property-ids"))
-    return render(request, "integrations/step_property_ids.html", {**ctx, "available": available})
+    taken = pms_property_ids_taken(integration=integration)
+    return render(
+        request,
+        "integrations/step_property_ids.html",
+        {**ctx, "rows": [(p, taken.get(p.id, "")) for p in available]},
+    )
 
 
 def _step_excluded_statuses(
@@ -294,7 +307,7 @@ def _step_excluded_statuses(
         return render(
             request,
             "integrations/step_excluded_statuses.html",
-            {**ctx, "pms_error": _pms_error_message(exc), "available": []},
+            {**ctx, "pms_error": _pms_error_message(exc), "rows": []},
         )
     if request.method == "POST":
         try:
@@ -355,8 +368,10 @@ STEP_HANDLERS = {
 def integrations_setup(request: HttpRequest, prop: Property, step: str = "") -> HttpResponse:
     integration = integration_get_or_create(property=prop)
     reached = STEP_FOR_STATE[integration.setup_step]
-    if step not in STEP_HANDLERS:
+    if not step:
         return redirect("integrations-setup", property_id=prop.id, step=reached)
+    if step not in STEP_HANDLERS:
+        raise Http404("No such step.")  # as Manage Settings answers an unknown tab
     names = [s for s, _ in WIZARD_STEPS]
     if names.index(step) > names.index(reached):
         messages.info(request, "Finish this step first.")

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.credentials.crypto import secrets_decrypt, secrets_encrypt, secrets_rotate
+from integrations.credentials.endpoints import endpoint_override_clean
 from integrations.models import PMSCredential
 from integrations.pms.base import Connector
 from integrations.pms.errors import CredentialFieldsInvalid, PMSError
@@ -55,6 +56,13 @@ def _validate(
         raise ValidationError(errors)
 
 
+def _endpoint(url: str, *, by_support: bool) -> str:
+    try:
+        return endpoint_override_clean(url, by_support=by_support)
+    except ValidationError as exc:
+        raise ValidationError({"endpoint_override": exc.messages}) from exc
+
+
 def _clean_all(vendor: str, values: Mapping[str, str]) -> dict[str, str]:
     try:
         cleaned = clean_fields(vendor, values)
@@ -77,8 +85,10 @@ def pms_credential_create(
     label: str,
     values: Mapping[str, str],
     endpoint_override: str = "",
+    by_support: bool = False,
 ) -> PMSCredential:
     _validate(organization=organization, vendor=vendor, label=label)
+    endpoint = _endpoint(endpoint_override, by_support=by_support)
     cleaned = _clean_all(vendor, values)
     plain, secret = _split(vendor, cleaned)
     credential = PMSCredential(
@@ -87,7 +97,7 @@ def pms_credential_create(
         label=label.strip(),
         fields=plain,
         secrets_encrypted=secrets_encrypt(secret),
-        endpoint_override=endpoint_override.strip(),
+        endpoint_override=endpoint,
     )
     credential.full_clean()
     credential.save()
@@ -100,15 +110,22 @@ def pms_credential_update(
     credential: PMSCredential,
     label: str,
     values: Mapping[str, str],
-    endpoint_override: str = "",
+    endpoint_override: str | None = None,
+    by_support: bool = False,
 ) -> PMSCredential:
-    """Secret fields left blank keep their stored value: secrets are write-only."""
+    """Secret fields left blank keep their stored value: secrets are write-only.
+    ``endpoint_override`` None keeps the stored address; the stored address itself is
+    accepted unchanged (support may have set one a manager could not)."""
     _validate(
         organization=credential.organization,
         vendor=credential.vendor,
         label=label,
         exclude_id=credential.id,
     )
+    if endpoint_override is None or endpoint_override.strip() == credential.endpoint_override:
+        endpoint = credential.endpoint_override
+    else:
+        endpoint = _endpoint(endpoint_override, by_support=by_support)
     stored = secrets_decrypt(credential.secrets_encrypted)
     merged = {**credential.fields, **stored}
     for name, value in values.items():
@@ -120,7 +137,7 @@ def pms_credential_update(
     credential.label = label.strip()
     credential.fields = plain
     credential.secrets_encrypted = secrets_encrypt(secret)
-    credential.endpoint_override = endpoint_override.strip()
+    credential.endpoint_override = endpoint
     credential.full_clean()
     credential.save(
         update_fields=["label", "fields", "secrets_encrypted", "endpoint_override", "updated_at"]
@@ -153,7 +170,7 @@ def pms_credential_test(
             properties = connector.list_properties()
     except PMSError as exc:
         # PMSError messages are already redacted and say what to do.
-        result = TestResult(ok=False, message=str(exc))
+        result = TestResult(ok=False, message=exc.setup_message)
     except (CredentialFieldsInvalid, ValueError) as exc:
         result = TestResult(ok=False, message=f"The credential is incomplete: {exc}")
     else:

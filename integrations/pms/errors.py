@@ -7,7 +7,8 @@ can act on. `str(error)` is the manager-facing message.
 
 from __future__ import annotations
 
-_SETTINGS = "Manage Settings → Credentials"
+# Where a manager edits a credential's fields and address (the Integrations page).
+_SETTINGS = "Integrations → PMS credentials"
 
 
 class CredentialFieldsInvalid(ValueError):
@@ -32,6 +33,12 @@ class PMSError(Exception):
             f"{self.vendor} request failed ({self.call}{self._detail_suffix()}) — "
             "try again later; if this repeats, contact doorsync support."
         )
+
+    @property
+    def setup_message(self) -> str:
+        """The message while setting up or testing a credential, before any sync runs:
+        "the sync will retry" would promise what is not there yet."""
+        return self.message
 
     def _detail_suffix(self) -> str:
         return f": {self.detail}" if self.detail else ""
@@ -85,6 +92,14 @@ class RateLimited(PMSError):
             "on its own; if this repeats every hour, ask the vendor to raise the API limit."
         )
 
+    @property
+    def setup_message(self) -> str:
+        wait = f" for {self.retry_after:.0f}s" if self.retry_after else ""
+        return (
+            f"{self.vendor} is limiting requests{wait} ({self.call}) — wait a minute, then "
+            "try again."
+        )
+
 
 class VendorUnavailable(PMSError):
     transient = True
@@ -94,6 +109,14 @@ class VendorUnavailable(PMSError):
             f"{self.vendor} is not answering properly ({self.call}{self._detail_suffix()}) — "
             f"the sync will retry on its own; if this lasts for hours, check {self.vendor}'s "
             "status page or contact their support."
+        )
+
+    @property
+    def setup_message(self) -> str:
+        return (
+            f"{self.vendor} is not answering properly ({self.call}{self._detail_suffix()}) — "
+            f"check the API address in {_SETTINGS}, then try again; if it lasts, check "
+            f"{self.vendor}'s status page or contact their support."
         )
 
 

@@ -225,3 +225,148 @@ def test_admin_replaces_a_secret_write_only(org_a, pms_simulator, django_user_mo
     assert response.status_code == 302
     credential.refresh_from_db()
     assert secrets_decrypt(credential.secrets_encrypted)["client_secret"] == "rotated-secret"
+
+
+# --- API address override: managers may not make the server call any address --------------
+
+
+def create_url(prop, vendor="entrata"):
+    return reverse("integrations-credential-create", args=[prop.id]) + f"?vendor={vendor}"
+
+
+def post_with_endpoint(client, prop, endpoint):
+    values = {**demo_fields("entrata"), "label": "Entrata", "vendor": "entrata"}
+    return client.post(create_url(prop), {**values, "endpoint_override": endpoint})
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "message"),
+    [
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is not a PMS address"),
+        ("http://10.0.0.5:8080/", "doorsync connects only to the vendor&#x27;s own address"),
+        ("https://internal.example.com/", "ask doorsync support to set its address"),
+        ("https://user:pw@127.0.0.1/", "Put no user name or password in the API address"),
+        ("ftp://127.0.0.1/", "Enter the API address as https://host/…"),
+    ],
+)
+def test_console_refuses_an_address_off_the_allow_list_and_saves_nothing(
+    alice_client, prop_a, settings, endpoint, message
+):
+    settings.PMS_ENDPOINT_HOSTS = ["127.0.0.1"]
+
+    response = post_with_endpoint(alice_client, prop_a, endpoint)
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not PMSCredential.objects.exists()
+
+
+def test_console_accepts_an_allowed_host_on_any_port(alice_client, prop_a, settings):
+    settings.PMS_ENDPOINT_HOSTS = ["127.0.0.1"]
+
+    response = post_with_endpoint(alice_client, prop_a, "http://127.0.0.1:9/entrata")
+
+    assert response.status_code == 302
+    assert PMSCredential.objects.get().endpoint_override == "http://127.0.0.1:9/entrata"
+
+
+def test_without_allowed_hosts_the_console_hides_the_field_and_keeps_supports_address(
+    alice_client, prop_a, org_a, pms_simulator, settings
+):
+    credential = make(org_a, "entrata", pms_simulator)
+    settings.PMS_ENDPOINT_HOSTS = []
+
+    assert "API address override" not in alice_client.get(create_url(prop_a)).content.decode()
+    edit = reverse("integrations-credential-edit", args=[prop_a.id, credential.id])
+    html = alice_client.get(edit).content.decode()
+    assert "API address override" not in html
+    # A forged field is ignored, and saving the rest keeps the address support set.
+    response = alice_client.post(
+        edit,
+        {**credential.fields, "label": "Renamed", "endpoint_override": "http://169.254.169.254/"},
+    )
+    assert response.status_code == 302
+    credential.refresh_from_db()
+    assert (credential.label, credential.endpoint_override) == (
+        "Renamed",
+        pms_simulator.vendor_url("entrata"),
+    )
+
+
+def test_a_manager_editing_the_rest_keeps_an_address_only_support_may_set(
+    alice_client, prop_a, org_a, settings
+):
+    credential = pms_credential_create(
+        organization=org_a,
+        vendor="entrata",
+        label="Entrata sandbox",
+        values=demo_fields("entrata"),
+        endpoint_override="https://sandbox.entrata.example/",
+        by_support=True,
+    )
+    settings.PMS_ENDPOINT_HOSTS = ["127.0.0.1"]
+    edit = reverse("integrations-credential-edit", args=[prop_a.id, credential.id])
+
+    response = alice_client.post(
+        edit,
+        {
+            **credential.fields,
+            "label": "Sandbox",
+            "endpoint_override": "https://sandbox.entrata.example/",
+        },
+    )
+
+    assert response.status_code == 302
+    credential.refresh_from_db()
+    assert (credential.label, credential.endpoint_override) == (
+        "Sandbox",
+        "https://sandbox.entrata.example/",
+    )
+    # …but may not move it to another host off the list.
+    response = alice_client.post(
+        edit,
+        {
+            **credential.fields,
+            "label": "Sandbox",
+            "endpoint_override": "https://elsewhere.example/",
+        },
+    )
+    assert response.status_code == 200
+    credential.refresh_from_db()
+    assert credential.endpoint_override == "https://sandbox.entrata.example/"
+
+
+def test_the_service_refuses_a_metadata_address_even_for_support(org_a):
+    with pytest.raises(ValidationError) as exc:
+        pms_credential_create(
+            organization=org_a,
+            vendor="yardi",
+            label="Yardi",
+            values=demo_fields("yardi"),
+            endpoint_override="http://[fe80::1]/",
+            by_support=True,
+        )
+    assert exc.value.message_dict == {
+        "endpoint_override": ["fe80::1 is not a PMS address: doorsync never connects to it."]
+    }
+    assert not PMSCredential.objects.exists()
+
+
+def test_admin_sets_a_sandbox_address_but_not_a_metadata_address(org_a, support_client):
+    url = reverse("admin:integrations_pmscredential_add")
+    data = {
+        "organization": org_a.id,
+        "vendor": "yardi",
+        "label": "Yardi sandbox",
+        "fields": "{}",
+        "new_secrets": "",
+    }
+
+    refused = support_client.post(url, {**data, "endpoint_override": "http://169.254.169.254/"})
+    assert refused.status_code == 200
+    assert "169.254.169.254 is not a PMS address" in refused.content.decode()
+    assert not PMSCredential.objects.exists()
+
+    saved = support_client.post(url, {**data, "endpoint_override": "https://sandbox.example/"})
+    assert saved.status_code == 302
+    assert PMSCredential.objects.get().endpoint_override == "https://sandbox.example/"

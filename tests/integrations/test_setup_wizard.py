@@ -245,10 +245,9 @@ def test_set_up_starts_at_the_reached_step(alice_client, prop_a, yardi):
     integration_at(prop_a, yardi, Step.EXCLUDED_STATUSES)
     response = alice_client.get(setup_url(prop_a))
     assert response["Location"] == setup_url(prop_a, "excluded-statuses")
-    # An unknown step goes to the reached one too, without a message
-    response = alice_client.get(setup_url(prop_a, "nonsense"), follow=True)
-    assert response.redirect_chain == [(setup_url(prop_a, "excluded-statuses"), 302)]
-    assert FINISH_FIRST not in shown_messages(response)
+    # An unknown step is not found, as an unknown Manage Settings tab
+    assert alice_client.get(setup_url(prop_a, "nonsense")).status_code == 404
+    assert alice_client.post(setup_url(prop_a, "nonsense"), {}).status_code == 404
 
 
 # --- the wizard's order -------------------------------------------------------------
@@ -491,7 +490,7 @@ def test_rejected_credential_names_the_problem_and_changes_nothing(
     assert response.status_code == 200
     page = text(response)
     assert "Yardi rejected the credential" in page
-    assert "Manage Settings → Credentials" in page
+    assert "Integrations → PMS credentials" in page
     assert "Choose another credential" in page and "Try again" in page
     assert inputs(response, "pms_property_ids") == {}  # nothing to choose from
     assert "Continue</button>" not in page
@@ -514,6 +513,9 @@ def test_unreachable_pms_names_the_problem_and_changes_nothing(alice_client, pro
     page = text(response)
     assert 'role="alert"' in page
     assert "Entrata is not answering properly (getProperties" in page
+    # No sync exists yet to "retry on its own": the page says what to check instead.
+    assert "check the API address in Integrations → PMS credentials, then try again" in page
+    assert "the sync will retry" not in page
     assert inputs(response, "pms_property_ids") == {}
     assert snapshot(prop_a) == before
     assert len(sleeps.calls) == 3  # retried, without waiting on the clock
@@ -1060,3 +1062,57 @@ def test_the_same_credential_on_the_tab_is_saved_and_stays(alice_client, prop_a,
     assert shown_messages(response) == ["Credential saved."]
     done.refresh_from_db()
     assert done.pms_property_ids == ["1001"] and done.excluded_statuses == ["Past"]
+
+
+# --- A PMS property feeds one doorsync property ----------------------------------------------
+
+
+def test_a_pms_property_synced_elsewhere_is_shown_taken_and_refused(
+    alice_client, prop_a, prop_a2, yardi, delay
+):
+    integration_at(prop_a2, yardi, Step.DONE)  # prop_a2 already syncs 1001
+    integration_at(prop_a, yardi, Step.PROPERTY_IDS)
+
+    page = alice_client.get(setup_url(prop_a, "property-ids"))
+    assert f"Already syncs into {prop_a2.name}" in text(page)
+    parser = _Inputs()
+    parser.feed(page.content.decode())
+    disabled = {i["value"] for i in parser.inputs if "disabled" in i}
+    assert disabled == {"1001"}
+
+    # A forged post is refused by the service, naming both and what to do.
+    before = snapshot(prop_a)
+    response = alice_client.post(
+        setup_url(prop_a, "property-ids"), {"pms_property_ids": ["1001", "1002"]}, follow=True
+    )
+    [message] = shown_messages(response)
+    assert message.startswith(f"{SIM_PROPERTIES['1001']} (1001) already syncs into {prop_a2.name}.")
+    assert "detach it there first (Integrations → Manage Settings → Property IDs)" in message
+    assert snapshot(prop_a) == before
+
+    alice_client.post(setup_url(prop_a, "property-ids"), {"pms_property_ids": ["1002"]})
+    assert PMSIntegration.objects.get(property=prop_a).pms_property_ids == ["1002"]
+
+
+def test_another_pms_account_or_portfolio_does_not_take_the_id(
+    prop_a, prop_a2, prop_b, org_a, org_b, alice, yardi, sim
+):
+    # The same id in another Yardi database is another PMS property…
+    other_db = pms_credential_create(
+        organization=org_a,
+        vendor="yardi",
+        label="yardi other database",
+        values={**demo_fields("yardi"), "database": "other_db"},
+        endpoint_override=sim.vendor_url("yardi"),
+    )
+    integration_at(prop_a2, other_db, Step.DONE)
+    # …and another portfolio's integration is none of this one's business.
+    theirs = credential_create(org_b, sim, "yardi")
+    integration_at(prop_b, theirs, Step.DONE)
+    integration = integration_at(prop_a, yardi, Step.PROPERTY_IDS)
+
+    assert setup.pms_property_ids_taken(integration=integration) == {}
+    integration_attach_properties(
+        integration=integration, pms_property_ids=["1001"], available=AVAILABLE, actor=alice
+    )
+    assert PMSIntegration.objects.get(property=prop_a).pms_property_ids == ["1001"]

@@ -79,14 +79,14 @@ def test_integrations_changelist_shows_last_sync_and_flags_stale_ones(support_cl
         "Late Lofts": "over 2 hours",
         "Stale Suites": "⚠ over a day",
         "Never Towers": "⚠ over a day",  # set up 30 days ago, never synced
-        "Off Court": "OK",  # User Sync off: nothing is expected of it
+        "Off Court": "User Sync off",  # nothing is expected of it
     }
     page = html.unescape(response.content.decode())
     assert "Health" in page
     assert "⚠ over a day" in page
-    # The last successful sync is a column, in the admin's time zone (UTC)
-    assert "June 1, 2025, 3:10 p.m." in page
-    assert "May 30, 2025, 3:30 p.m." in page
+    # The last successful sync is a column, in the property's time zone, named
+    assert "Jun 1, 2025, 11:10 AM EDT" in page
+    assert "May 30, 2025, 11:30 AM EDT" in page
 
 
 def test_the_sync_health_filter_lists_only_integrations_without_a_sync_for_over_a_day(
@@ -109,8 +109,32 @@ def test_a_just_set_up_integration_is_not_flagged(support_client, db):
         stale = support_client.get(_url(PMSIntegration, "changelist"), {"sync_health": "stale"})
         health = _health(everything)
 
-    assert health == {"New Nest": "OK"}
+    assert health == {"New Nest": "No sync yet"}
     assert list(stale.context["cl"].result_list) == []
+
+
+def test_an_integration_never_set_up_says_so_rather_than_ok(support_client, db):
+    _integration("Draft Dwellings", last_success=None, setup_completed_at=None)
+
+    with time_machine.travel(NOW, tick=False):
+        health = _health(support_client.get(_url(PMSIntegration, "changelist")))
+
+    assert health == {"Draft Dwellings": "Not set up"}
+
+
+def test_integrations_and_sync_history_cannot_be_deleted_from_admin(support_client, fleet):
+    integration = fleet["fresh"]
+    run = SyncRun.objects.create(integration=integration, trigger=SyncRun.Trigger.SCHEDULE)
+
+    for model, obj in ((PMSIntegration, integration), (SyncRun, run)):
+        changelist = support_client.get(_url(model, "changelist")).content.decode()
+        assert "delete_selected" not in changelist
+        assert support_client.get(_url(model, "delete", obj.id)).status_code == 403
+        assert (
+            support_client.post(_url(model, "delete", obj.id), {"post": "yes"}).status_code == 403
+        )
+    assert PMSIntegration.objects.filter(id=integration.id).exists()
+    assert SyncRun.objects.filter(id=run.id).exists()
 
 
 # --- "Run sync now" ------------------------------------------------------------------------------

@@ -110,6 +110,7 @@ class Command(BaseCommand):
                 label=f"{info.display_name} (simulator)",
                 values=demo_fields(vendor),
                 endpoint_override=f"{settings.PMS_SIMULATOR_URL}/{vendor}",
+                by_support=True,  # the operator's own simulator
             )
         for prop_name, tz, address, buildings, floors in [
             (

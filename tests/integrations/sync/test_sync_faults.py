@@ -231,7 +231,7 @@ def test_expired_credential_fails_the_run_and_changes_nothing(synced, sim):
 
     assert run.state == SyncRun.State.FAILED
     assert run.error.startswith(f"{VENDOR_NAMES[vendor]} rejected the credential")
-    assert "Manage Settings → Credentials" in run.error
+    assert "Integrations → PMS credentials" in run.error
     assert run.attempts == 1  # not retried: it will not pass by itself
     assert database_state() == before
 

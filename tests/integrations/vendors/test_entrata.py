@@ -104,7 +104,7 @@ def test_response_error_is_a_rejected_credential(mock_connector, respond, load_p
         list(connector.fetch_residents(["300"]))
     assert str(caught.value) == (
         "Entrata rejected the credential (getLeases) — check the username and password "
-        "in Manage Settings → Credentials."
+        "in Integrations → PMS credentials."
     )
 
 

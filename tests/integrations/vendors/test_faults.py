@@ -83,7 +83,7 @@ def test_expired_credential_is_rejected_without_retry(vendor, sim, sim_connector
     sim.state.faults.set(vendor, {"expired_credential": True})
     with pytest.raises(CredentialRejected) as caught:
         sim_connector(vendor).check_credential()
-    assert "Manage Settings → Credentials" in str(caught.value)
+    assert "Integrations → PMS credentials" in str(caught.value)
     assert sleeps.calls == []
 
 

@@ -103,7 +103,7 @@ def test_http_200_login_failed_is_a_rejected_credential(
         connector.check_credential()
     assert str(caught.value) == (
         "Yardi rejected the credential (GetPropertyConfigurations) — check the username, "
-        "password, database and interface license in Manage Settings → Credentials."
+        "password, database and interface license in Integrations → PMS credentials."
     )
 
 

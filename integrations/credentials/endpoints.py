@@ -1,0 +1,58 @@
+"""Which API addresses a credential may point at instead of the vendor's own.
+
+The override exists for vendor sandboxes and the doorsync PMS simulator. It makes the
+server send requests (with the PMS secrets) wherever it says, so a manager may only
+choose a host on ``settings.PMS_ENDPOINT_HOSTS``; support staff may set any address in
+admin. Nobody may point it at a link-local, multicast or unspecified address: those are
+never a PMS, and 169.254.169.254 is a cloud's metadata service.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+
+def endpoint_hosts_for_managers() -> list[str]:
+    return list(settings.PMS_ENDPOINT_HOSTS)
+
+
+def _never_a_pms(host: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False  # a name: resolving it here would not stop it resolving elsewhere later
+    return ip.is_link_local or ip.is_multicast or ip.is_unspecified or ip.is_reserved
+
+
+def endpoint_override_clean(url: str, *, by_support: bool = False) -> str:
+    """The address, stripped, or "" for the vendor's own; raises ValidationError naming
+    the problem and what to do."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(
+            "Enter the API address as https://host/…, or leave it blank for the vendor's own."
+        )
+    if parts.username or parts.password:
+        raise ValidationError(
+            "Put no user name or password in the API address: enter them in the "
+            "credential's own fields, where they are stored encrypted."
+        )
+    host = parts.hostname.lower()
+    if _never_a_pms(host):
+        raise ValidationError(f"{host} is not a PMS address: doorsync never connects to it.")
+    if not by_support:
+        allowed = endpoint_hosts_for_managers()
+        if host not in allowed:
+            also = f" or {', '.join(allowed)}" if allowed else ""
+            raise ValidationError(
+                f"doorsync connects only to the vendor's own address{also}. "
+                "To use a vendor sandbox, ask doorsync support to set its address."
+            )
+    return url
