@@ -100,6 +100,15 @@ class PMSIntegration(TimeStampedModel):
         return f"{self.property} ← {self.credential or 'no credential'}"
 
 
+# Run summaries count the alerts a run opened or kept; "waiting for review" would be
+# stale once a manager resolves them, so summaries name the alert only.
+RUN_ALERT_LABELS = {
+    "email_mismatch": "Email mismatch",
+    "possible_match": "Possible match",
+    "duplicate": "Duplicate email",
+}
+
+
 class SyncRun(models.Model):
     """One User Sync of one integration: a complete snapshot applied, or nothing."""
 
@@ -159,7 +168,8 @@ class SyncRun(models.Model):
     @property
     def outcome_counts(self) -> list[tuple[str, str, int]]:
         """(code, label, count) for display, largest first, "unchanged" last."""
-        labels = dict(Outcome.choices)
+        # What the run saw, not what is open now: an alert may be resolved since.
+        labels = {**dict(Outcome.choices), **RUN_ALERT_LABELS}
         items = [
             (code, labels.get(code, code), n)
             for code, n in self.counts.items()

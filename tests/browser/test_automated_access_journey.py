@@ -183,6 +183,18 @@ def test_automated_access_journey(
     _open_alert_window(page)
     expect(page.get_by_test_id("suggestion-count")).to_have_text(str(backlog))
     _shoot_window(page, "30-aa-onboarding-backlog")
+    # It asks first (with or without htmx): dismissed, nothing is applied
+    questions: list[str] = []
+
+    def dismiss(dialog) -> None:
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    page.get_by_test_id("select-all-matching").click()
+    expect(page.get_by_test_id("suggestion-count")).to_have_text(str(backlog))
+    assert questions == [f"Apply all {backlog} suggestions?"]
+    assert AccessSuggestion.objects.filter(property=prop_a, state="pending").count() == backlog
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_test_id("select-all-matching").click()
     expect(page.get_by_test_id("alert-flash")).to_contain_text("Access updated")

@@ -137,10 +137,10 @@ def test_sync_history_lists_runs_newest_first_with_trigger_who_state_duration_co
     assert "12.5 s" in failed
     assert "Schedule Succeeded 12.5 s" in scheduled
     assert " by " not in scheduled
-    # Counts per outcome, largest first, "unchanged" last
-    assert scheduled.index("Email mismatch — waiting for review: 1") < scheduled.index(
-        "Unchanged: 41"
-    )
+    # Counts per outcome, largest first, "unchanged" last; an alert the run opened is
+    # named without "waiting", which would be untrue once it is resolved
+    assert scheduled.index("Email mismatch: 1") < scheduled.index("Unchanged: 41")
+    assert "waiting" not in scheduled
     assert "Updated: 1" in scheduled
     assert "Set-up (first sync) by Alice Ames Succeeded 12.5 s" in setup
     assert "Created: 40 Skipped: no valid email: 2" in setup
