@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
 from access import selectors as access_selectors
@@ -44,7 +45,25 @@ class ResidentData:
     unit_id: int | None = None
 
 
-def _clean(*, property: Property, data: ResidentData) -> dict[str, Any]:
+def _email_taken_by(*, property: Property, email: str, exclude_id: int | None) -> Resident | None:
+    """Another resident of the property with this email (as User Sync compares them).
+
+    One email is one resident: it is how User Sync links a PMS record (two residents of
+    one email make every sync raise a Possible Match or Duplicate) and how a resident is
+    told about their keys."""
+    if not email:
+        return None
+    others = Resident.objects.alias(key=Lower(Trim("email"))).filter(
+        property=property, key=email.strip().lower()
+    )
+    if exclude_id is not None:
+        others = others.exclude(id=exclude_id)
+    return others.select_related("unit").order_by("id").first()
+
+
+def _clean(
+    *, property: Property, data: ResidentData, exclude_id: int | None = None
+) -> dict[str, Any]:
     errors: dict[str, Any] = {}
     first, last = data.first_name.strip(), data.last_name.strip()
     if not first:
@@ -56,6 +75,15 @@ def _clean(*, property: Property, data: ResidentData) -> dict[str, Any]:
         cleaned["email"] = email_normalize(data.email)
     except ValidationError as exc:
         errors["email"] = exc.messages
+    else:
+        other = _email_taken_by(property=property, email=cleaned["email"], exclude_id=exclude_id)
+        if other is not None:
+            where = f"{other.unit}, " if other.unit else ""
+            errors["email"] = (
+                f"{other.full_name} ({where}{other.get_status_display()}) already has this "
+                f"email. Each resident needs their own: to change {other.first_name}'s "
+                "details or status, open their page instead."
+            )
     try:
         cleaned["phone"] = phone_normalize(data.phone)
     except ValidationError as exc:
@@ -114,7 +142,7 @@ def resident_create(
 @transaction.atomic
 def resident_update(*, resident: Resident, data: ResidentData, actor: Actor) -> bool:
     """Edit a resident's details. A unit change while Current moves their unit key."""
-    cleaned = _clean(property=resident.property, data=data)
+    cleaned = _clean(property=resident.property, data=data, exclude_id=resident.id)
     old_unit_id = resident.unit_id
     before = {f: getattr(resident, f) for f in EDITABLE_FIELDS}
     resident, changed = model_update(instance=resident, fields=EDITABLE_FIELDS, data=cleaned)

@@ -167,6 +167,26 @@ def test_add_resident_service_errors_land_on_fields(alice_client, prop_a):
     assert not Resident.objects.exists()
 
 
+def test_add_resident_with_an_email_already_taken_says_whose_and_saves_nothing(
+    alice_client, prop_a
+):
+    ResidentFactory(property=prop_a, first_name="Dana", last_name="Reyes", email="dana@example.com")
+    response = alice_client.post(
+        reverse("resident-create", args=[prop_a.id]),
+        {
+            "first_name": "Dan",
+            "last_name": "Reyes",
+            "email": "Dana@Example.com",
+            "status": "future",
+        },
+    )
+    assert response.status_code == 200
+    [error] = response.context["form"].errors["email"]
+    assert error.startswith("Dana Reyes (")
+    assert "already has this email" in error
+    assert Resident.objects.count() == 1
+
+
 def test_edit_resident(alice_client, prop_a):
     resident = ResidentFactory(
         property=prop_a, first_name="Dana", last_name="Reyes", email="d@x.com", phone=""

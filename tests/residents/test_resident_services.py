@@ -119,3 +119,45 @@ def test_unit_change_while_future_moves_no_keys(prop_a, unit_a, alice):
     other = unit_create(property=prop_a, name="14C", actor=alice)
     resident_update(resident=resident, data=data(unit_id=other.id), actor=alice)
     assert not KeyGrant.objects.filter(resident=resident).exists()
+
+
+def test_an_email_another_resident_has_is_refused_naming_them(prop_a, unit_a, alice):
+    dana = resident_create(
+        property=prop_a, data=data(unit_id=unit_a.id), actor=alice, status="current"
+    )
+
+    with pytest.raises(ValidationError) as exc:
+        resident_create(
+            property=prop_a,
+            data=data(first_name="Dan", email=" DANA@example.com "),
+            actor=alice,
+        )
+
+    assert exc.value.message_dict == {
+        "email": [
+            f"Dana Reyes ({unit_a}, Current) already has this email. Each resident needs "
+            "their own: to change Dana's details or status, open their page instead."
+        ]
+    }
+    assert list(Resident.objects.all()) == [dana]
+
+
+def test_editing_keeps_ones_own_email_and_refuses_anothers(prop_a, alice):
+    dana = resident_create(property=prop_a, data=data(), actor=alice)
+    lee = resident_create(
+        property=prop_a, data=data(first_name="Lee", email="lee@example.com"), actor=alice
+    )
+
+    assert resident_update(resident=dana, data=data(phone="617 555 0142"), actor=alice)
+    with pytest.raises(ValidationError, match="Dana Reyes \\(Future\\) already has this email"):
+        resident_update(resident=lee, data=data(first_name="Lee"), actor=alice)
+    lee.refresh_from_db()
+    assert lee.email == "lee@example.com"
+
+
+def test_the_same_email_at_another_property_or_no_email_is_fine(prop_a, prop_b, alice):
+    resident_create(property=prop_a, data=data(), actor=alice)
+    resident_create(property=prop_b, data=data(), actor=alice)
+    resident_create(property=prop_a, data=data(first_name="Ann", email=""), actor=alice)
+    resident_create(property=prop_a, data=data(first_name="Bo", email=""), actor=alice)
+    assert Resident.objects.count() == 4
