@@ -62,13 +62,14 @@ class RevokeForm(forms.Form):
 
 
 class PeopleFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=100)
+    q = forms.CharField(required=False, max_length=100, label="Search")
     status = forms.ChoiceField(
-        required=False, choices=[("", "All statuses"), *ResidentStatus.choices]
+        required=False, choices=[("", "All statuses"), *ResidentStatus.choices], label="Status"
     )
     # A typed unit name, not a dropdown: properties have thousands of units.
     unit = forms.CharField(
         required=False,
         max_length=100,
+        label="Unit",
         widget=forms.TextInput(attrs={"placeholder": "Unit, e.g. 12B", "aria-label": "Unit"}),
     )

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+import re
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Concat
 
 from access.models import KeyGrant
 from properties.models import Property
@@ -38,8 +40,18 @@ def residents_for_property(
     if unit_id is not None:
         qs = qs.filter(unit_id=unit_id)
     if unit_name.strip():
-        qs = qs.filter(unit__name__iexact=unit_name.strip())
-    for term in search.split()[:5]:
+        typed = unit_name.strip()
+        # As units are labelled ("A 12B", "A304") or just by name ("12B").
+        qs = qs.alias(
+            unit_spaced=Concat("unit__building", Value(" "), "unit__name"),
+            unit_joined=Concat("unit__building", "unit__name"),
+        ).filter(
+            Q(unit__name__iexact=typed)
+            | Q(unit_spaced__iexact=typed)
+            | Q(unit_joined__iexact=typed)
+        )
+    # "Reyes, Dana" as the list shows names, as well as "Dana Reyes".
+    for term in [t for t in re.split(r"[\s,]+", search) if t][:5]:
         qs = qs.filter(
             Q(first_name__icontains=term)
             | Q(last_name__icontains=term)

@@ -34,7 +34,9 @@ PAGE_SIZE = 50
 @console_view
 def people_list(request: HttpRequest, prop: Property) -> HttpResponse:
     form = PeopleFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    # Cleans what it can: the filters that make sense still apply when another does not.
+    form.is_valid()
+    filters = form.cleaned_data if form.is_bound else {}
     residents = selectors.residents_for_property(
         property=prop,
         search=filters.get("q", ""),
@@ -44,6 +46,13 @@ def people_list(request: HttpRequest, prop: Property) -> HttpResponse:
     page = Paginator(residents, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    # Status tabs keep the search and unit typed.
+    tab_query = query.copy()
+    tab_query.pop("status", None)
+    ignored = [
+        f"{form.fields[name].label or name.title()}: {' '.join(errors).rstrip('.')}"
+        for name, errors in form.errors.items()
+    ]
     return render(
         request,
         "residents/people_list.html",
@@ -51,6 +60,8 @@ def people_list(request: HttpRequest, prop: Property) -> HttpResponse:
             "form": form,
             "page": page,
             "query": query.urlencode(),
+            "tab_query": tab_query.urlencode(),
+            "ignored_filters": ignored,
             "status_counts": selectors.resident_status_counts(property=prop),
             "sync": people_sync_status(property=prop),
         },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -61,7 +62,43 @@ def test_bad_filters_are_ignored_with_a_message(alice_client, prop_a):
     response = people(alice_client, prop_a, status="evicted")
     assert response.status_code == 200
     assert len(names(response)) == 1
-    assert "Some filters were not understood" in response.content.decode()
+    message = html.unescape(response.content.decode())
+    assert (
+        "Ignored a filter doorsync could not use — Status: Select a valid choice. evicted is "
+        "not one of the available choices. The other filters apply."
+    ) in message
+
+
+def test_a_bad_filter_leaves_the_others_applied(alice_client, prop_a):
+    ResidentFactory(property=prop_a, first_name="Dana", last_name="Reyes")
+    ResidentFactory(property=prop_a, first_name="Lee", last_name="Park")
+    response = people(alice_client, prop_a, q="Reyes", status="evicted")
+    assert names(response) == ["Dana Reyes"]
+
+
+def test_search_reads_last_comma_first_as_the_list_shows_names(alice_client, prop_a):
+    ResidentFactory(property=prop_a, first_name="Dana", last_name="Reyes")
+    ResidentFactory(property=prop_a, first_name="Dana", last_name="Park")
+    assert names(people(alice_client, prop_a, q="Reyes, Dana")) == ["Dana Reyes"]
+    assert names(people(alice_client, prop_a, q="reyes,dana")) == ["Dana Reyes"]
+    assert names(people(alice_client, prop_a, q="Dana Reyes")) == ["Dana Reyes"]
+
+
+def test_the_unit_filter_takes_the_unit_as_labelled(alice_client, prop_a):
+    tower = UnitFactory(property=prop_a, building="Tower", name="12B")
+    a304 = UnitFactory(property=prop_a, building="A", name="A304")
+    ResidentFactory(property=prop_a, first_name="Tia", last_name="Tower", unit=tower)
+    ResidentFactory(property=prop_a, first_name="Abe", last_name="Alder", unit=a304)
+    assert names(people(alice_client, prop_a, unit="Tower 12B")) == ["Tia Tower"]
+    assert names(people(alice_client, prop_a, unit="12b")) == ["Tia Tower"]
+    assert names(people(alice_client, prop_a, unit="A304")) == ["Abe Alder"]
+
+
+def test_status_tabs_keep_the_search_and_unit(alice_client, prop_a):
+    page = people(alice_client, prop_a, q="Reyes", unit="12B", status="future", page="2")
+    tabs = html.unescape(page.content.decode())
+    assert 'href="?q=Reyes&unit=12B&status=current"' in tabs
+    assert 'href="?q=Reyes&unit=12B"' in tabs  # All
 
 
 def test_pagination(alice_client, prop_a):
