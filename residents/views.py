@@ -50,7 +50,7 @@ def people_list(request: HttpRequest, prop: Property) -> HttpResponse:
     tab_query = query.copy()
     tab_query.pop("status", None)
     ignored = [
-        f"{form.fields[name].label or name.title()}: {' '.join(errors).rstrip('.')}"
+        f"{form.fields[name].label or name.title()}: {' '.join(str(e) for e in errors).rstrip('.')}"
         for name, errors in form.errors.items()
     ]
     return render(
