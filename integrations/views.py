@@ -333,12 +333,14 @@ def _step_user_sync(
 ) -> HttpResponse:
     if request.method == "POST":
         enabled = request.POST.get("user_sync") == "on"
+        # Done again (Back through a finished wizard) is a save, not another first sync.
+        first_time = integration.setup_completed_at is None
         try:
             integration_set_user_sync(integration=integration, enabled=enabled, actor=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            if enabled and mode == "wizard":
+            if enabled and mode == "wizard" and first_time:
                 # The first sync starts now rather than at the next beat tick.
                 sync_run_start(
                     integration=integration, trigger=SyncRun.Trigger.SETUP, user=request.user

@@ -618,6 +618,27 @@ def test_done_with_user_sync_on_starts_the_first_sync(
     )
 
 
+def test_done_again_after_set_up_saves_without_another_first_sync(
+    alice_client, prop_a, yardi, delay, django_capture_on_commit_callbacks
+):
+    # Given a finished set-up whose first sync ran
+    integration_at(prop_a, yardi, Step.USER_SYNC)
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(setup_url(prop_a, "user-sync"), {"user_sync": "on"})
+    assert SyncRun.objects.count() == 1
+
+    # When the manager walks Back through the wizard and presses Done again
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(
+            setup_url(prop_a, "user-sync"), {"user_sync": "on"}, follow=True
+        )
+
+    # Then it saves; the hourly sync goes on, and no second "first sync" is queued
+    assert SyncRun.objects.count() == 1
+    delay.assert_called_once()
+    assert "User Sync is on." in shown_messages(response)
+
+
 def test_done_with_user_sync_off_completes_set_up_without_a_run(
     alice_client, prop_a, yardi, delay, django_capture_on_commit_callbacks
 ):
