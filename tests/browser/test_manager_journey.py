@@ -42,6 +42,15 @@ def test_manager_journey(page: Page, live_server, login, shoot, alice, prop_a, p
     nav(page, "Units")
     page.get_by_test_id("units-actions").locator("summary").click()
     page.get_by_role("link", name="Add Unit").click()
+    # A file with a bad row is refused whole, the problem named, the page still readable
+    bad_file = tmp_path / "bad.csv"
+    bad_file.write_text(f"name,building,floor\n101,A,1\n{'X' * 300},A,1\n")
+    page.get_by_label("CSV file").set_input_files(str(bad_file))
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.get_by_test_id("import-errors")).to_contain_text("longer than 100 characters")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shoot("02a-units-import-errors")
+    page.get_by_role("link", name="Upload a corrected file").click()
     csv_file = tmp_path / "units.csv"
     csv_file.write_text("name,building,floor\n101,A,1\n102,A,1\n201,A,2\n")
     page.get_by_label("CSV file").set_input_files(str(csv_file))
