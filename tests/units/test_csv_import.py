@@ -293,7 +293,7 @@ def test_blank_names_are_reported_per_line_and_nothing_can_be_imported(alice_cli
     ]
     html = response.content.decode()
     assert "2 rows with problems — nothing will be imported." in html
-    assert '<td>3</td><td title="">—</td><td>The unit name is blank</td>' in html
+    assert "<td>3</td><td>—</td><td>The unit name is blank</td>" in html
     assert 'data-testid="confirm-import"' not in html
     assert (upload.row_count, upload.error_count) == (2, 2)
     assert _counts(prop_a) == (0, 0, 0, 0)
