@@ -220,12 +220,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 
 # --- PMS simulator ----------------------------------------------------------
 PMS_SIMULATOR_URL = env.str("PMS_SIMULATOR_URL", default="http://127.0.0.1:8765")
-# Hosts a manager may point a credential's "API address override" at (a vendor sandbox,
-# the simulator). Without it the console hides the field: a form that makes the server
-# call any address is a way into the private network. Support sets other addresses in
-# admin. In development the simulator's host is allowed.
+# Hosts ("host" or "host:port") a manager may point a credential's "API address override"
+# at (a vendor sandbox, the simulator), and the only private-network hosts PMS requests
+# may reach (integrations/pms/egress.py). Empty, the console hides the field: a form that
+# makes the server call any address is a way into the private network. Support sets
+# other public addresses in admin. In development the simulator's host is allowed.
 PMS_ENDPOINT_HOSTS = [
-    h.lower()
+    h.strip().lower()
     for h in env.list(
         "PMS_ENDPOINT_HOSTS",
         default=[urlsplit(PMS_SIMULATOR_URL).hostname or "127.0.0.1", "localhost"] if DEBUG else [],

@@ -115,7 +115,7 @@ class VendorUnavailable(PMSError):
     def setup_message(self) -> str:
         return (
             f"{self.vendor} is not answering properly ({self.call}{self._detail_suffix()}) — "
-            f"check the API address in {_SETTINGS}, then try again; if it lasts, check "
+            f"check the credential's address in {_SETTINGS}, then try again; if it lasts, check "
             f"{self.vendor}'s status page or contact their support."
         )
 
@@ -162,4 +162,15 @@ class RequestRejected(PMSError):
             f"{self.vendor} refused the request ({self.call}{self._detail_suffix()}) — "
             f"check the address and fields in {_SETTINGS}; "
             "if they are right, contact doorsync support."
+        )
+
+
+class AddressRefused(PMSError):
+    """doorsync refused to connect: the address is private, loopback or reserved."""
+
+    def _compose(self) -> str:
+        return (
+            f"doorsync does not connect to {self.vendor} at this address "
+            f"({self.call}{self._detail_suffix()}) — a PMS is on the public internet: check "
+            f"the address fields in {_SETTINGS}."
         )

@@ -21,7 +21,9 @@ from typing import Any, TypeVar
 
 import httpx
 
+from integrations.pms.egress import AddressNotAllowed, guarded_transport
 from integrations.pms.errors import (
+    AddressRefused,
     CredentialRejected,
     PMSError,
     RateLimited,
@@ -188,7 +190,8 @@ class HttpTransport:
             timeout=timeout,
             auth=httpx.BasicAuth(*basic_auth) if basic_auth else None,
             headers={"User-Agent": self.options.user_agent, **(headers or {})},
-            transport=self.options.transport,
+            # Real sockets go through the egress guard; tests inject a MockTransport.
+            transport=self.options.transport or guarded_transport(),
             follow_redirects=False,
         )
 
@@ -226,6 +229,8 @@ class HttpTransport:
                         )
             except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
                 raise self._bad_address(exc, call) from None
+            except AddressNotAllowed as exc:
+                raise self._not_allowed(exc, call) from None
             except httpx.TransportError as exc:
                 retry = (self._network_error(exc, call), None)
             self._wait_or_raise(retry, attempt, call)
@@ -258,6 +263,8 @@ class HttpTransport:
                     retry = self._judge(response, call)
                 except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
                     raise self._bad_address(exc, call) from None
+                except AddressNotAllowed as exc:
+                    raise self._not_allowed(exc, call) from None
                 except httpx.TransportError as exc:
                     retry = (self._network_error(exc, call), None)
                 if retry is None:
@@ -385,3 +392,6 @@ class HttpTransport:
 
     def _bad_address(self, exc: Exception, call: str) -> RequestRejected:
         return self.error(RequestRejected, call=call, detail=f"invalid address: {exc}")
+
+    def _not_allowed(self, exc: AddressNotAllowed, call: str) -> AddressRefused:
+        return self.error(AddressRefused, call=call, detail=str(exc))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from integrations.pms.base import Connector
 from integrations.pms.errors import CredentialFieldsInvalid
@@ -20,6 +22,10 @@ class CredentialField:
     required: bool = True
     help_text: str = ""
     default: str = ""
+    # "url": an https:// address the connector calls; "label": one DNS label the
+    # connector puts into the vendor's host name (yourcompany.entrata.com). Checked here
+    # so a typed value cannot steer requests elsewhere (see also pms/egress.py).
+    kind: str = "text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +55,7 @@ VENDORS: dict[str, VendorInfo] = {
                     "url",
                     "Voyager URL",
                     help_text="e.g. https://www.yardiasp14.com/12345company",
+                    kind="url",
                 ),
                 CredentialField("username", "Username"),
                 CredentialField("password", "Password", secret=True),
@@ -72,6 +79,7 @@ VENDORS: dict[str, VendorInfo] = {
                     "Gateway URL",
                     required=False,
                     default="https://gateway.rpx.realpage.com/rpxgateway",
+                    kind="url",
                 ),
             ),
         ),
@@ -82,7 +90,10 @@ VENDORS: dict[str, VendorInfo] = {
             note="Give either an API key, or a username and password.",
             fields=(
                 CredentialField(
-                    "subdomain", "Subdomain", help_text="yourcompany in yourcompany.entrata.com"
+                    "subdomain",
+                    "Subdomain",
+                    help_text="yourcompany in yourcompany.entrata.com",
+                    kind="label",
                 ),
                 CredentialField("username", "Username", required=False),
                 CredentialField("password", "Password", secret=True, required=False),
@@ -98,6 +109,7 @@ VENDORS: dict[str, VendorInfo] = {
                     "url",
                     "API URL",
                     help_text="e.g. https://mrix5.example.com/mriapiservices/api.asp",
+                    kind="url",
                 ),
                 CredentialField("client_id", "Client ID"),
                 CredentialField("database", "Database"),
@@ -112,7 +124,10 @@ VENDORS: dict[str, VendorInfo] = {
             connector_path="integrations.vendors.appfolio:AppFolioConnector",
             fields=(
                 CredentialField(
-                    "vhost", "Database name", help_text="yourcompany in yourcompany.appfolio.com"
+                    "vhost",
+                    "Database name",
+                    help_text="yourcompany in yourcompany.appfolio.com",
+                    kind="label",
                 ),
                 CredentialField("client_id", "Client ID"),
                 CredentialField("client_secret", "Client secret", secret=True),
@@ -141,16 +156,46 @@ def clean_fields(vendor: str, fields: Mapping[str, str]) -> dict[str, str]:
     info = vendor_info(vendor)
     cleaned: dict[str, str] = {}
     missing: list[str] = []
+    malformed: list[str] = []
     for field in info.fields:
         value = (fields.get(field.name) or "").strip() or field.default
         if field.required and not value:
             missing.append(field.label)
+        elif value and not _well_formed(field, value):
+            malformed.append(_FORMAT_HINT[field.kind].format(label=field.label))
         cleaned[field.name] = value
     if missing:
         raise CredentialFieldsInvalid(
             f"{info.display_name} credential is missing: {', '.join(missing)}"
         )
+    if malformed:
+        raise CredentialFieldsInvalid("; ".join(malformed))
     return cleaned
+
+
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_FORMAT_HINT = {
+    "url": "{label} must be an https:// address with a host name, and no user name or password",
+    "label": "{label} is the one word before the vendor's domain: letters, digits and hyphens",
+}
+
+
+def _well_formed(field: CredentialField, value: str) -> bool:
+    if field.kind == "label":
+        return _LABEL.fullmatch(value) is not None
+    if field.kind == "url":
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError:
+            return False
+        return (
+            parts.scheme == "https"
+            and bool(parts.hostname)
+            and not (parts.username or parts.password)
+            and "\\" not in value
+        )
+    return True
 
 
 def get_connector(

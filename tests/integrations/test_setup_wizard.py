@@ -514,7 +514,9 @@ def test_unreachable_pms_names_the_problem_and_changes_nothing(alice_client, pro
     assert 'role="alert"' in page
     assert "Entrata is not answering properly (getProperties" in page
     # No sync exists yet to "retry on its own": the page says what to check instead.
-    assert "check the API address in Integrations → PMS credentials, then try again" in page
+    assert (
+        "check the credential's address in Integrations → PMS credentials, then try again" in page
+    )
     assert "the sync will retry" not in page
     assert inputs(response, "pms_property_ids") == {}
     assert snapshot(prop_a) == before
