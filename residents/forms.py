@@ -3,9 +3,11 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 
+from common.forms import form_add_service_errors
 from residents.models import ResidentStatus
-from residents.services import ResidentData
+from residents.services import EMAIL_TAKEN, ResidentData
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -20,10 +22,19 @@ class ResidentForm(forms.Form):
     lease_end = forms.DateField(required=False, widget=DATE)
     move_in = forms.DateField(required=False, widget=DATE)
     move_out = forms.DateField(required=False, widget=DATE)
+    # Offered only once the email turns out to be another resident's (see the template).
+    share_email = forms.BooleanField(required=False, label="They share this email")
 
     def __init__(self, *args: Any, unit_choices: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["unit"]).choices = [("", "— No unit —"), *unit_choices]
+        self.offer_share_email = False
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """The service's errors on their fields; an email already taken offers the box."""
+        codes = [e.code for e in getattr(exc, "error_dict", {}).get("email", [])]
+        self.offer_share_email = EMAIL_TAKEN in codes
+        form_add_service_errors(self, exc)
 
     def to_data(self) -> ResidentData:
         d = self.cleaned_data

@@ -61,8 +61,16 @@ def _email_taken_by(*, property: Property, email: str, exclude_id: int | None) -
     return others.select_related("unit").order_by("id").first()
 
 
+EMAIL_TAKEN = "email_taken"
+
+
 def _clean(
-    *, property: Property, data: ResidentData, exclude_id: int | None = None
+    *,
+    property: Property,
+    data: ResidentData,
+    exclude_id: int | None = None,
+    current_email: str = "",
+    allow_shared_email: bool = False,
 ) -> dict[str, Any]:
     errors: dict[str, Any] = {}
     first, last = data.first_name.strip(), data.last_name.strip()
@@ -76,13 +84,21 @@ def _clean(
     except ValidationError as exc:
         errors["email"] = exc.messages
     else:
-        other = _email_taken_by(property=property, email=cleaned["email"], exclude_id=exclude_id)
+        # Only a new or changed email is looked at: residents who already share one (a
+        # Possible Match resolved as "create new", older data) stay editable.
+        other = (
+            None
+            if allow_shared_email or cleaned["email"] == current_email
+            else _email_taken_by(property=property, email=cleaned["email"], exclude_id=exclude_id)
+        )
         if other is not None:
             where = f"{other.unit}, " if other.unit else ""
-            errors["email"] = (
+            errors["email"] = ValidationError(
                 f"{other.full_name} ({where}{other.get_status_display()}) already has this "
-                f"email. Each resident needs their own: to change {other.first_name}'s "
-                "details or status, open their page instead."
+                f"email. To change {other.first_name}'s details or status, open their page "
+                "instead. Two residents of one email are held for review by every PMS sync; "
+                "if they really share it, tick “They share this email” and save again.",
+                code=EMAIL_TAKEN,
             )
     try:
         cleaned["phone"] = phone_normalize(data.phone)
@@ -116,8 +132,9 @@ def resident_create(
     data: ResidentData,
     actor: Actor,
     status: str = ResidentStatus.FUTURE,
+    allow_shared_email: bool = False,
 ) -> Resident:
-    cleaned = _clean(property=property, data=data)
+    cleaned = _clean(property=property, data=data, allow_shared_email=allow_shared_email)
     resident = Resident(
         property=property,
         status=ResidentStatus.FUTURE,
@@ -140,9 +157,17 @@ def resident_create(
 
 
 @transaction.atomic
-def resident_update(*, resident: Resident, data: ResidentData, actor: Actor) -> bool:
+def resident_update(
+    *, resident: Resident, data: ResidentData, actor: Actor, allow_shared_email: bool = False
+) -> bool:
     """Edit a resident's details. A unit change while Current moves their unit key."""
-    cleaned = _clean(property=resident.property, data=data, exclude_id=resident.id)
+    cleaned = _clean(
+        property=resident.property,
+        data=data,
+        exclude_id=resident.id,
+        current_email=resident.email.strip().lower(),
+        allow_shared_email=allow_shared_email,
+    )
     old_unit_id = resident.unit_id
     before = {f: getattr(resident, f) for f in EDITABLE_FIELDS}
     resident, changed = model_update(instance=resident, fields=EDITABLE_FIELDS, data=cleaned)

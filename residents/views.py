@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 from access import selectors as access_selectors
 from access.models import Key, KeyGrant
 from access.services import key_grant, key_grant_revoke
-from common.forms import form_add_service_errors
 from integrations.selectors import people_sync_status, pms_records_for_resident
 from properties.console import console_view
 from properties.models import Property
@@ -78,9 +77,10 @@ def resident_create(request: HttpRequest, prop: Property) -> HttpResponse:
                 data=form.to_data(),
                 status=form.cleaned_data["status"],
                 actor=request.user,
+                allow_shared_email=form.cleaned_data["share_email"],
             )
         except ValidationError as exc:
-            form_add_service_errors(form, exc)
+            form.add_service_errors(exc)
         else:
             messages.success(request, f"{resident.full_name} was added.")
             return redirect("resident-detail", property_id=prop.id, resident_id=resident.id)
@@ -139,10 +139,13 @@ def resident_edit(request: HttpRequest, prop: Property, resident_id: int) -> Htt
     if request.method == "POST" and form.is_valid():
         try:
             changed = services.resident_update(
-                resident=resident, data=form.to_data(), actor=request.user
+                resident=resident,
+                data=form.to_data(),
+                actor=request.user,
+                allow_shared_email=form.cleaned_data["share_email"],
             )
         except ValidationError as exc:
-            form_add_service_errors(form, exc)
+            form.add_service_errors(exc)
         else:
             messages.success(
                 request, "Changes saved." if changed else "Nothing changed, so nothing was saved."

@@ -222,6 +222,25 @@ def test_add_resident_with_an_email_already_taken_says_whose_and_saves_nothing(
     assert error.startswith("Dana Reyes (")
     assert "already has this email" in error
     assert Resident.objects.count() == 1
+    # The box to say they share it is offered only now, and ticking it adds them
+    page = response.content.decode()
+    assert 'data-testid="share-email"' in page and 'name="share_email"' in page
+    assert (
+        'data-testid="share-email"'
+        not in alice_client.get(reverse("resident-create", args=[prop_a.id])).content.decode()
+    )
+    response = alice_client.post(
+        reverse("resident-create", args=[prop_a.id]),
+        {
+            "first_name": "Dan",
+            "last_name": "Reyes",
+            "email": "Dana@Example.com",
+            "status": "future",
+            "share_email": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert Resident.objects.filter(email="dana@example.com").count() == 2
 
 
 def test_edit_resident(alice_client, prop_a):

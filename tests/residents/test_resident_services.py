@@ -135,11 +135,29 @@ def test_an_email_another_resident_has_is_refused_naming_them(prop_a, unit_a, al
 
     assert exc.value.message_dict == {
         "email": [
-            f"Dana Reyes ({unit_a}, Current) already has this email. Each resident needs "
-            "their own: to change Dana's details or status, open their page instead."
+            f"Dana Reyes ({unit_a}, Current) already has this email. To change Dana's "
+            "details or status, open their page instead. Two residents of one email are held "
+            "for review by every PMS sync; if they really share it, tick “They share this "
+            "email” and save again."
         ]
     }
+    assert exc.value.error_dict["email"][0].code == "email_taken"
     assert list(Resident.objects.all()) == [dana]
+
+    # Said to be shared on purpose (a household with one address), it is added.
+    dan = resident_create(
+        property=prop_a,
+        data=data(first_name="Dan", email="dana@example.com"),
+        actor=alice,
+        allow_shared_email=True,
+    )
+    assert Resident.objects.filter(email="dana@example.com").count() == 2
+    # …and both stay editable without saying so again: only a changed email is checked.
+    assert resident_update(
+        resident=dan,
+        data=data(first_name="Dan", email="dana@example.com", phone="617 555 0142"),
+        actor=alice,
+    )
 
 
 def test_editing_keeps_ones_own_email_and_refuses_anothers(prop_a, alice):
