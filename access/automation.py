@@ -81,10 +81,12 @@ def _load_inputs(property: Property, detected: Sequence[DetectedTransition]) -> 
     inputs = BatchInputs()
     resident_ids = [d.resident.id for d in detected if not d.resident_is_new]
     if resident_ids:
-        for gid, rid, kid, kname in KeyGrant.objects.filter(
+        for gid, rid, kid, kname, kind in KeyGrant.objects.filter(
             resident_id__in=resident_ids, revoked_at__isnull=True
-        ).values_list("id", "resident_id", "key_id", "key__name"):
-            inputs.held[rid].append(HeldGrant(grant_id=gid, key_id=kid))
+        ).values_list("id", "resident_id", "key_id", "key__name", "key__kind"):
+            inputs.held[rid].append(
+                HeldGrant(grant_id=gid, key_id=kid, unit_key=kind == Key.Kind.UNIT)
+            )
             inputs.key_names[kid] = kname
     unit_ids = {
         u

@@ -23,6 +23,9 @@ class DoorStatus(StrEnum):
 class HeldGrant:
     grant_id: int
     key_id: int
+    # A unit's own key (Key.Kind.UNIT), of whichever unit: a lease arriving in another
+    # unit takes it back.
+    unit_key: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,7 @@ class PMSTransition:
 
     ``previous_lifecycle`` is None the first time a resident is seen: a resident first
     seen as CURRENT counts as a move-in. Units are doorsync unit ids (after Unit Sync),
-    None when the PMS unit is not mapped; ``previous_unit_id`` is the unit the resident
-    had before (on first sight, the unit a resident of ours had before being linked).
+    None when the PMS unit is not mapped.
     """
 
     previous_lifecycle: str | None
@@ -156,19 +158,20 @@ def access_for_pms_transition(
             "Lease is current in the PMS" if t.lifecycle == "current" else "On notice in the PMS"
         )
         wanted = list(dict.fromkeys([*new_unit_keys, *common_key_ids]))
-        if t.previous_unit_id is not None and t.previous_unit_id != t.unit_id:
-            # Arriving in another unit than the one they had (a resident of ours linked
-            # to a PMS lease elsewhere, or a unit changed before the lease began): the
-            # old unit's keys go, as in a move while current.
+        if t.unit_id is not None:
+            # A lease arriving in a known unit: another unit's key still held goes, as in
+            # a move while current — a resident of ours linked to a PMS lease elsewhere,
+            # a unit changed before the lease began (in this sync or an earlier one).
+            # With the PMS unit unmapped we do not know where they live: keys stay.
             items += [
                 ChangeItem(
                     ChangeKind.REVOKE,
-                    key_id=k,
-                    grant_id=held_keys[k],
+                    key_id=g.key_id,
+                    grant_id=g.grant_id,
                     reason="The PMS lease is for another unit",
                 )
-                for k in sorted(set(unit_key_ids.get(t.previous_unit_id, ())))
-                if k in held_keys and k not in wanted
+                for g in sorted(held, key=lambda g: g.key_id)
+                if g.unit_key and g.key_id not in wanted
             ]
         items += [
             ChangeItem(ChangeKind.GRANT, key_id=k, delayed=True, reason=reason)

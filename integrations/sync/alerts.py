@@ -86,9 +86,12 @@ def _link(record: PMSRecord, resident: Resident, outcome: str) -> None:
     record.resident = resident
     record.outcome = outcome
     record.data_hash = ""  # the next sync applies the PMS values to the resident
-    # ...the lease status included, as for a link the sync makes itself.
+    # ...the lease status and the unit included, as for a link the sync makes itself:
+    # a PMS unit it has not placed them in yet is new to them (Unit Sync moves them, and
+    # the keys of a unit they leave go).
     record.lifecycle = ""
-    record.save(update_fields=["resident", "outcome", "data_hash", "lifecycle"])
+    record.pms_unit_id = ""
+    record.save(update_fields=["resident", "outcome", "data_hash", "lifecycle", "pms_unit_id"])
 
 
 @transaction.atomic

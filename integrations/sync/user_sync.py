@@ -672,10 +672,6 @@ def _detect_transition(
             # mapped unit: the unit left is the one the resident had until now (a
             # remapped PMS unit must not leave them the old unit's key).
             previous_unit = unit_before if unit_before != unit else None
-        elif stored is None and not new and unit is not None and unit_before != unit:
-            # A resident of ours linked to a PMS lease in another unit: Unit Sync moved
-            # them, so the unit they had is left behind with its keys.
-            previous_unit = unit_before
         else:
             previous_unit = None
     else:

@@ -31,8 +31,9 @@ from access.automation import (
 from access.models import AccessEvent, AccessSuggestion, Key, KeyGrant
 from access.policy import PMSTransition
 from access.services import key_create, key_grant, key_grant_revoke
-from integrations.models import AccessMode, PMSIntegration, PMSUnit
+from integrations.models import AccessMode, PMSIntegration, PMSUnit, SyncAlert
 from integrations.pms.types import Lifecycle
+from integrations.sync.alerts import sync_alert_resolve
 from integrations.sync.unit_sync import unit_mapping_remove
 from residents.models import Resident, ResidentStatus, StatusSource
 from residents.services import resident_status_change
@@ -281,6 +282,47 @@ def test_automatic_linking_in_another_unit_swaps_the_unit_key(pms, automatic, ou
     revoked = AccessEvent.objects.get(resident=ours_in_14c, action="key_revoked")
     assert (revoked.actor_label, revoked.key.name) == ("automation", "Unit A 14C")
     assert revoked.reason == "Linked → Current: The PMS lease is for another unit"
+
+
+def test_a_resident_of_ours_linked_through_a_possible_match_moves_and_swaps_the_unit_key(
+    pms, prop_a, alice, ours_in_14c
+):
+    # The PMS spells her name another way: held as a Possible Match until a manager links
+    pms.put(pms_resident("R1", first_name="Anna", email="ana.abara@example.com", unit_id=P12B))
+    pms.sync()
+    alert = SyncAlert.objects.get(kind=SyncAlert.Kind.POSSIBLE_MATCH)
+    assert pending(ours_in_14c) == []
+
+    sync_alert_resolve(alert=alert, resolution="link", actor=alice)
+    pms.sync()
+
+    ours_in_14c.refresh_from_db()
+    assert str(ours_in_14c.unit) == "A 12B"  # placed as a link the sync makes itself
+    assert pending(ours_in_14c) == [
+        ("grant", "Resident Amenities"),
+        ("grant", "Unit A 12B"),
+        ("revoke", "Unit A 14C"),
+    ]
+
+
+def test_a_resident_linked_to_a_future_lease_elsewhere_gives_the_old_key_back_on_move_in(
+    pms, prop_a, alice, ours_in_14c
+):
+    # Linked while the new lease is still future: keys stay as they are for now
+    pms.put(pms_resident("R1", unit_id=P12B, lifecycle=Lifecycle.FUTURE, raw_status="Future"))
+    pms.sync()
+    assert pending(ours_in_14c) == []
+    assert active_keys(ours_in_14c) == ["Resident Entrances", "Unit A 14C"]
+
+    # When the lease begins, a sync later, the 14C key goes as 12B's comes
+    pms.change("R1", **CURRENT)
+    pms.sync()
+
+    assert pending(ours_in_14c) == [
+        ("grant", "Resident Amenities"),
+        ("grant", "Unit A 12B"),
+        ("revoke", "Unit A 14C"),
+    ]
 
 
 def test_current_to_notice_suggests_nothing(pms, prop_a, alice):

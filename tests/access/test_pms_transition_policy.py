@@ -264,11 +264,11 @@ def test_unit_change_to_a_unit_without_key_revokes_and_is_grey():
     assert no_change(items) == ["The unit has no unit key"]
 
 
-def test_first_seen_current_in_another_unit_revokes_the_old_unit_key():
+def test_a_lease_arriving_in_a_unit_takes_back_another_units_key():
     # A resident of ours holding unit 1's key is linked to a PMS lease in unit 2.
-    held = (HeldGrant(1, 10), HeldGrant(2, 30), HeldGrant(3, OTHER_KEY))
+    held = (HeldGrant(1, 10, unit_key=True), HeldGrant(2, 30), HeldGrant(3, OTHER_KEY))
 
-    items = items_for(None, "current", previous_unit=1, unit=2, held=held)
+    items = items_for(None, "current", previous_unit=None, unit=2, held=held)
 
     assert revokes(items) == [(1, 10)]
     assert grants(items) == [20, 21, 31]
@@ -280,21 +280,34 @@ def test_first_seen_current_in_another_unit_revokes_the_old_unit_key():
     }
 
 
-def test_future_to_current_after_a_unit_change_revokes_the_old_unit_key():
-    items = items_for("future", "notice", previous_unit=2, unit=1, held=(HeldGrant(1, 20),))
+def test_future_to_current_takes_back_a_unit_key_from_an_earlier_unit_change():
+    # The PMS moved the future resident from unit 2 to 1 a sync ago: only now do they
+    # arrive, and unit 2's key still held goes.
+    items = items_for(
+        "future", "notice", previous_unit=1, unit=1, held=(HeldGrant(1, 20, unit_key=True),)
+    )
     assert revokes(items) == [(1, 20)]
     assert grants(items) == [10, 30, 31]
 
 
-def test_first_seen_in_the_unit_already_held_revokes_nothing():
-    items = items_for(None, "current", previous_unit=1, unit=1, held=(HeldGrant(1, 10),))
+def test_arriving_in_the_unit_whose_key_is_held_revokes_nothing():
+    items = items_for(None, "current", unit=1, held=(HeldGrant(1, 10, unit_key=True),))
     assert revokes(items) == []
     assert grants(items) == [30, 31]
 
 
+def test_arriving_in_an_unmapped_pms_unit_leaves_unit_keys_alone():
+    # Where they live is unknown to doorsync: a key a manager gave stays.
+    held = (HeldGrant(1, 10, unit_key=True),)
+    items = items_for(None, "current", previous_unit=None, unit=None, held=held, label="15D")
+    assert revokes(items) == []
+    assert no_change(items) == ["PMS unit 15D is not mapped: no unit key"]
+
+
 def test_first_seen_future_in_another_unit_touches_no_key():
-    # No access yet, and none taken: the move happens when the lease begins.
-    assert items_for(None, "future", previous_unit=1, unit=2, held=(HeldGrant(1, 10),)) == []
+    # No access yet, and none taken: the keys change when the lease begins.
+    held = (HeldGrant(1, 10, unit_key=True),)
+    assert items_for(None, "future", previous_unit=1, unit=2, held=held) == []
 
 
 # --- → PAST / → CANCELLED: revoke every key, manual and automatic -------------------------
