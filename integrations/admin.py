@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -180,6 +180,26 @@ class SyncStalenessFilter(admin.SimpleListFilter):
         return queryset
 
 
+class NoDirectDeleteMixin:
+    """No delete button, action or page for these rows, while deleting what owns them (a
+    resident, a property) still cascades to them: Django's cascade checks
+    has_delete_permission, so that stays as it is and only the direct ways are closed."""
+
+    def get_actions(self, request: HttpRequest) -> Any:
+        actions = super().get_actions(request)  # type: ignore[misc]
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        raise PermissionDenied(self.no_delete_reason)  # type: ignore[attr-defined]
+
+    def render_change_form(
+        self, request: HttpRequest, context: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        context["show_delete"] = False
+        return super().render_change_form(request, context, *args, **kwargs)  # type: ignore[misc]
+
+
 def _local(at: datetime | None, prop: Property) -> str:
     """A time as the property's manager reads it, zone named: support answers managers,
     and UTC without a zone read as local time is an hour-long misunderstanding."""
@@ -189,7 +209,11 @@ def _local(at: datetime | None, prop: Property) -> str:
 
 
 @admin.register(PMSIntegration)
-class PMSIntegrationAdmin(admin.ModelAdmin):
+class PMSIntegrationAdmin(NoDirectDeleteMixin, admin.ModelAdmin):
+    # Deleting one would take its sync history, alerts and PMS links with it: support
+    # turns User Sync off instead (the manager's Manage Settings → User Sync).
+    no_delete_reason = "Turn User Sync off instead: deleting would lose the sync history."
+
     list_display = [
         "property",
         "credential",
@@ -217,11 +241,6 @@ class PMSIntegrationAdmin(admin.ModelAdmin):
         create_units_from_unmapped,
         map_identical_names,
     ]
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Deleting one would take its sync history, alerts and PMS links with it: support
-        # turns User Sync off instead (the manager's Manage Settings → User Sync).
-        return False
 
     @admin.display(description="Last successful sync", ordering="last_successful_sync_at")
     def last_success(self, obj: PMSIntegration) -> str:
@@ -280,16 +299,15 @@ class PMSUnitAdmin(admin.ModelAdmin):
     raw_id_fields = ["integration", "unit", "mapped_by"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Sync history is evidence: support reads it, nobody edits it."""
+class ReadOnlyAdmin(NoDirectDeleteMixin, admin.ModelAdmin):
+    """Sync history is evidence: support reads it, nobody edits or deletes it."""
+
+    no_delete_reason = "Sync history is kept as evidence."
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -310,9 +328,11 @@ class SyncRunAdmin(ReadOnlyAdmin):
     list_select_related = ["integration__property", "integration__credential"]
     date_hierarchy = "created_at"
 
-    @admin.display(description="Started", ordering="created_at")
+    @admin.display(description="Started", ordering="started_at")
     def started(self, obj: SyncRun) -> str:
-        return _local(obj.created_at, obj.integration.property)
+        if obj.started_at is None:
+            return f"queued {_local(obj.created_at, obj.integration.property)}"
+        return _local(obj.started_at, obj.integration.property)
 
     @admin.display(description="Finished", ordering="finished_at")
     def finished(self, obj: SyncRun) -> str:

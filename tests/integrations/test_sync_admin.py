@@ -20,7 +20,8 @@ from integrations.models import (
     SyncRun,
 )
 from properties.models import Property
-from tests.factories import PropertyFactory
+from residents.models import Resident
+from tests.factories import PropertyFactory, ResidentFactory
 
 NOW = datetime(2025, 6, 1, 15, 30, tzinfo=UTC)
 
@@ -135,6 +136,26 @@ def test_integrations_and_sync_history_cannot_be_deleted_from_admin(support_clie
         )
     assert PMSIntegration.objects.filter(id=integration.id).exists()
     assert SyncRun.objects.filter(id=run.id).exists()
+    change = support_client.get(_url(PMSIntegration, "change", integration.id)).content.decode()
+    assert 'class="deletelink"' not in change
+
+
+def test_deleting_a_resident_in_admin_still_takes_their_sync_alerts_along(support_client, fleet):
+    # Closing the direct ways must not block the cascade from what owns the rows.
+    integration = fleet["fresh"]
+    resident = ResidentFactory(property=integration.property)
+    SyncAlert.objects.create(
+        integration=integration,
+        kind=SyncAlert.Kind.EMAIL_MISMATCH,
+        external_id="R9",
+        resident=resident,
+    )
+
+    response = support_client.post(_url(Resident, "delete", resident.id), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Resident.objects.filter(id=resident.id).exists()
+    assert not SyncAlert.objects.exists()
 
 
 # --- "Run sync now" ------------------------------------------------------------------------------

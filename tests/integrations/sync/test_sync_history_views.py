@@ -863,3 +863,10 @@ def test_resolve_of_another_organizations_alert_is_404(
     mismatch.refresh_from_db()
     assert mismatch.state == SyncAlert.State.OPEN
     assert Resident.objects.get().email == "ana.abara@example.com"
+
+
+def test_run_detail_rows_name_alerts_without_waiting():
+    # The run's record of what it saw: "waiting for review" would be untrue once resolved
+    assert SyncOutcome(outcome="email_mismatch").outcome_label == "Email mismatch"
+    assert SyncOutcome(outcome="duplicate").outcome_label == "Duplicate email"
+    assert SyncOutcome(outcome="created").outcome_label == "Created"
