@@ -283,13 +283,13 @@ class SyncOutcome(models.Model):
         ordering = ["id"]
         indexes = [models.Index(fields=["run", "outcome"]), models.Index(fields=["run", "email"])]
 
+    def __str__(self) -> str:
+        return f"{self.external_id}: {self.get_outcome_display()}"
+
     @property
     def outcome_label(self) -> str:
         """As the run saw it: an alert it opened may be resolved since."""
         return RUN_ALERT_LABELS.get(self.outcome) or self.get_outcome_display()
-
-    def __str__(self) -> str:
-        return f"{self.external_id}: {self.get_outcome_display()}"
 
 
 class SyncAlert(TimeStampedModel):
