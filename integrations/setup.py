@@ -17,6 +17,7 @@ from access.models import AccessEvent
 from access.services import Actor, access_event_record
 from integrations.credentials.services import pms_credential_connector
 from integrations.models import AccessMode, PMSCredential, PMSIntegration, PMSRecord
+from integrations.pms.registry import VENDORS
 from integrations.pms.types import PMSProperty
 from properties.models import Property
 
@@ -80,15 +81,21 @@ def pms_properties_available(*, integration: PMSIntegration) -> list[PMSProperty
         return connector.list_properties()
 
 
-def _same_pms_account(a: PMSCredential, b: PMSCredential) -> bool:
-    """One PMS login or another of the same account: the same vendor, address and
-    non-secret fields (Yardi server and database, Entrata subdomain, …)."""
-    return (a.vendor, a.endpoint_override, a.fields) == (b.vendor, b.endpoint_override, b.fields)
+def _pms_account(credential: PMSCredential) -> tuple[str, ...]:
+    """Which PMS account a credential reaches, whoever logs in: the vendor, the address
+    override and the vendor's account fields (Yardi URL and database, Entrata
+    subdomain, RealPage PMC ID, …), compared without case or a trailing slash."""
+    names = VENDORS[credential.vendor].account_fields if credential.vendor in VENDORS else ()
+    return (
+        credential.vendor,
+        credential.endpoint_override.strip().rstrip("/").casefold(),
+        *(str(credential.fields.get(n, "")).strip().rstrip("/").casefold() for n in names),
+    )
 
 
 def pms_property_ids_taken(*, integration: PMSIntegration) -> dict[str, str]:
     """PMS property id → the name of the other doorsync property of the portfolio that
-    already syncs it from the same PMS account. Each PMS property feeds one doorsync
+    has it attached, from the same PMS account (set up or not yet). Each PMS property feeds one doorsync
     property: two would each get every resident, and give them keys in both."""
     credential = integration.credential
     if credential is None:
@@ -101,10 +108,11 @@ def pms_property_ids_taken(*, integration: PMSIntegration) -> dict[str, str]:
         .exclude(id=integration.id)
         .select_related("credential", "property")
     )
+    account = _pms_account(credential)
     return {
         pms_id: other.property.name
         for other in others
-        if other.credential is not None and _same_pms_account(other.credential, credential)
+        if other.credential is not None and _pms_account(other.credential) == account
         for pms_id in other.pms_property_ids
     }
 
@@ -134,7 +142,12 @@ def integration_attach_properties(
             f"The PMS does not list these property IDs for this credential: {', '.join(unknown)}."
         )
     taken = pms_property_ids_taken(integration=integration)
-    clashes = [f"{names[i]} ({i}) already syncs into {taken[i]}" for i in ids if i in taken]
+    # An id attached here already (before this rule) may stay: saving must not drop it.
+    clashes = [
+        f"{names[i]} ({i}) is already attached to {taken[i]}"
+        for i in ids
+        if i in taken and i not in integration.pms_property_ids
+    ]
     if clashes:
         raise ValidationError(
             f"{'; '.join(clashes)}. A PMS property feeds one doorsync property: detach it "

@@ -293,7 +293,14 @@ def _step_property_ids(
     return render(
         request,
         "integrations/step_property_ids.html",
-        {**ctx, "rows": [(p, taken.get(p.id, "")) for p in available]},
+        {
+            **ctx,
+            # An id attached here already stays choosable, so saving keeps it.
+            "rows": [
+                (p, "" if p.id in integration.pms_property_ids else taken.get(p.id, ""))
+                for p in available
+            ],
+        },
     )
 
 

@@ -37,6 +37,9 @@ class VendorInfo:
     connector_path: str
     # Shown under the form when the fields alone cannot express the rule.
     note: str = ""
+    # The fields naming the PMS account (not the login): two credentials equal on these
+    # reach the same PMS properties, whoever logs in.
+    account_fields: tuple[str, ...] = ()
 
     @property
     def secret_field_names(self) -> frozenset[str]:
@@ -48,6 +51,7 @@ VENDORS: dict[str, VendorInfo] = {
     for info in (
         VendorInfo(
             code="yardi",
+            account_fields=("url", "database"),
             display_name="Yardi Voyager",
             connector_path="integrations.vendors.yardi:YardiConnector",
             fields=(
@@ -68,6 +72,7 @@ VENDORS: dict[str, VendorInfo] = {
         ),
         VendorInfo(
             code="realpage",
+            account_fields=("pmc_id",),
             display_name="RealPage OneSite",
             connector_path="integrations.vendors.realpage:RealPageConnector",
             fields=(
@@ -85,6 +90,7 @@ VENDORS: dict[str, VendorInfo] = {
         ),
         VendorInfo(
             code="entrata",
+            account_fields=("subdomain",),
             display_name="Entrata",
             connector_path="integrations.vendors.entrata:EntrataConnector",
             note="Give either an API key, or a username and password.",
@@ -102,6 +108,7 @@ VENDORS: dict[str, VendorInfo] = {
         ),
         VendorInfo(
             code="mri",
+            account_fields=("url", "client_id", "database"),
             display_name="MRI Residential (x5)",
             connector_path="integrations.vendors.mri:MRIConnector",
             fields=(
@@ -120,6 +127,7 @@ VENDORS: dict[str, VendorInfo] = {
         ),
         VendorInfo(
             code="appfolio",
+            account_fields=("vhost",),
             display_name="AppFolio",
             connector_path="integrations.vendors.appfolio:AppFolioConnector",
             fields=(

@@ -1097,7 +1097,7 @@ def test_a_pms_property_synced_elsewhere_is_shown_taken_and_refused(
     integration_at(prop_a, yardi, Step.PROPERTY_IDS)
 
     page = alice_client.get(setup_url(prop_a, "property-ids"))
-    assert f"Already syncs into {prop_a2.name}" in text(page)
+    assert f"Already attached to {prop_a2.name}" in text(page)
     parser = _Inputs()
     parser.feed(page.content.decode())
     disabled = {i["value"] for i in parser.inputs if "disabled" in i}
@@ -1109,7 +1109,9 @@ def test_a_pms_property_synced_elsewhere_is_shown_taken_and_refused(
         setup_url(prop_a, "property-ids"), {"pms_property_ids": ["1001", "1002"]}, follow=True
     )
     [message] = shown_messages(response)
-    assert message.startswith(f"{SIM_PROPERTIES['1001']} (1001) already syncs into {prop_a2.name}.")
+    assert message.startswith(
+        f"{SIM_PROPERTIES['1001']} (1001) is already attached to {prop_a2.name}."
+    )
     assert "detach it there first (Integrations → Manage Settings → Property IDs)" in message
     assert snapshot(prop_a) == before
 
@@ -1139,3 +1141,41 @@ def test_another_pms_account_or_portfolio_does_not_take_the_id(
         integration=integration, pms_property_ids=["1001"], available=AVAILABLE, actor=alice
     )
     assert PMSIntegration.objects.get(property=prop_a).pms_property_ids == ["1001"]
+
+
+def test_another_login_to_the_same_pms_account_takes_the_id_too(
+    prop_a, prop_a2, org_a, alice, yardi, sim
+):
+    # Another user name, the URL in another case with a slash: the same Yardi database
+    other_login = pms_credential_create(
+        organization=org_a,
+        vendor="yardi",
+        label="yardi second login",
+        values={
+            **demo_fields("yardi"),
+            "username": "someone_else",
+            "url": demo_fields("yardi")["url"].upper() + "/",
+        },
+        endpoint_override=sim.vendor_url("yardi"),
+    )
+    integration_at(prop_a2, other_login, Step.DONE)
+    integration = integration_at(prop_a, yardi, Step.PROPERTY_IDS)
+
+    assert setup.pms_property_ids_taken(integration=integration) == {"1001": prop_a2.name}
+    with pytest.raises(ValidationError, match="is already attached to"):
+        integration_attach_properties(
+            integration=integration, pms_property_ids=["1001"], available=AVAILABLE, actor=alice
+        )
+
+
+def test_an_id_attached_here_before_the_rule_stays_choosable_and_kept(
+    alice_client, prop_a, prop_a2, yardi
+):
+    integration_at(prop_a2, yardi, Step.DONE)  # 1001 there…
+    integration_at(prop_a, yardi, Step.DONE)  # …and here, from before the rule
+
+    page = alice_client.get(manage_url(prop_a, "property-ids"))
+    assert checked(page, "pms_property_ids") == {"1001"}
+    assert "Already attached" not in text(page)
+    alice_client.post(manage_url(prop_a, "property-ids"), {"pms_property_ids": ["1001", "1002"]})
+    assert PMSIntegration.objects.get(property=prop_a).pms_property_ids == ["1001", "1002"]
