@@ -25,9 +25,11 @@ RESOLUTIONS: dict[str, dict[str, str]] = {
         "create": "Create a new resident",
         "ignore": "Ignore",
     },
+    # Ignore first (the primary button): the second record is more often another person
+    # (a household sharing an email) than the resident's newer lease.
     SyncAlert.Kind.DUPLICATE: {
-        "use_this": "Use this PMS record",
         "ignore": "Ignore",
+        "use_this": "Use this PMS record",
     },
 }
 

@@ -792,6 +792,23 @@ def test_duplicate_use_this_record(alice_client, prop_a, pms, duplicate):
     assert not SyncAlert.objects.filter(state=SyncAlert.State.OPEN).exists()
 
 
+def test_duplicate_offers_ignore_first_and_asks_before_relinking(
+    alice_client, prop_a, pms, duplicate
+):
+    html_ = alice_client.get(reverse("alerts", args=[prop_a.id])).content.decode()
+    buttons = re.findall(r"<button class=\"btn( primary)?\"([^>]*)>([^<]+)</button>", html_)
+    alert_buttons = [
+        (bool(p), label) for p, _, label in buttons if label in ("Ignore", "Use this PMS record")
+    ]
+    assert alert_buttons == [(True, "Ignore"), (False, "Use this PMS record")]
+    # Relinking renames the resident after the other record: it says so before doing it
+    assert html.unescape(
+        'data-confirm="Use PMS record D2 (Dot Two) for Dot One? Dot&#x27;s name and details '
+        "will follow this record from the next sync, and the PMS record linked until now "
+        'will be ignored."'
+    ) in html.unescape(html_)
+
+
 def test_duplicate_ignore(alice_client, prop_a, pms, duplicate):
     response = _resolve(alice_client, prop_a, duplicate, "ignore")
 
