@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from common.search import search_terms
 from integrations.models import PMSIntegration, PMSRecord, SyncAlert, SyncOutcome, SyncRun
 from properties.models import Property
 
@@ -83,7 +84,7 @@ def pms_records_lookup(
         # stores the PMS's new email, so the one the manager knows found nothing.
         qs = qs.filter(Q(email__iexact=query) | Q(resident__email__iexact=query))
     else:
-        for term in query.split()[:4]:
+        for term in search_terms(query, limit=4):  # "Schmidt, Wen" as lists show names
             qs = qs.filter(
                 Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(external_id=term)
             )

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import re
-
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
 
 from access.models import KeyGrant
+from common.search import phone_digits, search_terms
 from properties.models import Property
 from residents.models import Resident
 
@@ -50,15 +49,21 @@ def residents_for_property(
             | Q(unit_spaced__iexact=typed)
             | Q(unit_joined__iexact=typed)
         )
-    # "Reyes, Dana" as the list shows names, as well as "Dana Reyes".
-    for term in [t for t in re.split(r"[\s,]+", search) if t][:5]:
-        qs = qs.filter(
+    words = Q()
+    for term in search_terms(search):
+        words &= (
             Q(first_name__icontains=term)
             | Q(last_name__icontains=term)
             | Q(email__icontains=term)
             | Q(phone__icontains=term)
             | Q(unit__name__iexact=term)
         )
+    digits = phone_digits(search)
+    if digits:
+        # A phone as the list shows it, "(617) 555-1013", or the unit "101": either.
+        words |= Q(phone__contains=digits)
+    if words:
+        qs = qs.filter(words)
     return qs.order_by("last_name", "first_name", "id")
 
 

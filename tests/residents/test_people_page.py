@@ -307,3 +307,16 @@ def test_detail_marks_a_grant_that_has_not_started_yet(alice_client, prop_a):
     gym, pool = rows.split("Gym")[1].split("</tr>")[0], rows.split("Pool")[1].split("</tr>")[0]
     assert "not active yet" not in gym
     assert "not active yet" in pool
+
+
+def test_search_finds_a_phone_as_the_list_shows_it(alice_client, prop_a):
+    ResidentFactory(property=prop_a, first_name="Pia", last_name="Phone", phone="+16175551013")
+    ResidentFactory(property=prop_a, first_name="Oli", last_name="Other", phone="+16175559999")
+    for typed in ["(617) 555-1013", "617-555-1013", "555-1013", "+1 617 555 1013", "1013"]:
+        assert names(people(alice_client, prop_a, q=typed)) == ["Pia Phone"], typed
+
+
+def test_a_number_still_finds_a_unit_of_that_name(alice_client, prop_a):
+    unit = UnitFactory(property=prop_a, name="101")
+    ResidentFactory(property=prop_a, first_name="Uma", last_name="Unit", unit=unit, phone="")
+    assert names(people(alice_client, prop_a, q="101")) == ["Uma Unit"]

@@ -472,7 +472,15 @@ def test_why_lookup_for_a_synced_resident_links_to_them(alice_client, prop_a, wh
 
 @pytest.mark.parametrize(
     "query",
-    ["sam.synced@example.com", "  SAM.Synced@Example.COM  ", "Sam", "synced", "sAm sYnCeD", "S1"],
+    [
+        "sam.synced@example.com",
+        "  SAM.Synced@Example.COM  ",
+        "Sam",
+        "synced",
+        "sAm sYnCeD",
+        "S1",
+        "Synced, Sam",  # as the People list shows names
+    ],
 )
 def test_why_lookup_by_email_any_case_and_spaces_or_by_name(
     alice_client, prop_a, why_scenario, query
