@@ -38,6 +38,7 @@ from access.services import (
     actor_label,
 )
 from common.bulk import rows_insert
+from common.text import plural
 from properties.models import Property
 from residents.models import Resident, ResidentStatus
 
@@ -325,9 +326,11 @@ def _approve_batch(property: Property, ids: list[int], actor: Actor, result: App
         .select_related("resident", "key")
     )
     if len(suggestions) < len(ids):
+        gone = len(ids) - len(suggestions)
         result.refused.append(
-            f"{len(ids) - len(suggestions)} suggestion(s) were no longer waiting (already "
-            "approved or discarded, perhaps by someone else); nothing was done with them."
+            f"{plural(gone, 'suggestion')} {'was' if gone == 1 else 'were'} no longer waiting "
+            "(already approved or discarded, perhaps by someone else); nothing was done with "
+            f"{'it' if gone == 1 else 'them'}."
         )
     resident_ids = {s.resident_id for s in suggestions}
     active: dict[tuple[int, int | None], int] = {

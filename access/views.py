@@ -19,6 +19,7 @@ from access.automation import (
 from access.forms import DoorForm, KeyForm
 from access.models import AccessSuggestion, Door, Key
 from common.forms import form_add_service_errors
+from common.text import plural
 from properties.console import console_view
 from properties.models import Property
 from residents.models import Resident
@@ -182,11 +183,11 @@ def suggestions_update_access(request: HttpRequest, prop: Property) -> HttpRespo
     result = suggestions_approve(property=prop, suggestion_ids=ids, actor=request.user)
     parts = []
     if result.granted:
-        parts.append(f"{result.granted} key(s) granted")
+        parts.append(f"{plural(result.granted, 'key')} granted")
     if result.revoked:
-        parts.append(f"{result.revoked} key(s) revoked")
+        parts.append(f"{plural(result.revoked, 'key')} revoked")
     if result.acknowledged:
-        parts.append(f"{result.acknowledged} no-change suggestion(s) cleared")
+        parts.append(f"{plural(result.acknowledged, 'no-change suggestion')} cleared")
     message = ("Access updated: " + ", ".join(parts) + ".") if parts else "Nothing was applied."
     if result.refused:
         message += " Not applied: " + " ".join(result.refused[:5])

@@ -244,7 +244,7 @@ def approve_all(client: Any, world: World, into: Measured) -> None:
     with measuring(into):
         response = client.post(url, {"all_matching": "1", "kind": ""}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200, response.status_code
-    assert f"Access updated: {expected} key(s) granted." in response.content.decode()
+    assert f"Access updated: {expected:,} keys granted." in response.content.decode()
     granted = KeyGrant.objects.filter(resident__property=world.prop, revoked_at__isnull=True)
     assert granted.count() == expected
 

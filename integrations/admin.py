@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from common.text import plural
 from integrations.credentials import services
 from integrations.credentials.endpoints import endpoint_override_clean
 from integrations.models import (
@@ -144,14 +145,15 @@ def create_units_from_unmapped(
             )
         else:
             modeladmin.message_user(
-                request, f"{integration.property}: {result.created} unit(s) created and mapped."
+                request,
+                f"{integration.property}: {plural(result.created, 'unit')} created and mapped.",
             )
             if result.skipped:
                 shown = ", ".join(result.skipped[:10])
                 more = f" and {len(result.skipped) - 10} more" if len(result.skipped) > 10 else ""
                 modeladmin.message_user(
                     request,
-                    f"{integration.property}: {len(result.skipped)} PMS unit(s) skipped because "
+                    f"{integration.property}: {plural(len(result.skipped), 'PMS unit')} skipped because "
                     f"a unit of that name already exists: {shown}{more}. Map them on the "
                     "manager's Unit Mapping tab (or use Map identical names).",
                     messages.WARNING,
@@ -164,7 +166,9 @@ def map_identical_names(
 ) -> None:
     for integration in queryset.select_related("property"):
         count = units_map_identical_names(integration=integration, actor=request.user)
-        modeladmin.message_user(request, f"{integration.property}: {count} PMS unit(s) mapped.")
+        modeladmin.message_user(
+            request, f"{integration.property}: {plural(count, 'PMS unit')} mapped."
+        )
 
 
 class SyncStalenessFilter(admin.SimpleListFilter):

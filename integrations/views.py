@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from access.automation import suggestions_pending
 from common.forms import form_add_service_errors
+from common.text import plural
 from integrations.credentials import services
 from integrations.credentials.crypto import SecretsUnreadable
 from integrations.forms import CredentialForm
@@ -563,14 +564,14 @@ def _unit_mapping(
             }
             messages.error(
                 request,
-                f"{len(row_errors)} row(s) need attention; nothing was saved. "
+                f"{plural(len(row_errors), 'row')} {'needs' if len(row_errors) == 1 else 'need'} attention; nothing was saved. "
                 "Fix them below and save again.",
             )
         else:
             if result.mapped:
                 messages.success(
                     request,
-                    f"{result.mapped} PMS unit(s) mapped. Their residents are assigned on the next "
+                    f"{plural(result.mapped, 'PMS unit')} mapped. Their residents are assigned on the next "
                     "sync (or press Sync Now on People).",
                 )
             else:
@@ -647,7 +648,7 @@ def unit_mapping_suggest(request: HttpRequest, prop: Property) -> HttpResponse:
             for message in (" ".join(v) for v in exc.message_dict.values()):
                 messages.error(request, message)
         else:
-            messages.success(request, f"{result.mapped} suggested mapping(s) saved.")
+            messages.success(request, f"{plural(result.mapped, 'suggested mapping')} saved.")
             return redirect("integrations-manage", property_id=prop.id, tab="unit-mapping")
     suggestions = unit_mapping_suggestions(integration=integration)
     return render(

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from access import selectors as access_selectors
 from access.models import Key, KeyGrant
 from access.services import key_grant, key_grant_revoke
+from common.text import plural
 from integrations.selectors import people_sync_status, pms_records_for_resident
 from properties.console import console_view
 from properties.models import Property
@@ -154,7 +155,12 @@ def resident_edit(request: HttpRequest, prop: Property, resident_id: int) -> Htt
     return render(
         request,
         "residents/resident_form.html",
-        {"form": form, "resident": resident, "creating": False},
+        {
+            "form": form,
+            "resident": resident,
+            "creating": False,
+            "pms_records": pms_records_for_resident(resident=resident),
+        },
     )
 
 
@@ -182,9 +188,9 @@ def resident_status(request: HttpRequest, prop: Property, resident_id: int) -> H
             else:
                 parts = [f"{resident.full_name} is now {resident.get_status_display()}."]
                 if change.grant_key_ids:
-                    parts.append(f"{len(change.grant_key_ids)} key(s) granted.")
+                    parts.append(f"{plural(len(change.grant_key_ids), 'key')} granted.")
                 if change.revoke_grant_ids:
-                    parts.append(f"{len(change.revoke_grant_ids)} key(s) revoked.")
+                    parts.append(f"{plural(len(change.revoke_grant_ids), 'key')} revoked.")
                 parts.extend(change.no_change_reasons)
                 messages.success(request, " ".join(parts))
     return redirect("resident-detail", property_id=prop.id, resident_id=resident.id)

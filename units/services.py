@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from access.models import AccessEvent, Door, Key
 from access.services import Actor, access_event_record
+from common.text import plural
 from properties.models import Property
 from units import csv_import
 from units.labels import unit_label
@@ -161,7 +162,7 @@ def unit_import_apply(*, upload: UnitImport, actor: Actor) -> list[Unit]:
     parsed = unit_import_parse(upload=locked)
     if parsed.errors:
         raise ValidationError(
-            f"{len(parsed.errors)} row(s) have problems, so nothing was imported. "
+            f"{plural(len(parsed.errors), 'row')} {'has' if len(parsed.errors) == 1 else 'have'} problems, so nothing was imported. "
             "Fix them in the file and upload it again."
         )
     rows = [(r.name, r.building, r.floor) for r in parsed.rows]

@@ -21,6 +21,7 @@ from django.utils import timezone
 from access.models import AccessEvent
 from access.services import Actor, access_event_record
 from common.bulk import rows_insert, rows_update
+from common.text import plural
 from integrations.models import PMSIntegration, PMSRecord, PMSUnit, SyncRun
 from integrations.pms import types as pms
 from units.labels import unit_label
@@ -217,7 +218,7 @@ def unit_mappings_save(
             property=integration.property,
             actor=actor,
             action=AccessEvent.Action.SETTING_CHANGED,
-            subject=f"Unit Mapping: {len(changed)} PMS unit(s) mapped",
+            subject=f"Unit Mapping: {plural(len(changed), 'PMS unit')} mapped",
             data={"mapped": {r.external_id: r.unit_id for r in changed}},
         )
     return MappingResult(mapped=len(changed), removed=0, errors={})
@@ -431,7 +432,7 @@ def units_map_identical_names(*, integration: PMSIntegration, actor: Actor) -> i
             property=integration.property,
             actor=actor,
             action=AccessEvent.Action.SETTING_CHANGED,
-            subject=f"Unit Mapping: {len(changed)} PMS unit(s) mapped by identical name (support)",
+            subject=f"Unit Mapping: {plural(len(changed), 'PMS unit')} mapped by identical name (support)",
             data={"count": len(changed)},
         )
     return len(changed)

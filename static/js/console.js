@@ -15,3 +15,14 @@ document.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-confirm]");
   if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
 });
+
+// A choice that takes access away asks first: <select data-confirm-values="past,future"
+// data-confirm-message="…">, asked when its form is sent with one of those values.
+document.addEventListener("submit", (event) => {
+  const select = event.target.querySelector("select[data-confirm-values]");
+  if (!select) return;
+  const values = select.dataset.confirmValues.split(",");
+  if (values.includes(select.value) && !window.confirm(select.dataset.confirmMessage)) {
+    event.preventDefault();
+  }
+});

@@ -397,7 +397,7 @@ def test_a_newer_transition_supersedes_older_pending_suggestions(pms, prop_a, al
     result = suggestions_approve(property=prop_a, suggestion_ids=move_in_ids, actor=alice)
     assert result.granted == 0
     assert result.refused == [
-        "3 suggestion(s) were no longer waiting (already approved or discarded, perhaps by "
+        "3 suggestions were no longer waiting (already approved or discarded, perhaps by "
         "someone else); nothing was done with them."
     ]
     assert not KeyGrant.objects.exists()
@@ -570,7 +570,7 @@ def test_approving_twice_grants_once(pms, prop_a, alice):
     assert (second.granted, second.refused) == (
         0,
         [
-            "3 suggestion(s) were no longer waiting (already approved or discarded, perhaps by "
+            "3 suggestions were no longer waiting (already approved or discarded, perhaps by "
             "someone else); nothing was done with them."
         ],
     )
@@ -1088,7 +1088,7 @@ def test_update_access_applies_the_selection(alice_client, prop_a, twenty_move_i
     response = alice_client.post(update_url(prop_a), {"suggestion": chosen}, headers=HTMX)
 
     assert response.status_code == 200
-    assert flash(response) == "Access updated: 6 key(s) granted."
+    assert flash(response) == "Access updated: 6 keys granted."
     assert KeyGrant.objects.count() == 6
     assert suggestion_counts(property=prop_a)["all"] == 54
 
@@ -1097,7 +1097,7 @@ def test_update_access_without_htmx_redirects_with_a_message(alice_client, prop_
     response = alice_client.post(update_url(prop_a), {"suggestion": twenty_move_ins[:3]})
 
     assert response.status_code == 302
-    assert messages_of(response) == ["Access updated: 3 key(s) granted."]
+    assert messages_of(response) == ["Access updated: 3 keys granted."]
 
 
 def test_update_access_refuses_more_than_50_selected_and_changes_nothing(
@@ -1135,7 +1135,7 @@ def test_update_access_all_matching_applies_only_the_chosen_kind(
         update_url(prop_a), {"all_matching": "1", "kind": "none"}, headers=HTMX
     )
 
-    assert flash(response) == "Access updated: 1 no-change suggestion(s) cleared."
+    assert flash(response) == "Access updated: 1 no-change suggestion cleared."
     assert suggestion_counts(property=prop_a) == {"grant": 62, "all": 62}
 
 

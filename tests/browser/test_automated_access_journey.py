@@ -239,7 +239,7 @@ def test_automated_access_journey(
     page.get_by_test_id("update-access").click()
 
     # Then they are applied, and the counts follow without a reload
-    expect(page.get_by_test_id("alert-flash")).to_have_text("Access updated: 3 key(s) granted.")
+    expect(page.get_by_test_id("alert-flash")).to_have_text("Access updated: 3 keys granted.")
     expect(page.get_by_test_id("alert-count")).to_have_text(str(before + 3))
     expect(page.get_by_test_id("suggestion-count")).to_have_text("3")
     _shoot_window(page, "34-aa-move-in-approved")
@@ -306,7 +306,7 @@ def test_automated_access_journey(
     page.get_by_test_id("update-access").click()
 
     # Then every key of Maya's is revoked
-    expect(page.get_by_test_id("alert-flash")).to_have_text("Access updated: 3 key(s) revoked.")
+    expect(page.get_by_test_id("alert-flash")).to_have_text("Access updated: 3 keys revoked.")
     expect(page.get_by_test_id("alert-count")).to_have_text(str(before + 2))
     assert not KeyGrant.objects.filter(resident=resident, revoked_at__isnull=True).exists()
     assert KeyGrant.objects.filter(resident=resident, revoked_by=alice).count() == 3

@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from common.text import plural
 from integrations.credentials.services import pms_credential_create
 from integrations.models import PMSIntegration, PMSRecord, PMSUnit, SyncRun
 from integrations.pms.types import Lifecycle, ResidentRole
@@ -116,7 +117,7 @@ def test_unit_mapping_and_unit_sync(
     expect(suggestions.locator("tbody tr")).to_have_count(len(ours))
     shoot("21-suggested-matches")
     suggestions.get_by_role("button", name=f"Save {len(ours)} mappings").click()
-    expect(page.get_by_text(f"{len(ours)} suggested mapping(s) saved.")).to_be_visible()
+    expect(page.get_by_text(f"{plural(len(ours), 'suggested mapping')} saved.")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("Mapped"))).to_contain_text(str(len(ours)))
     shoot("22-unit-mapping-after-suggestions")
     mapped = dict(

@@ -224,13 +224,13 @@ def test_save_many_at_once(alice_client, alice, prop_a, pms_units):
     assert response.status_code == 302
     assert response.url == tab(prop_a, "?state=unmapped")
     assert shown(response) == [
-        "2 PMS unit(s) mapped. Their residents are assigned on the next sync "
+        "2 PMS units mapped. Their residents are assigned on the next sync "
         "(or press Sync Now on People)."
     ]
     assert mapping() == {"P12B": "12B", "P14C": "14C", "P15D": "15D", "P16E": None, "P17F": None}
     assert PMSUnit.objects.get(external_id="P14C").mapped_by == alice
     event = AccessEvent.objects.get(action=AccessEvent.Action.SETTING_CHANGED)
-    assert (event.subject, event.actor) == ("Unit Mapping: 2 PMS unit(s) mapped", alice)
+    assert (event.subject, event.actor) == ("Unit Mapping: 2 PMS units mapped", alice)
     # The page after the redirect shows them mapped
     assert listed(alice_client.get(response.url)) == ["B 16E"]
 
@@ -274,7 +274,7 @@ def test_per_row_errors_are_shown_and_nothing_is_saved(alice_client, prop_a, pms
 
     assert response.status_code == 200
     assert shown(response) == [
-        "2 row(s) need attention; nothing was saved. Fix them below and save again."
+        "2 rows need attention; nothing was saved. Fix them below and save again."
     ]
     page = response.content.decode()
     assert "There is no unit “A 99” here. Add it on Access → Units first." in page
@@ -312,7 +312,7 @@ def test_a_pms_unit_of_another_property_cannot_be_mapped_from_this_tab(
 
     assert response.status_code == 200
     assert shown(response) == [
-        "1 row(s) need attention; nothing was saved. Fix them below and save again."
+        "1 row needs attention; nothing was saved. Fix them below and save again."
     ]
     assert PMSUnit.objects.get(id=other.id).unit is None
 
@@ -330,7 +330,7 @@ def test_two_rows_trading_units_in_one_save_are_saved(
     )
 
     assert response.status_code == 302
-    assert shown(response)[0].startswith("2 PMS unit(s) mapped.")
+    assert shown(response)[0].startswith("2 PMS units mapped.")
     assert (mapping()["P12B"], mapping()["P14C"]) == ("14C", "12B")
 
 
@@ -354,7 +354,7 @@ def test_a_unit_taken_by_another_manager_mid_save_is_a_message_per_row(
 
     assert response.status_code == 200
     assert shown(response) == [
-        "2 row(s) need attention; nothing was saved. Fix them below and save again."
+        "2 rows need attention; nothing was saved. Fix them below and save again."
     ]
     page = response.content.decode()
     assert page.count("Another manager just mapped one of these units. Reload and try again.") == 2

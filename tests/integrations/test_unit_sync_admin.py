@@ -153,7 +153,7 @@ def test_create_units_from_unmapped_pms_units(support_client, support, integrati
 
     messages = run_action(support_client, "create_units_from_unmapped", integration)
 
-    assert messages == ["Harborview: 2 unit(s) created and mapped."]
+    assert messages == ["Harborview: 2 units created and mapped."]
     assert Unit.objects.count() == units_before + 2
     # each mapped to its new unit, with name, building and floor from the PMS
     new = {u.name: u for u in Unit.objects.filter(property=prop_a).exclude(id=mapped_unit.id)}
@@ -181,7 +181,7 @@ def test_create_units_twice_creates_nothing_more(support_client, integration, pr
 
     messages = run_action(support_client, "create_units_from_unmapped", integration)
 
-    assert messages == ["Harborview: 0 unit(s) created and mapped."]
+    assert messages == ["Harborview: 0 units created and mapped."]
     assert (Unit.objects.count(), Door.objects.count(), Key.objects.count()) == counts
     assert AccessEvent.objects.filter(action=AccessEvent.Action.UNITS_IMPORTED).count() == 1
 
@@ -195,8 +195,8 @@ def test_create_units_skips_names_already_taken_and_says_which(support_client, i
     messages = run_action(support_client, "create_units_from_unmapped", integration)
 
     assert messages == [
-        "Harborview: 1 unit(s) created and mapped.",
-        "Harborview: 1 PMS unit(s) skipped because a unit of that name already exists: "
+        "Harborview: 1 unit created and mapped.",
+        "Harborview: 1 PMS unit skipped because a unit of that name already exists: "
         "A 14C. Map them on the manager's Unit Mapping tab (or use Map identical names).",
     ]
     assert Unit.objects.filter(name__iexact="14c").get() == ours
@@ -216,7 +216,7 @@ def test_create_units_names_a_unit_numbered_per_building_with_its_building(
 
     messages = run_action(support_client, "create_units_from_unmapped", integration)
 
-    assert messages == ["Harborview: 3 unit(s) created and mapped."]
+    assert messages == ["Harborview: 3 units created and mapped."]
     assert mapping(integration) == {"1-101": "1 101", "2-101": "2 101", "2-102": "102"}
     assert Key.objects.filter(property=prop_a, name="Unit 2 101").exists()
 
@@ -253,7 +253,7 @@ def test_map_identical_names(support_client, support, integration, prop_a):
 
     messages = run_action(support_client, "map_identical_names", integration)
 
-    assert messages == ["Harborview: 2 PMS unit(s) mapped."]
+    assert messages == ["Harborview: 2 PMS units mapped."]
     assert mapping(integration) == {
         "P12B": "12B",
         "P14C": "14C",
@@ -262,11 +262,11 @@ def test_map_identical_names(support_client, support, integration, prop_a):
         "Punit14C": None,
     }
     assert setting_events() == [
-        ("Unit Mapping: 2 PMS unit(s) mapped by identical name (support)", "support")
+        ("Unit Mapping: 2 PMS units mapped by identical name (support)", "support")
     ]
     # again: nothing left to map, nothing recorded
     assert run_action(support_client, "map_identical_names", integration) == [
-        "Harborview: 0 PMS unit(s) mapped."
+        "Harborview: 0 PMS units mapped."
     ]
     assert len(setting_events()) == 1
 
@@ -277,7 +277,7 @@ def test_map_identical_names_never_takes_a_unit_already_mapped(support_client, i
     add_pms_unit(integration, "P12B", "12B")
 
     assert run_action(support_client, "map_identical_names", integration) == [
-        "Harborview: 0 PMS unit(s) mapped."
+        "Harborview: 0 PMS units mapped."
     ]
     assert mapping(integration) == {"OLD": "12B", "P12B": None}
 

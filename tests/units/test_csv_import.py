@@ -335,7 +335,7 @@ def test_units_already_in_the_database_are_refused_case_insensitively(alice_clie
     ]
     response = alice_client.post(_preview_url(upload))
     assert _messages(response) == [
-        "1 row(s) have problems, so nothing was imported. Fix them in the file and upload it again."
+        "1 row has problems, so nothing was imported. Fix them in the file and upload it again."
     ]
     assert _counts(prop_a) == before
     assert not Unit.objects.filter(name="14C").exists()
@@ -588,7 +588,7 @@ def test_one_bad_row_among_500_imports_nothing_and_the_report_lists_only_that_ro
     # Then nothing at all is imported, and she is told why
     assert response.status_code == 200
     assert _messages(response) == [
-        "1 row(s) have problems, so nothing was imported. Fix them in the file and upload it again."
+        "1 row has problems, so nothing was imported. Fix them in the file and upload it again."
     ]
     assert _counts(prop_a) == (0, 0, 0, 0)
     upload.refresh_from_db()
@@ -617,7 +617,7 @@ def test_service_apply_with_a_bad_row_writes_nothing(prop_a):
         services.unit_import_apply(upload=upload, actor=None)
 
     assert exc.value.messages == [
-        "1 row(s) have problems, so nothing was imported. Fix them in the file and upload it again."
+        "1 row has problems, so nothing was imported. Fix them in the file and upload it again."
     ]
     assert _counts(prop_a) == (0, 0, 0, 0)
 
@@ -635,7 +635,7 @@ def test_a_unit_added_between_preview_and_confirm_makes_the_confirm_refuse(alice
     # Then the confirm refuses, naming the row, and creates nothing
     response = alice_client.post(_preview_url(upload))
     assert _messages(response) == [
-        "1 row(s) have problems, so nothing was imported. Fix them in the file and upload it again."
+        "1 row has problems, so nothing was imported. Fix them in the file and upload it again."
     ]
     assert [(e.line, e.message) for e in response.context["errors"]] == [
         (3, "unit 102 already exists at this property"),

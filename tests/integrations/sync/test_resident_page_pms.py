@@ -34,3 +34,27 @@ def test_detail_of_a_resident_added_by_hand_has_no_pms_record(alice_client, prop
     page = alice_client.get(reverse("resident-detail", args=[prop_a.id, resident.id])).content
     assert b'data-testid="pms-record"' not in page
     assert b'data-testid="pending-suggestions"' not in page
+
+
+def test_editing_a_synced_resident_says_what_the_pms_manages_and_what_a_unit_change_does(
+    pms, alice_client, prop_a
+):
+    pms.put(pms_resident("R1", first_name="Ana", last_name="Abara"))
+    pms.sync()
+    resident = Resident.objects.get(first_name="Ana")
+
+    page = alice_client.get(reverse("resident-edit", args=[prop_a.id, resident.id])).content
+    text = page.decode()
+
+    assert (
+        "Ana Abara is linked to Yardi Voyager record R1: name, email, phone, lease dates and "
+        "unit follow the PMS whenever they change there."
+    ) in text
+    assert "Ana is Current: a new unit moves their unit key at once" in text
+
+
+def test_editing_a_resident_added_by_hand_has_neither_note_while_future(alice_client, prop_a):
+    resident = ResidentFactory(property=prop_a, status="future")
+    page = alice_client.get(reverse("resident-edit", args=[prop_a.id, resident.id])).content
+    assert b'data-testid="pms-managed"' not in page
+    assert b'data-testid="unit-change-note"' not in page

@@ -262,11 +262,11 @@ def test_accepting_some_and_editing_one_saves_exactly_those(
 
     assert response.status_code == 302
     assert response.url == reverse("integrations-manage", args=[prop_a.id, "unit-mapping"])
-    assert shown(response) == ["2 suggested mapping(s) saved."]
+    assert shown(response) == ["2 suggested mappings saved."]
     mapped = dict(PMSUnit.objects.values_list("external_id", "unit__name"))
     assert mapped == {"12B": "12B", "14C": "16E", "15D": None}
     assert PMSUnit.objects.get(external_id="12B").mapped_by == alice
-    assert settings_changed() == ["Unit Mapping: 2 PMS unit(s) mapped"]
+    assert settings_changed() == ["Unit Mapping: 2 PMS units mapped"]
     # And what is left to suggest is 15D (16E is taken now)
     assert suggested(integration) == [("Bldg A - 15D", "A 15D")]
 

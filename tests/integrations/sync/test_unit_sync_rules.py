@@ -590,7 +590,7 @@ def test_a_saved_mapping_is_stamped_and_audited(pms, integration, alice, unit_a,
     assert row(P12B).mapped_by == alice
     assert row(P12B).mapped_at is not None
     event = AccessEvent.objects.get(action=AccessEvent.Action.SETTING_CHANGED)
-    assert event.subject == "Unit Mapping: 2 PMS unit(s) mapped"
+    assert event.subject == "Unit Mapping: 2 PMS units mapped"
     assert event.actor == alice
     assert event.data == {"mapped": {P12B: unit_a.id, P14C: unit_b.id}}
     # Saving the same again changes nothing and records nothing
