@@ -446,6 +446,8 @@ def sync_run_detail(request: HttpRequest, prop: Property, run_id: int) -> HttpRe
     )
     query = request.GET.copy()
     query.pop("page", None)
+    # Records that had not changed since an earlier run are counted, not listed again.
+    counted = run.counts.get(outcome, 0) if outcome else sum(run.counts.values())
     return render(
         request,
         "integrations/sync_run_detail.html",
@@ -457,6 +459,7 @@ def sync_run_detail(request: HttpRequest, prop: Property, run_id: int) -> HttpRe
             "q": search,
             "query": query.urlencode(),
             "outcome_choices": Outcome.choices,
+            "not_listed": 0 if search else max(0, counted - page.paginator.count),
         },
     )
 

@@ -200,6 +200,11 @@ def _is_unchanged(stored: Stored | None, digest: str) -> bool:
     return not (stored.outcome in LINKED_OUTCOMES and stored.resident_id is None)
 
 
+def _carried_outcome(outcome: str) -> str:
+    """The outcome an unchanged record counts under in this run."""
+    return Outcome.UNCHANGED if not outcome or outcome in LINKED_OUTCOMES else outcome
+
+
 def _duplicate_owners(
     records: Sequence[PMSResident], state: dict[str, Stored], excluded: set[str]
 ) -> dict[str, str]:
@@ -843,15 +848,20 @@ def snapshot_apply(*, run: SyncRun, snapshot: Snapshot) -> Counter[str]:
     pending: list[tuple[PMSResident, str]] = []
     for record in snapshot.records:
         digest = record_hash(record)
-        if record.external_id not in held and _is_unchanged(state.get(record.external_id), digest):
-            counts[Outcome.UNCHANGED] += 1
+        stored = state.get(record.external_id)
+        if record.external_id not in held and _is_unchanged(stored, digest):
+            # Counted as what it still is: a record skipped (no email, excluded status, …)
+            # or held for an alert stays so, rather than joining "Unchanged" after the
+            # run that first saw it.
+            assert stored is not None
+            counts[_carried_outcome(stored.outcome)] += 1
         else:
             pending.append((record, digest))
     # Owners of an email before its second claimants, so a Duplicate alert always finds
     # the owner's resident in its own batch or an earlier one.
     pending.sort(key=lambda item: item[0].external_id in owners)
     total = len(snapshot.records)
-    done = counts[Outcome.UNCHANGED]
+    done = total - len(pending)
     runs.sync_run_progress(run=run, phase="Applying changes", done=done, total=total)
     for batch in _chunks(pending, BATCH_SIZE):
         with transaction.atomic():

@@ -278,7 +278,29 @@ def test_run_detail_searches_name_email_and_pms_id(alice_client, prop_a, mixed_r
     if expected:
         assert [r.split()[0] for r in rows] == expected
     else:
-        assert rows == ["No records with this outcome. Unchanged records are not listed."]
+        assert rows == ["No records listed with this outcome."]
+
+
+def test_a_later_run_counts_skipped_records_and_says_where_they_are_listed(
+    alice_client, prop_a, pms, mixed_run
+):
+    again = pms.sync()
+
+    # Skipped records still count as skipped, not as "unchanged"
+    assert again.counts == {
+        "unchanged": 2,
+        "skipped_no_email": 1,
+        "skipped_excluded": 1,
+        "skipped_guarantor": 1,
+    }
+    page = _detail(alice_client, prop_a, again, outcome="skipped_no_email")
+    assert _rows(page, "sync-outcomes") == ["No records listed with this outcome."]
+    assert (
+        "1 more record was counted here without being listed: it had not changed since an "
+        "earlier sync, which lists it."
+    ) in _text(page)
+    # The first run lists everything it counted: no such note
+    assert 'data-testid="not-listed"' not in _detail(alice_client, prop_a, mixed_run)
 
 
 def test_run_detail_combines_outcome_and_search(alice_client, prop_a, mixed_run):

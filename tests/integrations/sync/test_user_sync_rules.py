@@ -162,9 +162,10 @@ def test_possible_match_opens_an_alert_and_creates_nothing(pms, integration, pro
     [outcome] = run.outcomes.all()
     assert outcome.outcome == Outcome.POSSIBLE_MATCH
     assert outcome.detail == f"{EMAIL} belongs to Anna Abara-Smith, but the PMS says Ana Abara"
-    # And a re-run neither duplicates the alert nor logs the outcome again
+    # And a re-run neither duplicates the alert nor logs the outcome again: it counts
+    # the record as still waiting
     again = pms.sync()
-    assert again.counts == {"unchanged": 1}
+    assert again.counts == {"possible_match": 1}
     assert SyncAlert.objects.count() == 1
     assert not again.outcomes.exists()
 
@@ -256,9 +257,9 @@ def test_email_change_on_a_linked_resident_opens_email_mismatch_and_updates_noth
         f"the PMS email changed to ana.new@example.com (ours: {EMAIL}); "
         "resolve the Email Mismatch alert"
     )
-    # And the next run leaves the one alert open, writing nothing
+    # And the next run leaves the one alert open, writing nothing, counting it as waiting
     again = pms.sync()
-    assert again.counts == {"unchanged": 1}
+    assert again.counts == {"email_mismatch": 1}
     assert SyncAlert.objects.filter(state="open").count() == 1
     assert list(Resident.objects.values()) == [before]
 
@@ -730,7 +731,7 @@ def test_duplicate_use_this_record(pms, duplicate, alice):
     assert (r1.resident, r1.outcome) == (None, Outcome.IGNORED)
     # And the next run syncs R2 into the resident and raises nothing about R1
     run = pms.sync()
-    assert run.counts == {"updated": 1, "unchanged": 1}
+    assert run.counts == {"updated": 1, "ignored": 1}
     resident.refresh_from_db()
     assert (resident.first_name, resident.phone) == ("Ben", "+14155550102")
     assert Resident.objects.count() == 1
