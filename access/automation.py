@@ -113,6 +113,8 @@ def _label(d: DetectedTransition) -> str:
     "New → Current", or "Linked → Current" for a resident of ours just linked to their
     PMS record (they are not new to the property)."""
     t = d.transition
+    if t.previous_lifecycle == t.lifecycle:
+        return f"{t.lifecycle.title()}, unit changed"  # not "Current → Current"
     before = t.previous_lifecycle or ("new" if d.resident_is_new else "linked")
     return f"{before.title()} → {t.lifecycle.title()}"
 

@@ -24,7 +24,7 @@ from integrations.models import (
     SyncRun,
 )
 from integrations.pms.errors import PMSError
-from integrations.pms.registry import VENDORS
+from integrations.pms.registry import VENDORS, status_lifecycles
 from integrations.selectors import (
     integration_for_property,
     open_alerts_for_property,
@@ -45,6 +45,7 @@ from integrations.setup import (
     pms_property_ids_taken,
 )
 from integrations.sync.alerts import RESOLUTIONS, sync_alert_resolve
+from integrations.sync.normalize import IN_SCOPE
 from integrations.sync.runs import sync_run_start
 from integrations.sync.unit_sync import (
     pms_unit_mapping_totals,
@@ -315,7 +316,7 @@ def _step_excluded_statuses(
         return render(
             request,
             "integrations/step_excluded_statuses.html",
-            {**ctx, "pms_error": _pms_error_message(exc), "rows": []},
+            {**ctx, "pms_error": _pms_error_message(exc), "available": []},
         )
     if request.method == "POST":
         try:
@@ -331,8 +332,16 @@ def _step_excluded_statuses(
             if mode == "manage":
                 messages.success(request, "Excluded lease statuses saved. The next sync uses them.")
             return redirect(_next_url(prop, mode, "excluded-statuses"))
+    lifecycles = status_lifecycles(integration.credential.vendor) if integration.credential else {}
     return render(
-        request, "integrations/step_excluded_statuses.html", {**ctx, "available": available}
+        request,
+        "integrations/step_excluded_statuses.html",
+        {
+            **ctx,
+            "available": available,
+            # Statuses never pulled in anyway (applicants, past, cancelled leases): said so.
+            "never": {s for s in available if s in lifecycles and lifecycles[s] not in IN_SCOPE},
+        },
     )
 
 
@@ -356,7 +365,8 @@ def _step_user_sync(
                 messages.success(
                     request,
                     "User Sync is on. The first sync has started; residents appear on the People "
-                    "page, and the sync repeats every hour.",
+                    "page, and the sync repeats every hour. Next, map the PMS units it lists "
+                    "(Manage Settings → Unit Mapping) so residents get their unit keys.",
                 )
             else:
                 messages.success(request, f"User Sync is {'on' if enabled else 'off'}.")

@@ -6,11 +6,13 @@ import importlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import urlsplit
 
 from integrations.pms.base import Connector
 from integrations.pms.errors import CredentialFieldsInvalid
 from integrations.pms.http import HttpOptions
+from integrations.pms.types import Lifecycle
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,3 +225,10 @@ def get_connector(
     module_name, class_name = info.connector_path.split(":")
     connector_class: type[Connector] = getattr(importlib.import_module(module_name), class_name)
     return connector_class(clean_fields(vendor, fields), options=options, base_url=base_url)
+
+
+def status_lifecycles(vendor: str) -> Mapping[str, Lifecycle]:
+    """The vendor's lease statuses and what each means (integrations/vendors/*/statuses)."""
+    info = vendor_info(vendor)
+    module = importlib.import_module(f"integrations.vendors.{info.code}.statuses")
+    return cast(Mapping[str, Lifecycle], module.STATUS_MAP)

@@ -218,7 +218,7 @@ def test_unit_change_while_current_suggests_revoking_old_and_granting_new(pms, p
 
     assert pending(resident) == [("grant", "Unit A 14C"), ("revoke", "Unit A 12B")]
     assert {s.transition_label for s in AccessSuggestion.objects.filter(state="pending")} == {
-        "Current → Current"
+        "Current, unit changed"
     }
     approve_all(prop_a, alice)
     assert active_keys(resident) == ["Resident Amenities", "Resident Entrances", "Unit A 14C"]

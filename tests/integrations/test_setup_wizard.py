@@ -616,7 +616,8 @@ def test_done_with_user_sync_on_starts_the_first_sync(
     page = alice_client.get(response["Location"])
     assert (
         "User Sync is on. The first sync has started; residents appear on the People page, "
-        "and the sync repeats every hour." in shown_messages(page)
+        "and the sync repeats every hour. Next, map the PMS units it lists (Manage Settings "
+        "→ Unit Mapping) so residents get their unit keys." in shown_messages(page)
     )
 
 
@@ -1179,3 +1180,17 @@ def test_an_id_attached_here_before_the_rule_stays_choosable_and_kept(
     assert "Already attached" not in text(page)
     alice_client.post(manage_url(prop_a, "property-ids"), {"pms_property_ids": ["1001", "1002"]})
     assert PMSIntegration.objects.get(property=prop_a).pms_property_ids == ["1001", "1002"]
+
+
+def test_excluded_statuses_marks_the_ones_never_pulled_in_anyway(alice_client, prop_a, yardi):
+    integration_at(prop_a, yardi, Step.EXCLUDED_STATUSES)
+
+    page = alice_client.get(setup_url(prop_a, "excluded-statuses")).content.decode()
+
+    marked = re.findall(
+        r'value="([^"]+)"[^>]*> [^<]+ <span class="muted small" data-testid="never-synced">', page
+    )
+    assert sorted(marked) == sorted(
+        s for s, life in YARDI_STATUSES.items() if life.value in ("applicant", "past", "cancelled")
+    )
+    assert "a move-out still takes their keys" in page
