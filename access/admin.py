@@ -3,9 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from access.models import AccessEvent, Door, Key, KeyGrant
+from access.automation import suggestion_discard
+from access.models import AccessEvent, AccessSuggestion, Door, Key, KeyGrant
+from common.text import plural
 
 
 @admin.register(Door)
@@ -57,3 +61,43 @@ class AccessEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(AccessSuggestion)
+class AccessSuggestionAdmin(admin.ModelAdmin):
+    """What managers see in their alert window, for support to look into. Decisions stay
+    the manager's (Update Access); support may only discard, which is audited."""
+
+    list_display = [
+        "resident",
+        "kind",
+        "key",
+        "transition_label",
+        "reason",
+        "state",
+        "property",
+        "detected_at",
+    ]
+    list_filter = ["state", "kind", "property"]
+    search_fields = ["resident__first_name", "resident__last_name", "resident__email", "reason"]
+    list_select_related = ["resident", "key", "property"]
+    date_hierarchy = "detected_at"
+    readonly_fields = [f.name for f in AccessSuggestion._meta.fields]
+    actions = ["discard"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Discard the selected pending suggestions (audited)")
+    def discard(self, request: HttpRequest, queryset: QuerySet[AccessSuggestion]) -> None:
+        done = 0
+        for suggestion in queryset.filter(state=AccessSuggestion.State.PENDING):
+            try:
+                suggestion_discard(suggestion=suggestion, actor=request.user)
+            except ValidationError:
+                continue  # handled meanwhile in the console
+            done += 1
+        self.message_user(request, f"{plural(done, 'suggestion')} discarded.")

@@ -161,6 +161,7 @@ if not FERNET_KEYS:
 
 # --- I18N / time ------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
+FORMAT_MODULE_PATH = ["doorsync.formats"]
 TIME_ZONE = "UTC"  # stored in UTC; shown in each property's own time zone
 USE_I18N = True
 USE_TZ = True

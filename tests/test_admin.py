@@ -18,8 +18,9 @@ from django.db.models import Model
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from access.models import AccessEvent, Key
+from access.models import AccessEvent, AccessSuggestion, Key
 from access.services import access_event_record
 from residents.models import ResidentStatus
 from tests.factories import (
@@ -87,6 +88,22 @@ def _access_event() -> Model:
     )
 
 
+def _access_suggestion() -> Model:
+    resident = ResidentFactory()
+    now = timezone.now()
+    return AccessSuggestion.objects.create(
+        property=resident.property,
+        resident=resident,
+        kind=AccessSuggestion.Kind.GRANT,
+        key=KeyFactory(property=resident.property),
+        transition_label="Future → Current",
+        reason="Lease is current in the PMS",
+        transition_key=f"R{next(_serial)}|future>current",
+        detected_at=now,
+        starts_at=now,
+    )
+
+
 def _axes(model_label: str) -> Callable[[], Model]:
     def make() -> Model:
         n = next(_serial)
@@ -113,7 +130,6 @@ def _pms_credential() -> Model:
 
 
 def _integration() -> Model:
-    from django.utils import timezone
 
     from integrations.models import PMSIntegration
 
@@ -144,7 +160,6 @@ def _sync_outcome() -> Model:
 
 
 def _pms_record() -> Model:
-    from django.utils import timezone
 
     from integrations.models import PMSRecord
 
@@ -172,7 +187,6 @@ def _sync_alert() -> Model:
 
 
 def _pms_unit() -> Model:
-    from django.utils import timezone
 
     from integrations.models import PMSUnit
 
@@ -210,6 +224,7 @@ ROW_MAKERS: dict[str, Callable[[], Model]] = {
     "access.Key": _unit_key,
     "access.KeyGrant": KeyGrantFactory,
     "access.AccessEvent": _access_event,
+    "access.AccessSuggestion": _access_suggestion,
     "integrations.PMSCredential": _pms_credential,
 }
 
