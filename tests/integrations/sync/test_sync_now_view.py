@@ -91,6 +91,12 @@ def test_sync_status_shows_records_done_of_total_then_the_result(
     assert "Last sync finished" in after
     assert reverse("integrations-sync-run", args=[prop_a.id, run.id]) in after
     assert "Last successful sync:" in after
+    # The list under the panel was drawn before the sync: the panel offers to redraw it
+    people = reverse("people", args=[prop_a.id]) + "?status=current"
+    after = alice_client.get(
+        status_url, **HTMX, HTTP_HX_CURRENT_URL=f"http://testserver{people}"
+    ).content.decode()
+    assert f'<a href="http://testserver{people}" data-testid="refresh-list">' in after
 
 
 @pytest.mark.django_db
