@@ -159,12 +159,13 @@ def unit_mappings_save(
             errors[row_id] = "That PMS unit is not part of this integration."
             continue
         found = by_label.get(name.casefold()) or by_bare.get(name.casefold()) or []
+        shown = name if len(name) <= 60 else f"{name[:59]}…"  # echoed, so kept short
         if not found:
-            errors[row_id] = f"There is no unit “{name}” here. Add it on Access → Units first."
+            errors[row_id] = f"There is no unit “{shown}” here. Add it on Access → Units first."
             continue
         if len(found) > 1:
             errors[row_id] = (
-                f"There are several units “{name}”; rename one of them on Access → Units, "
+                f"There are several units “{shown}”; rename one of them on Access → Units, "
                 "then pick it here."
             )
             continue
