@@ -94,12 +94,30 @@ def _report_test(request: HttpRequest, credential: PMSCredential, *, saved: bool
         messages.error(request, f"{prefix}Test connection failed: {result.message}")
 
 
+def _back_to(request: HttpRequest, prop: Property) -> str:
+    """Where to go after saving a credential: the page it was added from (the wizard's or
+    Manage Settings' credentials step) when that is a page of this property, else
+    Integrations."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    ok = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if ok and target.startswith(f"/p/{prop.id}/settings/integrations/"):
+        return target
+    return reverse("integrations", args=[prop.id])
+
+
 @console_view
 def credential_create(request: HttpRequest, prop: Property) -> HttpResponse:
     vendor_code = request.GET.get("vendor") or request.POST.get("vendor") or ""
     vendor = VENDORS.get(vendor_code)
+    back = _back_to(request, prop)
     if vendor is None:
-        return render(request, "integrations/credential_vendor.html", {"vendors": VENDORS.values()})
+        return render(
+            request,
+            "integrations/credential_vendor.html",
+            {"vendors": VENDORS.values(), "back": back},
+        )
     form = CredentialForm(request.POST or None, vendor=vendor)
     if request.method == "POST" and form.is_valid():
         try:
@@ -114,8 +132,12 @@ def credential_create(request: HttpRequest, prop: Property) -> HttpResponse:
             form_add_service_errors(form, exc)
         else:
             _report_test(request, credential, saved=True)
-            return redirect("integrations", property_id=prop.id)
-    return render(request, "integrations/credential_form.html", {"form": form, "vendor": vendor})
+            return redirect(back)
+    return render(
+        request,
+        "integrations/credential_form.html",
+        {"form": form, "vendor": vendor, "back": back},
+    )
 
 
 @console_view

@@ -1194,3 +1194,30 @@ def test_excluded_statuses_marks_the_ones_never_pulled_in_anyway(alice_client, p
         s for s, life in YARDI_STATUSES.items() if life.value in ("applicant", "past", "cancelled")
     )
     assert "a move-out still takes their keys" in page
+
+
+def test_adding_a_credential_from_the_wizard_comes_back_to_it(alice_client, prop_a, prop_a2, sim):
+    integration_at(prop_a, None, Step.CREDENTIALS)
+    step = setup_url(prop_a, "credentials")
+    add = reverse("integrations-credential-create", args=[prop_a.id])
+    assert f'href="{add}?next={step}"' in alice_client.get(step).content.decode()
+    values = {
+        **demo_fields("entrata"),
+        "label": "Entrata demo",
+        "vendor": "entrata",
+        "endpoint_override": sim.vendor_url("entrata"),
+    }
+
+    response = alice_client.post(f"{add}?vendor=entrata", {**values, "next": step})
+
+    assert response.status_code == 302 and response["Location"] == step
+    # Anywhere else — another site, another property — goes to Integrations instead
+    integrations = reverse("integrations", args=[prop_a.id])
+    for elsewhere in [
+        "https://evil.example/",
+        "//evil.example/",
+        setup_url(prop_a2, "credentials"),
+    ]:
+        values["label"] = f"Entrata {len(elsewhere)}"
+        response = alice_client.post(f"{add}?vendor=entrata", {**values, "next": elsewhere})
+        assert response["Location"] == integrations, elsewhere
