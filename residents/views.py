@@ -44,6 +44,7 @@ def people_list(request: HttpRequest, prop: Property) -> HttpResponse:
         unit_name=filters.get("unit", ""),
     )
     page = Paginator(residents, PAGE_SIZE).get_page(request.GET.get("page"))
+    status_counts = selectors.resident_status_counts(property=prop)
     query = request.GET.copy()
     query.pop("page", None)
     # Status tabs keep the search and unit typed.
@@ -62,7 +63,8 @@ def people_list(request: HttpRequest, prop: Property) -> HttpResponse:
             "query": query.urlencode(),
             "tab_query": tab_query.urlencode(),
             "ignored_filters": ignored,
-            "status_counts": selectors.resident_status_counts(property=prop),
+            "status_counts": status_counts,
+            "status_total": sum(status_counts.values()),
             "sync": people_sync_status(property=prop),
         },
     )

@@ -101,6 +101,13 @@ def test_status_tabs_keep_the_search_and_unit(alice_client, prop_a):
     assert 'href="?q=Reyes&unit=12B"' in tabs  # All
 
 
+def test_the_all_tab_counts_everyone(alice_client, prop_a):
+    for status in ("current", "current", "future", "past"):
+        ResidentFactory(property=prop_a, status=status)
+    page = people(alice_client, prop_a).content.decode()
+    assert 'class="active">All <span class="count">4</span></a>' in page
+
+
 def test_pagination(alice_client, prop_a):
     ResidentFactory.create_batch(120, property=prop_a)
     first = people(alice_client, prop_a)
