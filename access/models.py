@@ -146,6 +146,7 @@ class AccessEvent(models.Model):
         UNIT_ASSIGNED = "unit_assigned", "Unit assigned"
         KEY_CREATED = "key_created", "Key created"
         KEY_UPDATED = "key_updated", "Key updated"
+        DOOR_UPDATED = "door_updated", "Door updated"
         UNITS_IMPORTED = "units_imported", "Units imported"
         SUGGESTION_APPROVED = "suggestion_approved", "Suggestion approved"
         SUGGESTION_DISCARDED = "suggestion_discarded", "Suggestion discarded"

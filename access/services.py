@@ -66,16 +66,45 @@ def access_event_record(**kwargs: Any) -> AccessEvent:
 # --- Doors and keys ------------------------------------------------------------
 
 
-def door_create(*, property: Property, name: str, location: str = "", actor: Actor) -> Door:
-    name = name.strip()
+def _door_validate(*, property: Property, name: str, exclude_id: int | None = None) -> None:
     if not name:
         raise ValidationError({"name": "Give the door a name, e.g. “Lobby entrance”."})
-    if Door.objects.filter(property=property, name__iexact=name).exists():
+    clash = Door.objects.filter(property=property, name__iexact=name)
+    if exclude_id is not None:
+        clash = clash.exclude(id=exclude_id)
+    if clash.exists():
         raise ValidationError({"name": f"A door named “{name}” already exists at this property."})
+
+
+def door_create(*, property: Property, name: str, location: str = "", actor: Actor) -> Door:
+    name = name.strip()
+    _door_validate(property=property, name=name)
     door = Door(property=property, name=name, location=location.strip())
     door.full_clean()
     door.save()
     return door
+
+
+@transaction.atomic
+def door_update(*, door: Door, name: str, location: str = "", actor: Actor) -> bool:
+    """Rename or relocate a door (a unit's entry door among them); audited. Returns
+    whether anything changed."""
+    name, location = name.strip(), location.strip()
+    _door_validate(property=door.property, name=name, exclude_id=door.id)
+    before = (door.name, door.location)
+    if before == (name, location):
+        return False
+    door.name, door.location = name, location
+    door.full_clean()
+    door.save(update_fields=["name", "location"])
+    access_event_record(
+        property=door.property,
+        actor=actor,
+        action=AccessEvent.Action.DOOR_UPDATED,
+        subject=f"Door “{before[0]}” updated" + (f" (now “{name}”)" if name != before[0] else ""),
+        data={"name": [before[0], name], "location": [before[1], location]},
+    )
+    return True
 
 
 def _key_validate(

@@ -9,6 +9,7 @@ urlpatterns = [
     path("access/keys/new/", views.key_create, name="keys-create"),
     path("access/keys/<int:key_id>/", views.key_edit, name="keys-edit"),
     path("access/doors/", views.doors_list, name="doors"),
+    path("access/doors/<int:door_id>/", views.door_edit, name="doors-edit"),
     path(
         "alerts/suggestions/update-access/",
         views.suggestions_update_access,

@@ -113,6 +113,23 @@ def doors_list(request: HttpRequest, prop: Property) -> HttpResponse:
     return render(request, "access/doors_list.html", {"page": page, "form": form})
 
 
+@console_view
+def door_edit(request: HttpRequest, prop: Property, door_id: int) -> HttpResponse:
+    door = get_object_or_404(Door, property=prop, id=door_id)
+    form = DoorForm(request.POST or None, initial={"name": door.name, "location": door.location})
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.door_update(door=door, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Door “{door.name}” saved." if changed else "Nothing changed."
+            )
+            return redirect("doors", property_id=prop.id)
+    return render(request, "access/door_form.html", {"form": form, "door": door})
+
+
 # --- Access suggestions (the alert window) -----------------------------------------------
 
 SUGGESTIONS_SHOWN = 200

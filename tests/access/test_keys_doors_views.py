@@ -580,3 +580,41 @@ def test_grant_and_revoke_only_accept_post(alice_client, ann, gym_key):
     assert alice_client.get(revoke_url).status_code == 405
     grant.refresh_from_db()
     assert grant.revoked_at is None
+
+
+def test_edit_a_units_entry_door_keeps_its_keys_and_is_audited(alice, alice_client, prop_a, unit_a):
+    entry = Door.objects.get(property=prop_a, name="Unit A 12B entry")
+    doors_page = alice_client.get(reverse("doors", args=[prop_a.id])).content.decode()
+    url = reverse("doors-edit", args=[prop_a.id, entry.id])
+    assert f'href="{url}"' in doors_page
+
+    response = alice_client.post(
+        url, {"name": " 12B front door ", "location": "Floor 12"}, follow=True
+    )
+
+    assert _messages(response) == ["Door “12B front door” saved."]
+    entry.refresh_from_db()
+    assert (entry.name, entry.location) == ("12B front door", "Floor 12")
+    assert list(entry.keys.values_list("name", flat=True)) == ["Unit A 12B"]
+    event = AccessEvent.objects.get(action=AccessEvent.Action.DOOR_UPDATED)
+    assert (event.actor, event.subject) == (
+        alice,
+        "Door “Unit A 12B entry” updated (now “12B front door”)",
+    )
+
+
+def test_editing_a_door_to_another_doors_name_is_refused_and_saving_nothing_says_so(
+    alice_client, prop_a, gym_door
+):
+    pool = DoorFactory(property=prop_a, name="Pool door")
+    url = reverse("doors-edit", args=[prop_a.id, pool.id])
+
+    refused = alice_client.post(url, {"name": "gym DOOR"})
+    assert refused.context["form"].errors == {
+        "name": ["A door named “gym DOOR” already exists at this property."]
+    }
+    unchanged = alice_client.post(url, {"name": "Pool door", "location": ""}, follow=True)
+    assert _messages(unchanged) == ["Nothing changed."]
+    pool.refresh_from_db()
+    assert pool.name == "Pool door"
+    assert not AccessEvent.objects.filter(action=AccessEvent.Action.DOOR_UPDATED).exists()

@@ -15,7 +15,7 @@ from access.models import AccessSuggestion, KeyGrant
 from access.services import key_grant
 from integrations.models import PMSCredential, PMSIntegration, PMSUnit, SyncAlert, SyncRun
 from residents.models import ResidentStatus
-from tests.factories import KeyFactory, ResidentFactory
+from tests.factories import DoorFactory, KeyFactory, ResidentFactory
 from units.models import UnitImport
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,9 @@ def objects_of_prop_a(prop_a, unit_a, alice):
         first_seen_at=timezone.now(),
         last_seen_at=timezone.now(),
     )
+    door = DoorFactory(property=prop_a, name="Lobby")
     return {
+        "door_id": door.id,
         "pms_unit_id": pms_unit.id,
         "suggestion_id": suggestion.id,
         "alert_id": alert.id,
@@ -166,7 +168,13 @@ def test_objects_of_one_property_are_404_under_another_of_the_same_manager(
     client = Client()
     client.force_login(alice)
     ids = {**objects_of_prop_a, "property_id": prop_a2.id}
-    for name in ["resident-detail", "resident-edit", "keys-edit", "units-import-preview"]:
+    for name in [
+        "resident-detail",
+        "resident-edit",
+        "keys-edit",
+        "doors-edit",
+        "units-import-preview",
+    ]:
         assert client.get(url_for(name, ids)).status_code == 404, name
     for name in ["resident-status", "resident-grant-key", "resident-revoke-grant"]:
         assert client.post(url_for(name, ids)).status_code == 404, name
