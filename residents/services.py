@@ -152,7 +152,14 @@ def resident_create(
         resident=resident,
     )
     if status != ResidentStatus.FUTURE:
-        resident_status_change(resident=resident, new_status=status, actor=actor)
+        # Added as Current (or Past): the keys come through the same policy as any status
+        # change, and the timeline says why it reads "Future → Current".
+        resident_status_change(
+            resident=resident,
+            new_status=status,
+            actor=actor,
+            reason=f"Added as {ResidentStatus(status).label}",
+        )
     return resident
 
 

@@ -179,3 +179,11 @@ def test_the_same_email_at_another_property_or_no_email_is_fine(prop_a, prop_b, 
     resident_create(property=prop_a, data=data(first_name="Ann", email=""), actor=alice)
     resident_create(property=prop_a, data=data(first_name="Bo", email=""), actor=alice)
     assert Resident.objects.count() == 4
+
+
+def test_adding_someone_as_current_says_so_on_the_timeline(prop_a, unit_a, alice):
+    resident = resident_create(
+        property=prop_a, data=data(unit_id=unit_a.id), actor=alice, status="current"
+    )
+    event = AccessEvent.objects.get(resident=resident, action=AccessEvent.Action.STATUS_CHANGED)
+    assert event.reason == "Added as Current"
