@@ -21,6 +21,11 @@ urlpatterns = [
         views.credential_test,
         name="integrations-credential-test",
     ),
+    path(
+        "settings/integrations/credentials/<int:credential_id>/delete/",
+        views.credential_delete,
+        name="integrations-credential-delete",
+    ),
     path("settings/integrations/setup/", views.integrations_setup, name="integrations-setup-start"),
     path(
         "settings/integrations/setup/<slug:step>/",

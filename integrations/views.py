@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -67,7 +68,10 @@ def _credential(prop: Property, credential_id: int) -> PMSCredential:
 
 @console_view
 def integrations_page(request: HttpRequest, prop: Property) -> HttpResponse:
-    credentials = PMSCredential.objects.filter(organization_id=prop.organization_id)
+    # in_use: a credential a property syncs with offers no Delete.
+    credentials = PMSCredential.objects.filter(organization_id=prop.organization_id).annotate(
+        in_use=Exists(PMSIntegration.objects.filter(credential=OuterRef("pk")))
+    )
     integration = integration_for_property(property=prop)
     return render(
         request,
@@ -189,6 +193,20 @@ def credential_test(request: HttpRequest, prop: Property, credential_id: int) ->
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     _report_test(request, credential, saved=False)
+    return redirect("integrations", property_id=prop.id)
+
+
+@console_view
+def credential_delete(request: HttpRequest, prop: Property, credential_id: int) -> HttpResponse:
+    credential = _credential(prop, credential_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        services.pms_credential_delete(credential=credential)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Credential “{credential.label}” deleted.")
     return redirect("integrations", property_id=prop.id)
 
 

@@ -197,3 +197,17 @@ def pms_credentials_rotate() -> int:
             locked.save(update_fields=["secrets_encrypted"])
         count += 1
     return count
+
+
+@transaction.atomic
+def pms_credential_delete(*, credential: PMSCredential) -> None:
+    """Remove a credential no property uses (a mistyped one, an old login). One in use is
+    refused, naming the properties: switch them to another credential first."""
+    locked = PMSCredential.objects.select_for_update().get(id=credential.id)
+    users = sorted(locked.integrations.values_list("property__name", flat=True))
+    if users:
+        raise ValidationError(
+            f"“{locked.label}” is used by {', '.join(users)}. Choose another credential "
+            "there first (Manage Settings → Credentials), then delete this one."
+        )
+    locked.delete()

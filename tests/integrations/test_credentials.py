@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 
 import pytest
@@ -17,7 +18,7 @@ from integrations.credentials.services import (
     pms_credential_test,
     pms_credential_update,
 )
-from integrations.models import PMSCredential
+from integrations.models import PMSCredential, PMSIntegration
 from integrations.pms.registry import VENDORS
 from integrations.simulator.credentials import demo_fields
 
@@ -370,3 +371,39 @@ def test_admin_sets_a_sandbox_address_but_not_a_metadata_address(org_a, support_
     saved = support_client.post(url, {**data, "endpoint_override": "https://sandbox.example/"})
     assert saved.status_code == 302
     assert PMSCredential.objects.get().endpoint_override == "https://sandbox.example/"
+
+
+# --- deleting a credential ---------------------------------------------------------------
+
+
+def test_an_unused_credential_can_be_deleted_from_integrations(
+    alice_client, prop_a, org_a, pms_simulator
+):
+    unused = make(org_a, "entrata", pms_simulator, label="Mistyped")
+    page = alice_client.get(reverse("integrations", args=[prop_a.id])).content.decode()
+    delete = reverse("integrations-credential-delete", args=[prop_a.id, unused.id])
+    assert f'action="{delete}"' in page
+
+    response = alice_client.post(delete, follow=True)
+
+    assert "Credential “Mistyped” deleted." in response.content.decode()
+    assert not PMSCredential.objects.filter(id=unused.id).exists()
+    assert alice_client.post(delete).status_code == 404
+
+
+def test_a_credential_a_property_uses_cannot_be_deleted_and_says_where(
+    alice_client, prop_a, org_a, pms_simulator
+):
+    used = make(org_a, "yardi", pms_simulator, label="Yardi live")
+    PMSIntegration.objects.create(property=prop_a, credential=used)
+    page = alice_client.get(reverse("integrations", args=[prop_a.id])).content.decode()
+    delete = reverse("integrations-credential-delete", args=[prop_a.id, used.id])
+    assert f'action="{delete}"' not in page  # no Delete offered
+
+    response = alice_client.post(delete, follow=True)  # forged
+
+    assert (
+        f"“Yardi live” is used by {prop_a.name}. Choose another credential there first "
+        "(Manage Settings → Credentials), then delete this one."
+    ) in html.unescape(response.content.decode())
+    assert PMSCredential.objects.filter(id=used.id).exists()

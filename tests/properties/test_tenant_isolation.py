@@ -142,6 +142,7 @@ def test_owner_reaches_every_property_url(alice, objects_of_prop_a):
             "resident-grant-key",
             "resident-revoke-grant",
             "integrations-credential-test",
+            "integrations-credential-delete",
             "people-sync-now",
             "alerts-sync-resolve",
             "suggestions-update-access",
