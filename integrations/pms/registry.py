@@ -172,7 +172,8 @@ def clean_fields(vendor: str, fields: Mapping[str, str]) -> dict[str, str]:
         if field.required and not value:
             missing.append(field.label)
         elif value and not _well_formed(field, value):
-            malformed.append(_FORMAT_HINT[field.kind].format(label=field.label))
+            hint = _FORMAT_HINT["secret" if field.secret else field.kind]
+            malformed.append(hint.format(label=field.label))
         cleaned[field.name] = value
     if missing:
         raise CredentialFieldsInvalid(
@@ -187,10 +188,16 @@ _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _FORMAT_HINT = {
     "url": "{label} must be an https:// address with a host name, and no user name or password",
     "label": "{label} is the one word before the vendor's domain: letters, digits and hyphens",
+    # Secrets are masked in every message; one of a character or two would mask letters
+    # of ordinary words ("Name or service not •••nown") and is no vendor's real secret.
+    "secret": "{label} is too short to be the real one: check it in your PMS",
 }
+MIN_SECRET_LENGTH = 6
 
 
 def _well_formed(field: CredentialField, value: str) -> bool:
+    if field.secret:
+        return len(value) >= MIN_SECRET_LENGTH
     if field.kind == "label":
         return _LABEL.fullmatch(value) is not None
     if field.kind == "url":

@@ -201,3 +201,9 @@ def test_the_console_refuses_a_subdomain_that_is_not_one_word(alice_client, prop
     assert response.status_code == 200
     assert "Subdomain is the one word before the vendor" in response.content.decode()
     assert not PMSCredential.objects.exists()
+
+
+def test_a_secret_too_short_to_be_real_is_refused_by_name_not_value():
+    with pytest.raises(CredentialFieldsInvalid) as caught:
+        clean_fields("entrata", {**demo_fields("entrata"), "api_key": "k", "password": ""})
+    assert str(caught.value) == "API key is too short to be the real one: check it in your PMS"

@@ -73,7 +73,7 @@ def test_bad_credential_in_simulator(sim, options):
     from integrations.pms import get_connector
     from integrations.simulator import demo_fields
 
-    fields = demo_fields("mri") | {"partner_key": "wrong"}
+    fields = demo_fields("mri") | {"partner_key": "wrong-partner-key"}
     with pytest.raises(CredentialRejected, match="partner key"):
         get_connector(
             "mri", fields, options=options, base_url=sim.vendor_url("mri")
