@@ -99,6 +99,18 @@ def test_occupancy_is_derived_from_current_residents(alice_client, prop_a, three
     ]
 
 
+def test_the_resident_count_links_to_those_residents_on_people(alice_client, prop_a, three_units):
+    u101 = three_units[0]
+    page = alice_client.get(reverse("units", args=[prop_a.id])).content.decode()
+    link = f"{reverse('people', args=[prop_a.id])}?unit=A%20101&amp;status=current"
+    assert f'<a href="{link}"' in page
+
+    people = alice_client.get(link.replace("&amp;", "&"))
+    assert sorted(r.id for r in people.context["page"]) == sorted(
+        u101.residents.filter(status=ResidentStatus.CURRENT).values_list("id", flat=True)
+    )
+
+
 def test_a_unit_becomes_vacant_when_its_last_current_resident_leaves(
     alice_client, prop_a, three_units
 ):
