@@ -14,7 +14,7 @@ from integrations.credentials.crypto import secrets_decrypt, secrets_encrypt, se
 from integrations.credentials.endpoints import endpoint_override_clean
 from integrations.models import PMSCredential
 from integrations.pms.base import Connector
-from integrations.pms.errors import CredentialFieldsInvalid, PMSError
+from integrations.pms.errors import CredentialFieldsInvalid, CredentialNeedsFixing, PMSError
 from integrations.pms.http import HttpOptions
 from integrations.pms.registry import VENDORS, clean_fields, get_connector, vendor_info
 from properties.models import Organization
@@ -148,14 +148,23 @@ def pms_credential_update(
 def pms_credential_connector(
     *, credential: PMSCredential, options: HttpOptions | None = None
 ) -> Connector:
-    """A connector with the decrypted secrets; they live only in this object's memory."""
+    """A connector with the decrypted secrets; they live only in this object's memory.
+
+    A stored credential the vendor's rules no longer accept (saved before a rule, or
+    edited in admin) raises CredentialNeedsFixing, a PMSError: every caller — a sync, the
+    wizard — already turns those into a message, and a sync fails rather than hangs."""
     values = {**credential.fields, **secrets_decrypt(credential.secrets_encrypted)}
-    return get_connector(
-        credential.vendor,
-        values,
-        options=options,
-        base_url=credential.endpoint_override or None,
-    )
+    try:
+        return get_connector(
+            credential.vendor,
+            values,
+            options=options,
+            base_url=credential.endpoint_override or None,
+        )
+    except CredentialFieldsInvalid as exc:
+        raise CredentialNeedsFixing(
+            vendor=credential.get_vendor_display(), call=credential.label, detail=str(exc)
+        ) from None
 
 
 def pms_credential_test(

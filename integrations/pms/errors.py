@@ -174,3 +174,14 @@ class AddressRefused(PMSError):
             f"({self.call}{self._detail_suffix()}) — a PMS is on the public internet: check "
             f"the address fields in {_SETTINGS}."
         )
+
+
+class CredentialNeedsFixing(PMSError):
+    """The stored credential's fields are refused before any request (``call`` is the
+    credential's label, ``detail`` names the fields, never their values)."""
+
+    def _compose(self) -> str:
+        return (
+            f"The {self.vendor} credential “{self.call}” needs fixing: {self.detail} — edit "
+            f"it in {_SETTINGS}. Nothing was changed."
+        )

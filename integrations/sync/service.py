@@ -58,6 +58,17 @@ def user_sync_execute(*, run_id: int) -> SyncResult:
     except PMSError as exc:
         runs.sync_run_finish(run=run, ok=False, counts={}, error=str(exc))
         return SyncResult(state=SyncRun.State.FAILED)
+    except Exception:
+        # Not left "running" for the reaper: the run says it failed, nothing changed.
+        logger.exception("Sync run %s failed while fetching", run_id)
+        runs.sync_run_finish(
+            run=run,
+            ok=False,
+            counts={},
+            error="An internal error stopped this sync while fetching from the PMS. Nothing "
+            "was changed; support has the details.",
+        )
+        raise
     try:
         counts = snapshot_apply(run=run, snapshot=snapshot)
     except runs.RunLost:

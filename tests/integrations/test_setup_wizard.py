@@ -1221,3 +1221,16 @@ def test_adding_a_credential_from_the_wizard_comes_back_to_it(alice_client, prop
         values["label"] = f"Entrata {len(elsewhere)}"
         response = alice_client.post(f"{add}?vendor=entrata", {**values, "next": elsewhere})
         assert response["Location"] == integrations, elsewhere
+
+
+def test_a_stored_credential_the_rules_now_refuse_is_named_on_the_steps_not_a_500(
+    alice_client, prop_a, yardi
+):
+    yardi.fields = {**yardi.fields, "url": "http://www.yardiasp14.com/00000sim"}
+    yardi.save(update_fields=["fields"])
+    integration_at(prop_a, yardi, Step.DONE)
+
+    for tab in ("property-ids", "excluded-statuses"):
+        response = alice_client.get(manage_url(prop_a, tab))
+        assert response.status_code == 200, tab
+        assert f"The Yardi Voyager credential “{yardi.label}” needs fixing" in text(response)

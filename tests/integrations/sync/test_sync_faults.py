@@ -270,3 +270,43 @@ def test_unfinished_set_up_fails_with_a_clear_message(integration, monkeypatch):
         "ePMS set-up is not finished: choose a credential and attach PMS property IDs."
     )
     assert fetched == []
+
+
+@pytest.mark.parametrize("synced", ["yardi"], indirect=True)
+def test_a_stored_credential_the_rules_now_refuse_fails_the_run_with_what_to_fix(synced, sim):
+    # Given a credential saved before its URL had to be https (or edited in admin)
+    _vendor, integration, _renamed, _added = synced
+    credential = integration.credential
+    credential.fields = {**credential.fields, "url": "http://www.yardiasp14.com/00000sim"}
+    credential.save(update_fields=["fields"])
+    before = database_state()
+
+    run = run_now(integration)
+
+    # Then the run fails at once, saying which credential and what to fix — not left
+    # "running" for the reaper
+    assert run.state == SyncRun.State.FAILED
+    assert run.error == (
+        f"The Yardi Voyager credential “{credential.label}” needs fixing: Voyager URL must be "
+        "an https:// address with a host name, and no user name or password — edit it in "
+        "Integrations → PMS credentials. Nothing was changed."
+    )
+    assert database_state() == before
+
+
+@pytest.mark.parametrize("synced", ["entrata"], indirect=True)
+def test_an_unexpected_error_while_fetching_fails_the_run_rather_than_leaving_it_running(
+    synced, monkeypatch
+):
+    _vendor, integration, _renamed, _added = synced
+
+    def boom(*, run):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(service, "snapshot_fetch", boom)
+    with pytest.raises(RuntimeError):
+        run_now(integration)
+
+    run = SyncRun.objects.latest("id")
+    assert run.state == SyncRun.State.FAILED
+    assert run.error.startswith("An internal error stopped this sync while fetching")
