@@ -684,11 +684,15 @@ def _detect_transition(
     moved = lifecycle in LIVING and previous in LIVING and previous_unit != unit
     if previous == lifecycle and not moved:
         return
+    # Keys follow the unit the resident is in after Unit Sync: the PMS unit's mapped unit,
+    # unless a manager's manual unit change stands (the PMS unit did not change). Changes
+    # are detected on PMS units above, so an override never reads as a move.
+    key_unit = resident.unit_id if units.enabled and unit is not None else unit
     transition = PMSTransition(
         previous_lifecycle=previous,
         lifecycle=lifecycle,
         previous_unit_id=previous_unit,
-        unit_id=unit,
+        unit_id=key_unit,
         pms_unit_label=units.labels.get(record.unit_id) or record.unit_name,
     )
     # The run makes each occurrence its own transition: a move-out undone and made again

@@ -325,6 +325,28 @@ def test_a_resident_linked_to_a_future_lease_elsewhere_gives_the_old_key_back_on
     ]
 
 
+def test_a_managers_unit_change_before_the_lease_begins_keeps_its_key_at_move_in(
+    pms, prop_a, alice, unit_b
+):
+    # Given a future resident of PMS unit 12B whom the manager moved by hand to 14C,
+    # with 14C's key
+    pms.put(pms_resident("R1", unit_id=P12B, lifecycle=Lifecycle.FUTURE, raw_status="Future"))
+    pms.sync()
+    resident = resident_of("R1")
+    resident.unit = unit_b
+    resident.save(update_fields=["unit"])
+    key_grant(key=Key.objects.get(unit=unit_b, kind=Key.Kind.UNIT), resident=resident, actor=alice)
+
+    # When the lease begins (the PMS unit unchanged: the override stands)
+    pms.change("R1", **CURRENT)
+    pms.sync()
+
+    # Then the keys follow the unit they live in: 14C's stays, 12B's is not added
+    resident.refresh_from_db()
+    assert str(resident.unit) == "A 14C"
+    assert pending(resident) == [("grant", "Resident Amenities"), ("grant", "Resident Entrances")]
+
+
 def test_current_to_notice_suggests_nothing(pms, prop_a, alice):
     move_in(pms, prop_a, alice)
 
