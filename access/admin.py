@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from access.automation import suggestion_discard
 from access.models import AccessEvent, AccessSuggestion, Door, Key, KeyGrant
+from common.admin import NoDirectDeleteMixin
 from common.text import plural
 
 
@@ -64,9 +65,12 @@ class AccessEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessSuggestion)
-class AccessSuggestionAdmin(admin.ModelAdmin):
+class AccessSuggestionAdmin(NoDirectDeleteMixin, admin.ModelAdmin):
     """What managers see in their alert window, for support to look into. Decisions stay
-    the manager's (Update Access); support may only discard, which is audited."""
+    the manager's (Update Access); support may only discard, which is audited — never
+    delete, which would also forget a discard and let it be suggested again."""
+
+    no_delete_reason = "Discard it instead: a discarded suggestion is not suggested again."
 
     list_display = [
         "resident",

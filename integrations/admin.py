@@ -5,13 +5,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from common.admin import NoDirectDeleteMixin
 from common.text import plural
 from integrations.credentials import services
 from integrations.credentials.endpoints import endpoint_override_clean
@@ -182,26 +183,6 @@ class SyncStalenessFilter(admin.SimpleListFilter):
         if self.value() == "stale":
             return queryset.filter(id__in=stale_integrations().values("id"))
         return queryset
-
-
-class NoDirectDeleteMixin:
-    """No delete button, action or page for these rows, while deleting what owns them (a
-    resident, a property) still cascades to them: Django's cascade checks
-    has_delete_permission, so that stays as it is and only the direct ways are closed."""
-
-    def get_actions(self, request: HttpRequest) -> Any:
-        actions = super().get_actions(request)  # type: ignore[misc]
-        actions.pop("delete_selected", None)
-        return actions
-
-    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
-        raise PermissionDenied(self.no_delete_reason)  # type: ignore[attr-defined]
-
-    def render_change_form(
-        self, request: HttpRequest, context: Any, *args: Any, **kwargs: Any
-    ) -> Any:
-        context["show_delete"] = False
-        return super().render_change_form(request, context, *args, **kwargs)  # type: ignore[misc]
 
 
 def _local(at: datetime | None, prop: Property) -> str:

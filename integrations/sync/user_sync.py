@@ -196,8 +196,10 @@ def _stored_state(integration: PMSIntegration) -> dict[str, Stored]:
 def _is_unchanged(stored: Stored | None, digest: str) -> bool:
     if stored is None or stored.gone or stored.data_hash != digest:
         return False
-    # A linked record whose resident was deleted in the console must be looked at again.
-    return not (stored.outcome in LINKED_OUTCOMES and stored.resident_id is None)
+    # A linked record whose resident was deleted in the console must be looked at again
+    # ("synced, but its PMS unit is not mapped" is linked too).
+    linked = stored.outcome in LINKED_OUTCOMES or stored.outcome == Outcome.UNIT_NOT_MAPPED
+    return not (linked and stored.resident_id is None)
 
 
 def _carried_outcome(outcome: str) -> str:

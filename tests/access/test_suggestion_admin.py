@@ -58,3 +58,12 @@ def test_support_cannot_change_a_suggestion(support_client, prop_a):
     suggestion.refresh_from_db()
     assert response.status_code == 403
     assert suggestion.state == AccessSuggestion.State.PENDING
+
+
+def test_support_cannot_delete_a_suggestion(support_client, prop_a):
+    suggestion = _suggestion(prop_a, 1)
+    changelist = reverse("admin:access_accesssuggestion_changelist")
+    assert "delete_selected" not in support_client.get(changelist).content.decode()
+    delete = reverse("admin:access_accesssuggestion_delete", args=[suggestion.id])
+    assert support_client.post(delete, {"post": "yes"}).status_code == 403
+    assert AccessSuggestion.objects.filter(id=suggestion.id).exists()

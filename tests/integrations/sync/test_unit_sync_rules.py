@@ -399,6 +399,24 @@ def test_a_linked_resident_moved_to_an_unmapped_pms_unit_keeps_their_unit_and_sa
     )
 
 
+def test_a_resident_deleted_while_their_pms_unit_is_unmapped_comes_back_next_sync(
+    pms, integration, alice, unit_a
+):
+    first_sync_with_mapping(pms, integration, alice, **{P12B: "A 12B"})
+    pms.put(pms_resident("R1", unit_id=P12B, unit_name="12B"))
+    sync(pms)
+    pms.change("R1", unit_id=P15D, unit_name="15D")
+    sync(pms)
+    assert PMSRecord.objects.get().outcome == "unit_not_mapped"
+
+    # When the manager deletes the resident, the unchanged record is looked at again
+    Resident.objects.all().delete()
+    run = sync(pms)
+
+    assert run.counts == {"created": 1}
+    assert PMSRecord.objects.get().resident == Resident.objects.get()
+
+
 # --- Unit Sync off --------------------------------------------------------------------
 
 
