@@ -9,6 +9,10 @@ is public, or its host is one the operator allowed (``settings.PMS_ENDPOINT_HOST
 simulator in development, a sandbox inside a VPN). Checking the connected address rather
 than the typed text also covers decimal or hex IPs, trailing dots and names that resolve
 (or re-resolve) to a private address.
+
+PMS requests therefore do not go through HTTP(S)_PROXY from the environment (httpx uses
+the transport built here): a deployment whose egress must pass a proxy needs one at the
+network level.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import ipaddress
 import socket
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpcore
 import httpx
@@ -41,10 +46,25 @@ def allowed_hosts() -> list[str]:
     return [h.strip().lower().rstrip(".") for h in settings.PMS_ENDPOINT_HOSTS if h.strip()]
 
 
+def _entry(entry: str) -> tuple[str, int | None] | None:
+    """("host", port or None) of an allow-list entry: "host", "host:8443", "10.0.0.7",
+    "fd00::1" or "[fd00::1]:8443"; None when it cannot be read."""
+    if entry.count(":") > 1 and not entry.startswith("["):
+        return entry, None  # a bare IPv6 address
+    try:
+        parts = urlsplit(f"//{entry}")
+        return (parts.hostname or "").rstrip("."), parts.port
+    except ValueError:
+        return None
+
+
 def host_allowed(host: str, port: int | None, entries: Iterable[str] | None = None) -> bool:
     host = host.strip("[]").lower().rstrip(".")
-    entries = list(allowed_hosts() if entries is None else entries)
-    return host in entries or (port is not None and f"{host}:{port}" in entries)
+    for entry in allowed_hosts() if entries is None else entries:
+        parsed = _entry(entry)
+        if parsed is not None and parsed[0] == host and parsed[1] in (None, port):
+            return True
+    return False
 
 
 def public(address: str) -> bool:
@@ -54,19 +74,23 @@ def public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def checked_address(host: str, port: int) -> str:
-    """The address to connect to for ``host``: the first it resolves to, when every
-    address it resolves to is public. Raises AddressNotAllowed."""
+def checked_addresses(host: str, port: int) -> list[str]:
+    """The addresses to connect to for ``host``, in the resolver's order, when every one
+    of them is public. Raises AddressNotAllowed."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         # Never hand the name on to be resolved again: fail as an unreachable host does.
         raise httpcore.ConnectError(f"{host}: {exc.strerror or exc}") from None
-    addresses = [str(info[4][0]) for info in infos]
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     for address in addresses:
         if not public(address):
             raise AddressNotAllowed(host, address)
-    return addresses[0]
+    return addresses
+
+
+def checked_address(host: str, port: int) -> str:
+    return checked_addresses(host, port)[0]
 
 
 class GuardedBackend(httpcore.NetworkBackend):
@@ -87,8 +111,20 @@ class GuardedBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        target = host if host_allowed(host, port) else checked_address(host, port)
-        return self._inner.connect_tcp(target, port, timeout, local_address, socket_options)
+        if host_allowed(host, port):
+            return self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        # Each checked address in turn, as a plain connection tries every A/AAAA record:
+        # a vendor with one dead address or a broken IPv6 route still answers.
+        error: Exception | None = None
+        for address in checked_addresses(host, port):
+            try:
+                return self._inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc
+        assert error is not None  # checked_addresses returns at least one address
+        raise error
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None

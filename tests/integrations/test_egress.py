@@ -207,3 +207,27 @@ def test_a_secret_too_short_to_be_real_is_refused_by_name_not_value():
     with pytest.raises(CredentialFieldsInvalid) as caught:
         clean_fields("entrata", {**demo_fields("entrata"), "api_key": "k", "password": ""})
     assert str(caught.value) == "API key is too short to be the real one: check it in your PMS"
+
+
+class _FirstDead(_Recorder):
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        self.connected.append((host, port))
+        if len(self.connected) == 1:
+            raise httpcore.ConnectError("no route")
+        return "stream"
+
+
+def test_each_checked_address_is_tried_in_turn(monkeypatch, settings):
+    # A vendor with a dead first address (or a broken IPv6 route) still answers
+    settings.PMS_ENDPOINT_HOSTS = []
+    resolving_to(monkeypatch, "93.184.215.14", "93.184.215.15")
+    inner = _FirstDead()
+    assert GuardedBackend(inner).connect_tcp("pms.example.com", 443) == "stream"
+    assert inner.connected == [("93.184.215.14", 443), ("93.184.215.15", 443)]
+
+
+def test_ipv6_allow_list_entries_with_and_without_a_port(settings):
+    settings.PMS_ENDPOINT_HOSTS = ["[fd00::1]:8443", "fd00::2", "bad:entry:99999:x]"]
+    assert egress.host_allowed("fd00::1", 8443)
+    assert not egress.host_allowed("fd00::1", 443)
+    assert egress.host_allowed("[fd00::2]", 443)

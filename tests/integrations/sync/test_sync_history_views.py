@@ -296,8 +296,8 @@ def test_a_later_run_counts_skipped_records_and_says_where_they_are_listed(
     page = _detail(alice_client, prop_a, again, outcome="skipped_no_email")
     assert _rows(page, "sync-outcomes") == ["No records listed with this outcome."]
     assert (
-        "1 more record was counted here without being listed: it had not changed since an "
-        "earlier sync, which lists it."
+        "1 more record was counted here without being listed: its outcome is the same as in "
+        "an earlier sync, which lists it."
     ) in _text(page)
     # The first run lists everything it counted: no such note
     assert 'data-testid="not-listed"' not in _detail(alice_client, prop_a, mixed_run)
