@@ -24,11 +24,18 @@ class ResidentForm(forms.Form):
     move_out = forms.DateField(required=False, widget=DATE)
     # Offered only once the email turns out to be another resident's (see the template).
     share_email = forms.BooleanField(required=False, label="They share this email")
+    # The email the box was ticked for: changed to another resident's, it asks again.
+    share_email_for = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, unit_choices: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["unit"]).choices = [("", "— No unit —"), *unit_choices]
         self.offer_share_email = False
+
+    def shared_email_confirmed(self) -> bool:
+        d = self.cleaned_data
+        same = d["share_email_for"].strip().lower() == (d["email"] or "").strip().lower()
+        return bool(d["share_email"]) and same
 
     def add_service_errors(self, exc: ValidationError) -> None:
         """The service's errors on their fields; an email already taken offers the box."""

@@ -80,7 +80,7 @@ def resident_create(request: HttpRequest, prop: Property) -> HttpResponse:
                 data=form.to_data(),
                 status=form.cleaned_data["status"],
                 actor=request.user,
-                allow_shared_email=form.cleaned_data["share_email"],
+                allow_shared_email=form.shared_email_confirmed(),
             )
         except ValidationError as exc:
             form.add_service_errors(exc)
@@ -145,7 +145,7 @@ def resident_edit(request: HttpRequest, prop: Property, resident_id: int) -> Htt
                 resident=resident,
                 data=form.to_data(),
                 actor=request.user,
-                allow_shared_email=form.cleaned_data["share_email"],
+                allow_shared_email=form.shared_email_confirmed(),
             )
         except ValidationError as exc:
             form.add_service_errors(exc)

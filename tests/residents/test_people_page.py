@@ -236,6 +236,22 @@ def test_add_resident_with_an_email_already_taken_says_whose_and_saves_nothing(
         'data-testid="share-email"'
         not in alice_client.get(reverse("resident-create", args=[prop_a.id])).content.decode()
     )
+    assert 'name="share_email_for" value="Dana@Example.com"' in page
+    # Ticked for another email (changed to someone else's since), it asks again
+    ResidentFactory(property=prop_a, first_name="Lee", last_name="Lo", email="lee@example.com")
+    again = alice_client.post(
+        reverse("resident-create", args=[prop_a.id]),
+        {
+            "first_name": "Dan",
+            "last_name": "Reyes",
+            "email": "lee@example.com",
+            "status": "future",
+            "share_email": "on",
+            "share_email_for": "Dana@Example.com",
+        },
+    )
+    assert again.status_code == 200
+    assert again.context["form"].errors["email"][0].startswith("Lee Lo (")
     response = alice_client.post(
         reverse("resident-create", args=[prop_a.id]),
         {
@@ -244,6 +260,7 @@ def test_add_resident_with_an_email_already_taken_says_whose_and_saves_nothing(
             "email": "Dana@Example.com",
             "status": "future",
             "share_email": "on",
+            "share_email_for": "Dana@Example.com",
         },
     )
     assert response.status_code == 302
