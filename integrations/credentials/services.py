@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from integrations.credentials.crypto import secrets_decrypt, secrets_encrypt, secrets_rotate
@@ -219,4 +220,9 @@ def pms_credential_delete(*, credential: PMSCredential) -> None:
             f"“{locked.label}” is used by {', '.join(users)}. Choose another credential "
             "there first (Manage Settings → Credentials), then delete this one."
         )
-    locked.delete()
+    try:
+        locked.delete()
+    except ProtectedError:  # attached meanwhile
+        raise ValidationError(
+            f"“{locked.label}” was just chosen for a property; it was not deleted."
+        ) from None
