@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import HttpResponseClientRedirect
 
 from access.automation import suggestions_pending
 from common.forms import form_add_service_errors
@@ -535,6 +536,9 @@ def people_sync_now(request: HttpRequest, prop: Property) -> HttpResponse:
             request,
             "Sync Now needs User Sync: set it up on Manage Settings → Integrations.",
         )
+        if getattr(request, "htmx", False):
+            # A redirect would be followed and the whole page drawn inside the panel.
+            return HttpResponseClientRedirect(reverse("people", args=[prop.id]))
         return redirect("people", property_id=prop.id)
     run, created = sync_run_start(
         integration=integration, trigger=SyncRun.Trigger.SYNC_NOW, user=request.user

@@ -136,3 +136,20 @@ def test_sync_now_with_user_sync_off_starts_nothing(alice_client, prop_a, integr
 
     assert not SyncRun.objects.exists()
     assert queued == []
+
+
+@pytest.mark.django_db
+def test_sync_now_with_user_sync_off_from_the_panel_reloads_the_page_with_why(
+    alice_client, prop_a, integration, queued
+):
+    PMSIntegration.objects.filter(id=integration.id).update(user_sync_enabled=False)
+
+    response = alice_client.post(reverse("people-sync-now", args=[prop_a.id]), **HTMX)
+
+    # Not a redirect htmx would follow and draw the whole page inside the panel
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == reverse("people", args=[prop_a.id])
+    page = alice_client.get(reverse("people", args=[prop_a.id])).content.decode()
+    assert "Sync Now needs User Sync" in page
+    assert "people-sync-now" not in page and ">Sync Now</button>" not in page
+    assert not SyncRun.objects.exists()
