@@ -107,7 +107,7 @@ def test_good_file_is_previewed_then_imported_with_doors_keys_and_one_event(
     html = response.content.decode()
     assert "All 3 rows are valid." in html
     assert "Import 3 units" in html
-    assert "<td>201</td><td>B</td><td>2</td>" in html
+    assert '<td class="wrap-anywhere">201</td><td class="wrap-anywhere">B</td><td>2</td>' in html
     assert _counts(prop_a) == (0, 0, 0, 0)
 
     # When she confirms
@@ -293,7 +293,10 @@ def test_blank_names_are_reported_per_line_and_nothing_can_be_imported(alice_cli
     ]
     html = response.content.decode()
     assert "2 rows with problems — nothing will be imported." in html
-    assert "<td>3</td><td>—</td><td>The unit name is blank</td>" in html
+    assert (
+        '<td>3</td><td class="wrap-anywhere">—</td><td class="wrap-anywhere">The unit name is blank</td>'
+        in html
+    )
     assert 'data-testid="confirm-import"' not in html
     assert (upload.row_count, upload.error_count) == (2, 2)
     assert _counts(prop_a) == (0, 0, 0, 0)
