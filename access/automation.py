@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from access.models import AccessEvent, AccessSuggestion, Key, KeyGrant
@@ -38,6 +38,7 @@ from access.services import (
     actor_label,
 )
 from common.bulk import rows_insert
+from common.search import search_terms
 from common.text import plural
 from properties.models import Property
 from residents.models import Resident, ResidentStatus
@@ -284,12 +285,30 @@ def transitions_apply_automatically(
 # --- The suggestions window ---------------------------------------------------------------
 
 
-def suggestions_pending(*, property: Property, kind: str = "") -> QuerySet[AccessSuggestion]:
+def suggestions_pending(
+    *,
+    property: Property,
+    kind: str = "",
+    search: str = "",
+    resident_id: int | None = None,
+) -> QuerySet[AccessSuggestion]:
+    """Pending suggestions, optionally of one kind, one resident, or residents matching a
+    search (name, email or unit, "Last, First" too) — the alert window's filters, which
+    "Select all matching" applies to as shown."""
     qs = AccessSuggestion.objects.filter(
         property=property, state=AccessSuggestion.State.PENDING
     ).select_related("resident", "key", "resident__unit")
     if kind in AccessSuggestion.Kind.values:
         qs = qs.filter(kind=kind)
+    if resident_id is not None:
+        qs = qs.filter(resident_id=resident_id)
+    for term in search_terms(search):
+        qs = qs.filter(
+            Q(resident__first_name__icontains=term)
+            | Q(resident__last_name__icontains=term)
+            | Q(resident__email__icontains=term)
+            | Q(resident__unit__name__iexact=term)
+        )
     return qs.order_by("resident__last_name", "resident__first_name", "resident_id", "kind", "id")
 
 

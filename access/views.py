@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -132,7 +134,7 @@ def door_edit(request: HttpRequest, prop: Property, door_id: int) -> HttpRespons
 
 # --- Access suggestions (the alert window) -----------------------------------------------
 
-SUGGESTIONS_SHOWN = 200
+SUGGESTIONS_SHOWN = 100  # per page of the alert window
 
 
 @dataclass
@@ -141,19 +143,82 @@ class SuggestionGroup:
     items: list[AccessSuggestion] = field(default_factory=list)
 
 
-def suggestions_context(prop: Property, kind: str = "") -> dict[str, object]:
-    kind = kind if kind in AccessSuggestion.Kind.values else ""
-    shown = list(suggestions_pending(property=prop, kind=kind)[:SUGGESTIONS_SHOWN])
+@dataclass(frozen=True)
+class SuggestionFilter:
+    """What the alert window shows of the suggestions, read from the request (GET for the
+    window, POST for its forms) — and what "Select all matching" applies to."""
+
+    kind: str = ""
+    search: str = ""
+    resident_id: int | None = None
+    page: int = 1
+
+    @classmethod
+    def of(cls, request: HttpRequest) -> SuggestionFilter:
+        data = request.POST if request.method == "POST" else request.GET
+        kind = data.get("kind", "")
+        resident = data.get("resident", "")
+        page = data.get("page", "")
+        return cls(
+            kind=kind if kind in AccessSuggestion.Kind.values else "",
+            search=data.get("q", "").strip()[:100],
+            resident_id=int(resident) if resident.isdigit() else None,
+            page=int(page) if page.isdigit() and int(page) > 0 else 1,
+        )
+
+    def pending(self, prop: Property) -> QuerySet[AccessSuggestion]:
+        return suggestions_pending(
+            property=prop, kind=self.kind, search=self.search, resident_id=self.resident_id
+        )
+
+    def query(self, **changes: object) -> str:
+        """The window's URL query for this filter with ``changes`` (kind, page), page 1
+        unless said."""
+        values: dict[str, object] = {
+            "kind": self.kind,
+            "q": self.search,
+            "resident": self.resident_id or "",
+        }
+        values.update(changes)
+        return urlencode({k: v for k, v in values.items() if v})
+
+
+def suggestions_context(prop: Property, flt: SuggestionFilter | None = None) -> dict[str, object]:
+    flt = flt or SuggestionFilter()
+    pending = flt.pending(prop)
+    counts = suggestion_counts(property=prop)
+    narrowed = bool(flt.search or flt.resident_id)
+    matching = pending.count() if narrowed else counts.get(flt.kind or "all", 0)
+    pages = max(1, -(-matching // SUGGESTIONS_SHOWN))
+    page = min(flt.page, pages)
+    start = (page - 1) * SUGGESTIONS_SHOWN
+    shown = list(pending[start : start + SUGGESTIONS_SHOWN])
     groups: dict[int, SuggestionGroup] = {}
     for s in shown:
         groups.setdefault(s.resident_id, SuggestionGroup(s.resident)).items.append(s)
-    counts = suggestion_counts(property=prop)
+    resident = (
+        Resident.objects.filter(property=prop, id=flt.resident_id).first()
+        if flt.resident_id
+        else None
+    )
     return {
         "suggestion_groups": list(groups.values()),
         "suggestion_counts": counts,
-        "suggestion_kind": kind,
-        "suggestions_matching": counts.get(kind or "all", 0),
+        "suggestion_kind": flt.kind,
+        "suggestion_filter": flt,
+        "suggestion_resident": resident,
+        "suggestions_narrowed": narrowed,
+        "suggestions_matching": matching,
         "suggestions_shown": len(shown),
+        "suggestions_first": start + 1,
+        "suggestions_page": page,
+        "suggestions_pages": pages,
+        "suggestions_prev": flt.query(page=page - 1) if page > 1 else None,
+        "suggestions_next": flt.query(page=page + 1) if page < pages else None,
+        "tab_queries": {
+            "all": flt.query(kind=""),
+            **{k: flt.query(kind=k) for k in AccessSuggestion.Kind.values},
+        },
         "max_selection": MAX_SELECTION,
     }
 
@@ -167,9 +232,7 @@ def _alert_window(
         request,
         "properties/alerts_panel.html",
         {
-            **alert_window_context(
-                prop, kind=request.POST.get("kind") or request.GET.get("kind", "")
-            ),
+            **alert_window_context(prop, SuggestionFilter.of(request)),
             "flash": flash,
             "flash_ok": ok,
             "oob_count": True,
@@ -182,9 +245,9 @@ def suggestions_update_access(request: HttpRequest, prop: Property) -> HttpRespo
     """Update Access: approve the selected suggestions (≤ 50), or all matching in batches."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    kind = request.POST.get("kind", "")
     if request.POST.get("all_matching") == "1":
-        ids = list(suggestions_pending(property=prop, kind=kind).values_list("id", flat=True))
+        # All that the window's filters match (kind, search, resident), as it said.
+        ids = list(SuggestionFilter.of(request).pending(prop).values_list("id", flat=True))
     else:
         ids = [int(v) for v in request.POST.getlist("suggestion") if v.isdigit()]
         if len(ids) > MAX_SELECTION:

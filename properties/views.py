@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -7,6 +9,9 @@ from django.shortcuts import redirect, render
 from properties.console import console_view
 from properties.models import Property
 from properties.selectors import properties_for_user
+
+if TYPE_CHECKING:
+    from access.views import SuggestionFilter
 
 
 @login_required
@@ -17,12 +22,12 @@ def console_home(request: HttpRequest) -> HttpResponse:
     return redirect("people", property_id=first.id)
 
 
-def alert_window_context(prop: Property, *, kind: str = "") -> dict[str, object]:
+def alert_window_context(prop: Property, flt: SuggestionFilter | None = None) -> dict[str, object]:
     """Access suggestions and sync alerts: what the alert icon counts, in one window."""
     from access.views import suggestions_context
     from integrations.views import alerts_panel_context
 
-    context = {**alerts_panel_context(prop), **suggestions_context(prop, kind)}
+    context = {**alerts_panel_context(prop), **suggestions_context(prop, flt)}
     counts = context["suggestion_counts"]
     assert isinstance(counts, dict)
     context["window_total"] = int(context["alert_total"]) + counts.get("all", 0)  # type: ignore[call-overload]
@@ -32,8 +37,10 @@ def alert_window_context(prop: Property, *, kind: str = "") -> dict[str, object]
 @console_view
 def alerts_panel(request: HttpRequest, prop: Property) -> HttpResponse:
     """The alert window: pending access suggestions and open sync alerts."""
+    from access.views import SuggestionFilter
+
     return render(
         request,
         "properties/alerts_panel.html",
-        alert_window_context(prop, kind=request.GET.get("kind", "")),
+        alert_window_context(prop, SuggestionFilter.of(request)),
     )

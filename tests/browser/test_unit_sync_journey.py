@@ -42,15 +42,18 @@ HIT_TEST = """el => {
 def sync_now(page: Page) -> None:
     """People → Actions → Sync Now, then wait for *this* run's result (not the last one's)."""
     page.get_by_role("navigation", name="Console").get_by_role("link", name="People").click()
-    before = SyncRun.objects.count()
+    last_id = SyncRun.objects.order_by("-id").values_list("id", flat=True).first() or 0
     page.get_by_test_id("people-actions").locator("summary").click()
     page.get_by_role("button", name="Sync Now").click()
+    run = None
     for _ in range(300):
-        run = SyncRun.objects.order_by("-id").first()
-        if SyncRun.objects.count() > before and run.finished_at is not None:
+        # Only a run started by this click: one query, so a run created meanwhile is not
+        # mistaken for the previous one.
+        run = SyncRun.objects.filter(id__gt=last_id).order_by("id").first()
+        if run is not None and run.finished_at is not None:
             break
         page.wait_for_timeout(100)
-    assert run.state == SyncRun.State.SUCCEEDED, run.error
+    assert run is not None and run.state == SyncRun.State.SUCCEEDED, run and run.error
     page.reload()
     expect(page.get_by_test_id("sync-result")).to_contain_text("Last sync finished")
     expect(

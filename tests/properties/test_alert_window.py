@@ -124,3 +124,105 @@ def test_no_summary_when_there_is_one_kind_of_alert(alice_client, prop_a):
     _suggestion(prop_a)
     html = alice_client.get(reverse("alerts", args=[prop_a.id])).content.decode()
     assert 'data-testid="alert-summary"' not in html
+
+
+# --- finding one resident's suggestions among hundreds -----------------------------------
+
+
+def _many(prop, n: int, *, last_name: str = "Mover") -> list[AccessSuggestion]:
+    key = Key.objects.get(property=prop, name="Resident Entrances")
+    now = timezone.now()
+    made = []
+    for i in range(n):
+        resident = ResidentFactory(
+            property=prop, first_name=f"P{i:03d}", last_name=last_name, status="current"
+        )
+        made.append(
+            AccessSuggestion.objects.create(
+                property=prop,
+                resident=resident,
+                kind=AccessSuggestion.Kind.GRANT,
+                key=key,
+                transition_label="Future → Current",
+                reason="Lease is current in the PMS",
+                transition_key=f"{last_name}{i}|future>current",
+                detected_at=now,
+                starts_at=now + timedelta(minutes=15),
+            )
+        )
+    return made
+
+
+def _shown(html: str) -> int:
+    return html.count('data-testid="suggestion"')
+
+
+def test_the_window_pages_through_every_suggestion(alice_client, prop_a):
+    _many(prop_a, 230)
+    url = reverse("alerts", args=[prop_a.id])
+
+    first = alice_client.get(url).content.decode()
+    assert _shown(first) == 100
+    assert "Showing 1–100 of 230" in first
+    third = alice_client.get(url, {"page": 3}).content.decode()
+    assert _shown(third) == 30
+    assert "Showing 201–230 of 230" in third
+    assert "Next</a>" not in third
+    # A page past the end shows the last one
+    assert _shown(alice_client.get(url, {"page": 99}).content.decode()) == 30
+
+
+def test_the_resident_page_opens_the_window_on_that_residents_suggestions(
+    alice_client, alice, prop_a
+):
+    others = _many(prop_a, 150)
+    [hers] = _many(prop_a, 1, last_name="Yilmaz")
+    page = alice_client.get(reverse("resident-detail", args=[prop_a.id, hers.resident_id]))
+    url = reverse("alerts", args=[prop_a.id])
+    assert f'hx-get="{url}?resident={hers.resident_id}"' in page.content.decode()
+
+    window = alice_client.get(url, {"resident": hers.resident_id}).content.decode()
+
+    assert _shown(window) == 1
+    assert "P000 Yilmaz's suggestions" in window
+    # "Select all matching" there applies hers only
+    alice_client.post(
+        reverse("suggestions-update-access", args=[prop_a.id]),
+        {"all_matching": "1", "resident": hers.resident_id},
+        HTTP_HX_REQUEST="true",
+    )
+    hers.refresh_from_db()
+    assert hers.state == AccessSuggestion.State.APPROVED
+    assert (
+        AccessSuggestion.objects.filter(
+            id__in=[o.id for o in others], state=AccessSuggestion.State.PENDING
+        ).count()
+        == 150
+    )
+
+
+def test_searching_the_window_narrows_it_and_select_all_matching_follows(alice_client, prop_a):
+    _many(prop_a, 120)
+    _many(prop_a, 2, last_name="Garcia")
+    url = reverse("alerts", args=[prop_a.id])
+
+    window = alice_client.get(url, {"q": "garcia"}).content.decode()
+
+    assert _shown(window) == 2
+    assert "2 matching “garcia”" in window
+    assert 'data-confirm="Apply all 2 suggestions matching “garcia”?"' in window
+    alice_client.post(
+        reverse("suggestions-update-access", args=[prop_a.id]),
+        {"all_matching": "1", "q": "garcia"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert AccessSuggestion.objects.filter(state="approved").count() == 2
+    assert AccessSuggestion.objects.filter(state="pending").count() == 120
+
+
+def test_another_propertys_resident_id_shows_nothing_of_theirs(alice_client, prop_a, prop_a2):
+    [theirs] = _many(prop_a2, 1)
+    window = alice_client.get(
+        reverse("alerts", args=[prop_a.id]), {"resident": theirs.resident_id}
+    ).content.decode()
+    assert _shown(window) == 0
