@@ -632,8 +632,10 @@ def test_a_revoke_approved_late_leaves_a_later_grant_alone(pms, prop_a, alice):
     resident = move_in(pms, prop_a, alice, first_name="Ana", last_name="Abara")
     pms.change("R1", **PAST)
     pms.sync()
-    resident_status_change(resident=resident, new_status=ResidentStatus.FUTURE, actor=alice)
-    resident_status_change(resident=resident, new_status=ResidentStatus.CURRENT, actor=alice)
+    # Taken and given back key by key (a status change would supersede the suggestions)
+    for grant in KeyGrant.objects.filter(resident=resident, revoked_at=None).select_related("key"):
+        key_grant_revoke(grant=grant, actor=alice, reason="by hand")
+        key_grant(key=grant.key, resident=resident, actor=alice)
     assert active_keys(resident) == MOVE_IN_KEYS  # new grants, given by hand
 
     result = approve_all(prop_a, alice)
@@ -647,8 +649,9 @@ def test_approving_a_grant_for_a_resident_no_longer_current_is_refused(pms, prop
     pms.put(pms_resident("R1", first_name="Ana", last_name="Abara", unit_id=P12B))
     pms.sync()
     resident = resident_of("R1")
-    # A manager's override: not living here yet, whatever the PMS says.
-    resident_status_change(resident=resident, new_status=ResidentStatus.FUTURE, actor=alice)
+    # Not living here yet, changed another way than the status button (which supersedes
+    # the suggestions): approval still checks the present state.
+    Resident.objects.filter(id=resident.id).update(status=ResidentStatus.FUTURE)
 
     result = approve_all(prop_a, alice)
 
@@ -660,12 +663,29 @@ def test_approving_a_grant_for_a_resident_no_longer_current_is_refused(pms, prop
 def test_approving_a_grant_for_a_past_resident_is_refused(pms, prop_a, alice):
     pms.put(pms_resident("R1", first_name="Ana", last_name="Abara", unit_id=P12B))
     pms.sync()
-    resident_status_change(resident=resident_of("R1"), new_status="past", actor=alice)
+    Resident.objects.filter(id=resident_of("R1").id).update(status=ResidentStatus.PAST)
 
     result = approve_all(prop_a, alice)
 
     assert result.granted == 0
     assert "Ana Abara is now a past resident: “Unit A 12B” was not granted." in result.refused
+
+
+def test_a_managers_status_change_supersedes_what_was_waiting_for_the_resident(pms, prop_a, alice):
+    pms.put(pms_resident("R1", first_name="Ana", last_name="Abara", unit_id=P12B))
+    pms.sync()
+    resident = resident_of("R1")
+    waiting = list(suggestions_pending(property=prop_a).values_list("id", flat=True))
+    assert len(waiting) == 3
+
+    resident_status_change(resident=resident, new_status="past", actor=alice)
+
+    # Nothing left in the alert window for her, and the bell stops counting it
+    assert pending(resident) == []
+    assert set(AccessSuggestion.objects.values_list("state", flat=True)) == {"superseded"}
+    result = suggestions_approve(property=prop_a, suggestion_ids=waiting, actor=alice)
+    assert (result.granted, len(result.refused)) == (0, 1)
+    assert not KeyGrant.objects.exists()
 
 
 @pytest.mark.postgresql
