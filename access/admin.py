@@ -32,7 +32,11 @@ class KeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(KeyGrant)
-class KeyGrantAdmin(admin.ModelAdmin):
+class KeyGrantAdmin(NoDirectDeleteMixin, admin.ModelAdmin):
+    # Deleting a grant would erase it without an AccessEvent: keys are revoked (audited)
+    # in the console, on the resident's page.
+    no_delete_reason = "Revoke the key on the resident's page instead: that is audited."
+
     list_display = ["key", "resident", "source", "starts_at", "ends_at", "revoked_at"]
     list_filter = ["source", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["key__name", "resident__first_name", "resident__last_name", "resident__email"]

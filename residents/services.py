@@ -269,9 +269,9 @@ def resident_status_change(
     # they no longer live under, revokes of keys just taken, or a PMS move-out a manual
     # override now stands against — superseded, not left in the alert window to be
     # refused on approval.
-    AccessSuggestion.objects.filter(
-        resident=locked, state=AccessSuggestion.State.PENDING
-    ).update(state=AccessSuggestion.State.SUPERSEDED, decided_at=locked.status_changed_at)
+    AccessSuggestion.objects.filter(resident=locked, state=AccessSuggestion.State.PENDING).update(
+        state=AccessSuggestion.State.SUPERSEDED, decided_at=locked.status_changed_at
+    )
     resident.status = locked.status
     resident.status_source = locked.status_source
     resident.status_changed_at = locked.status_changed_at

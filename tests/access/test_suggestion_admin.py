@@ -67,3 +67,13 @@ def test_support_cannot_delete_a_suggestion(support_client, prop_a):
     delete = reverse("admin:access_accesssuggestion_delete", args=[suggestion.id])
     assert support_client.post(delete, {"post": "yes"}).status_code == 403
     assert AccessSuggestion.objects.filter(id=suggestion.id).exists()
+
+
+def test_support_cannot_delete_a_key_grant_which_would_leave_no_audit(support_client, prop_a):
+    from access.models import KeyGrant
+    from tests.factories import KeyGrantFactory
+
+    grant = KeyGrantFactory()
+    delete = reverse("admin:access_keygrant_delete", args=[grant.id])
+    assert support_client.post(delete, {"post": "yes"}).status_code == 403
+    assert KeyGrant.objects.filter(id=grant.id).exists()

@@ -701,6 +701,21 @@ def _open(kind: str) -> SyncAlert:
     return SyncAlert.objects.get(kind=kind, state=SyncAlert.State.OPEN)
 
 
+def test_an_email_mismatch_says_when_the_lease_status_changed_too(alice_client, prop_a, pms):
+    # A move-out in the PMS that comes with a new email is held like the email: say so
+    pms.put(pms_resident("R1", first_name="Ana", last_name="Abara"))
+    pms.sync()
+    pms.change("R1", email="ana.new@example.com", lifecycle=Lifecycle.PAST, raw_status="Past")
+    pms.sync()
+
+    window = _text(alice_client.get(reverse("alerts", args=[prop_a.id])).content.decode())
+
+    assert (
+        "Nothing of this resident syncs until you choose — the PMS lease status is now Past "
+        "(was Current), and that waits too."
+    ) in window
+
+
 @pytest.fixture
 def mismatch(pms: FakePMS) -> SyncAlert:
     pms.put(pms_resident("R1", first_name="Ana", last_name="Abara"))
