@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -120,6 +121,35 @@ def people_sync_status(*, property: Property) -> SyncStatus | None:
     if integration is None or integration.setup_completed_at is None:
         return None
     return sync_status(integration=integration)
+
+
+def residents_of_pms_properties(
+    *, integration: PMSIntegration, pms_property_ids: Sequence[str]
+) -> int:
+    """How many residents are linked to records of these PMS properties."""
+    if not pms_property_ids:
+        return 0
+    return (
+        PMSRecord.objects.filter(
+            integration=integration,
+            pms_property_id__in=list(pms_property_ids),
+            resident__isnull=False,
+        )
+        .values("resident")
+        .distinct()
+        .count()
+    )
+
+
+def open_alerts_for_resident(*, resident: Any) -> list[SyncAlert]:
+    """Sync alerts waiting on a manager about this resident (their sync is held)."""
+    return list(
+        SyncAlert.objects.filter(
+            resident=resident,
+            state=SyncAlert.State.OPEN,
+            integration__property_id=resident.property_id,
+        ).order_by("created_at")
+    )
 
 
 def pms_records_for_resident(*, resident: Any) -> list[PMSRecord]:

@@ -32,6 +32,7 @@ from integrations.selectors import (
     open_alerts_for_property,
     outcomes_for_run,
     pms_records_lookup,
+    residents_of_pms_properties,
     runs_for_integration,
     sync_status,
 )
@@ -319,6 +320,8 @@ def _step_property_ids(
             {**ctx, "pms_error": _pms_error_message(exc), "rows": []},
         )
     if request.method == "POST":
+        before = list(integration.pms_property_ids)
+        names = dict(integration.pms_property_names or {})
         try:
             integration_attach_properties(
                 integration=integration,
@@ -331,6 +334,16 @@ def _step_property_ids(
         else:
             if mode == "manage":
                 messages.success(request, "Property IDs saved. The next sync uses them.")
+            detached = [i for i in before if i not in integration.pms_property_ids]
+            left = residents_of_pms_properties(integration=integration, pms_property_ids=detached)
+            if left:
+                shown = ", ".join(f"{names.get(i) or i} ({i})" for i in detached)
+                messages.warning(
+                    request,
+                    f"{plural(left, 'resident')} came from {shown}, now detached: they stay "
+                    "in doorsync with their keys and are no longer synced. Change their "
+                    "status on People when they leave.",
+                )
             return redirect(_next_url(prop, mode, "property-ids"))
     taken = pms_property_ids_taken(integration=integration)
     return render(

@@ -12,7 +12,11 @@ from access import selectors as access_selectors
 from access.models import Key, KeyGrant
 from access.services import key_grant, key_grant_revoke
 from common.text import plural
-from integrations.selectors import people_sync_status, pms_records_for_resident
+from integrations.selectors import (
+    open_alerts_for_resident,
+    people_sync_status,
+    pms_records_for_resident,
+)
 from properties.console import console_view
 from properties.models import Property
 from residents import selectors, services
@@ -113,6 +117,7 @@ def resident_detail(request: HttpRequest, prop: Property, resident_id: int) -> H
             "grants": grants,
             "timeline": access_selectors.access_timeline_for_resident(resident=resident),
             "pms_records": pms_records_for_resident(resident=resident),
+            "open_alerts": open_alerts_for_resident(resident=resident),
             "pending_suggestions": access_selectors.pending_suggestion_count_for_resident(
                 resident=resident
             ),
