@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,3 +109,23 @@ def celery_worker_thread(settings):
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
         yield worker
     app.conf.broker_url, app.conf.task_always_eager = previous
+
+
+class Dialogs:
+    """Answers the page's confirm() questions, one click at a time, keeping what was asked."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.questions: list[str] = []
+
+    def answer_next(self, *, accept: bool) -> None:
+        def _answer(dialog: Any) -> None:
+            self.questions.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+
+        self.page.once("dialog", _answer)
+
+
+@pytest.fixture
+def dialogs(page) -> Dialogs:
+    return Dialogs(page)

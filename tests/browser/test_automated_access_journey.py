@@ -127,7 +127,7 @@ def _shoot_window(page: Page, name: str) -> None:
 
 
 def test_automated_access_journey(
-    page: Page, live_server, login, shoot, alice, prop_a, pms_sim, celery_worker_thread
+    page: Page, live_server, login, shoot, dialogs, alice, prop_a, pms_sim, celery_worker_thread
 ):
     # Given an Entrata integration of Harbor View (1001), User Sync on, Approval Required
     credential = pms_credential_create(
@@ -184,18 +184,12 @@ def test_automated_access_journey(
     expect(page.get_by_test_id("suggestion-count")).to_have_text(str(backlog))
     _shoot_window(page, "30-aa-onboarding-backlog")
     # It asks first (with or without htmx): dismissed, nothing is applied
-    questions: list[str] = []
-
-    def dismiss(dialog) -> None:
-        questions.append(dialog.message)
-        dialog.dismiss()
-
-    page.once("dialog", dismiss)
+    dialogs.answer_next(accept=False)
     page.get_by_test_id("select-all-matching").click()
     expect(page.get_by_test_id("suggestion-count")).to_have_text(str(backlog))
-    assert questions == [f"Apply all {backlog} suggestions?"]
+    assert dialogs.questions == [f"Apply all {backlog} suggestions?"]
     assert AccessSuggestion.objects.filter(property=prop_a, state="pending").count() == backlog
-    page.once("dialog", lambda dialog: dialog.accept())
+    dialogs.answer_next(accept=True)
     page.get_by_test_id("select-all-matching").click()
     expect(page.get_by_test_id("alert-flash")).to_contain_text("Access updated")
     _shoot_window(page, "31-aa-backlog-approved")

@@ -26,7 +26,9 @@ def nav(page: Page, name: str) -> None:
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_manager_journey(page: Page, live_server, login, shoot, alice, prop_a, prop_a2, tmp_path):
+def test_manager_journey(
+    page: Page, live_server, login, shoot, dialogs, alice, prop_a, prop_a2, tmp_path
+):
     # Given alice manages two properties
     login("alice", PASSWORD)
     expect(page.get_by_role("heading", name="People")).to_be_visible()
@@ -110,23 +112,14 @@ def test_manager_journey(page: Page, live_server, login, shoot, alice, prop_a, p
     status_form.get_by_label("New status").select_option("past")
     status_form.get_by_label("Reason").fill("Moved out")
     # It asks first, naming what goes: dismissed, nothing changes
-    questions: list[str] = []
-
-    def answer(accept: bool):
-        def _answer(dialog) -> None:
-            questions.append(dialog.message)
-            dialog.accept() if accept else dialog.dismiss()
-
-        return _answer
-
-    page.once("dialog", answer(False))
+    dialogs.answer_next(accept=False)
     status_form.get_by_role("button", name="Change status").click()
     expect(page.get_by_test_id("resident-status")).to_have_text("Current")
-    assert questions == [
+    assert dialogs.questions == [
         "Revoke all 3 of Dana's keys now? Their doors stop opening for them at once."
     ]
     assert KeyGrant.objects.filter(resident=dana, revoked_at__isnull=True).count() == 3
-    page.once("dialog", answer(True))
+    dialogs.answer_next(accept=True)
     status_form.get_by_role("button", name="Change status").click()
 
     # Then every key is revoked and the timeline says so

@@ -69,7 +69,7 @@ def open_unit_mapping(page: Page) -> None:
 
 
 def test_unit_mapping_and_unit_sync(
-    page: Page, live_server, login, shoot, alice, prop_a, pms_sim, celery_worker_thread
+    page: Page, live_server, login, shoot, dialogs, alice, prop_a, pms_sim, celery_worker_thread
 ):
     # Given ePMS set up for Harborview against the simulator's Entrata
     credential = pms_credential_create(
@@ -182,24 +182,15 @@ def test_unit_mapping_and_unit_sync(
     assert remove_button.evaluate(HIT_TEST), "Remove Mapping is hidden under something else"
     shoot("24-edit-remove-mapping")
     # She is asked first, naming both sides; dismissing keeps the mapping
-    questions: list[str] = []
-
-    def answer(accept: bool):
-        def _answer(dialog) -> None:
-            questions.append(dialog.message)
-            dialog.accept() if accept else dialog.dismiss()
-
-        return _answer
-
-    page.once("dialog", answer(False))
+    dialogs.answer_next(accept=False)
     remove_button.click()
-    assert questions == [
+    assert dialogs.questions == [
         f"Remove the mapping of PMS unit {removed.label} to {removed_unit}? Its residents "
         "keep their unit; new PMS changes for it stop flowing."
     ]
     removed.refresh_from_db()
     assert removed.unit == removed_unit
-    page.once("dialog", answer(True))
+    dialogs.answer_next(accept=True)
     mapping_row.get_by_role("button", name="Remove Mapping").click()
     expect(page.get_by_text(f"Mapping removed for PMS unit {removed.label}")).to_be_visible()
     unmapped_input = page.locator(f'tr[data-pms-unit="{removed.label}"]').get_by_role("combobox")
