@@ -11,12 +11,11 @@ address came from, is integrations.pms.egress.
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 
-from integrations.pms.egress import allowed_hosts, host_allowed
+from integrations.pms.egress import allowed_hosts, host_allowed, ip_of
 
 
 def endpoint_hosts_for_managers() -> list[str]:
@@ -25,11 +24,9 @@ def endpoint_hosts_for_managers() -> list[str]:
 
 def _never_a_pms(host: str) -> bool:
     try:
-        ip = ipaddress.ip_address(host.strip("[]"))
+        ip = ip_of(host)
     except ValueError:
         return False  # a name: the connection itself is checked after DNS (egress)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
     return ip.is_link_local or ip.is_multicast or ip.is_unspecified
 
 

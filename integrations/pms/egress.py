@@ -67,10 +67,17 @@ def host_allowed(host: str, port: int | None, entries: Iterable[str] | None = No
     return False
 
 
-def public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
+def ip_of(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The IP address written in ``text`` ("[v6]", a zone id, ::ffff:a.b.c.d read as the
+    IPv4 address it carries); ValueError when it is a name."""
+    ip = ipaddress.ip_address(text.strip("[]").split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+        return ip.ipv4_mapped
+    return ip
+
+
+def public(address: str) -> bool:
+    ip = ip_of(address)
     return ip.is_global and not ip.is_multicast
 
 
