@@ -166,6 +166,13 @@ def _supersede_older(
         )
 
 
+def suggestions_supersede_for_resident(*, resident: Resident, at: datetime) -> int:
+    """A manager's status change settles whatever was waiting for the resident."""
+    return AccessSuggestion.objects.filter(
+        resident=resident, state=AccessSuggestion.State.PENDING
+    ).update(state=AccessSuggestion.State.SUPERSEDED, decided_at=at)
+
+
 def transitions_suggest(
     *, property: Property, detected: Sequence[DetectedTransition], now: datetime
 ) -> int:

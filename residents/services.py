@@ -10,7 +10,8 @@ from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
 from access import selectors as access_selectors
-from access.models import AccessEvent, AccessSuggestion, KeyGrant
+from access.automation import suggestions_supersede_for_resident
+from access.models import AccessEvent, KeyGrant
 from access.policy import AccessChange, DoorStatus, HeldGrant, access_for_status_change
 from access.services import Actor, access_event_record, key_grants_apply
 from common.services import model_update
@@ -269,9 +270,7 @@ def resident_status_change(
     # they no longer live under, revokes of keys just taken, or a PMS move-out a manual
     # override now stands against — superseded, not left in the alert window to be
     # refused on approval.
-    AccessSuggestion.objects.filter(resident=locked, state=AccessSuggestion.State.PENDING).update(
-        state=AccessSuggestion.State.SUPERSEDED, decided_at=locked.status_changed_at
-    )
+    suggestions_supersede_for_resident(resident=locked, at=locked.status_changed_at)
     resident.status = locked.status
     resident.status_source = locked.status_source
     resident.status_changed_at = locked.status_changed_at
