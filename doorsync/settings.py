@@ -265,3 +265,13 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
     },
 }
+
+# --- Odd input and API pages (issue 14 items 6, 7) ----------------------------------
+# NUL and lone surrogates in a query string or form are a 400 naming the parameter,
+# before any view reads them (common/middleware.py); it needs the user for the page.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "common.middleware.OddTextMiddleware",
+)
+# Every API list pages by limit/offset, at most 500 a page (common/pagination.py).
+REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "common.pagination.CappedLimitOffsetPagination"
