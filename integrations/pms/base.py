@@ -11,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 
 from integrations.pms.http import HttpOptions
-from integrations.pms.types import PMSProperty, PMSResident, PMSUnit, RecordError, ResidentPage
+from integrations.pms.lifecycle import LIVING, supersedes
+from integrations.pms.types import (
+    Lifecycle,
+    PMSProperty,
+    PMSResident,
+    PMSUnit,
+    RecordError,
+    ResidentPage,
+)
 from integrations.pms.vendor import VendorClient, VendorInfo, VendorMapping
 
 
@@ -77,12 +85,22 @@ class Connector:
         ids = list(pms_property_ids)
         if not ids:
             return
+        # People seen living there in this fetch: a later record of theirs saying otherwise
+        # (a renewal, an old lease) does not replace it (pms/lifecycle.py).
+        living: set[str] = set()
         for page in self.client.resident_pages(ids):
             records: list[PMSResident] = []
             errors: list[RecordError] = []
             for row in page.rows:
                 built, failed = self.mapping.resident(row, page.pms_property_id)
-                records.extend(built)
+                for record in built:
+                    if record.external_id in living and supersedes(
+                        Lifecycle.CURRENT, record.lifecycle
+                    ):
+                        continue
+                    if record.lifecycle in LIVING:
+                        living.add(record.external_id)
+                    records.append(record)
                 errors.extend(failed)
             yield ResidentPage(tuple(records), tuple(errors), page.pms_property_id)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from integrations.models import SyncRun
 from integrations.pms.errors import PMSError, RateLimited, VendorUnavailable
 from integrations.sync import runs
+from integrations.sync.statuses import snapshot_statuses_settle
 from integrations.sync.user_sync import EmptySnapshot, snapshot_apply, snapshot_fetch
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,9 @@ def user_sync_execute(*, run_id: int) -> SyncResult:
         )
         raise
     try:
+        # Statuses the vendor sends but doorsync does not know: support's mapping applied,
+        # undecided records kept as they were, and a sync alert per status (sync/statuses.py).
+        snapshot = snapshot_statuses_settle(run=run, snapshot=snapshot)
         counts = snapshot_apply(run=run, snapshot=snapshot)
     except runs.RunLost:
         # Reaped or re-claimed while this worker was slow: what it applied is consistent
