@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
+from integrations.pms.errors import PMSPropertyNotFound
 from integrations.pms.http import HttpOptions
 from integrations.pms.lifecycle import LIVING, supersedes
 from integrations.pms.types import (
@@ -75,9 +76,19 @@ class Connector:
 
     def fetch_units(self, pms_property_id: str) -> list[PMSUnit]:
         """Every unit of one PMS property."""
-        found = (
-            self.mapping.unit(raw, pms_property_id) for raw in self.client.units(pms_property_id)
-        )
+        try:
+            rows = self.client.units(pms_property_id)
+        except PMSPropertyNotFound as exc:
+            if exc.pms_property_id:
+                raise
+            # Classified from the answer alone: the property asked for is this one.
+            raise PMSPropertyNotFound(
+                vendor=exc.vendor,
+                call=exc.call,
+                detail=exc.detail,
+                pms_property_id=pms_property_id,
+            ) from None
+        found = (self.mapping.unit(raw, pms_property_id) for raw in rows)
         return [unit for unit in found if unit is not None]
 
     def fetch_residents(self, pms_property_ids: Iterable[str]) -> Iterator[ResidentPage]:
