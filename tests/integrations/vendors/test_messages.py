@@ -55,14 +55,22 @@ def test_every_error_kind_is_covered():
     assert declared | {"PagesDisagree", "UnitsCallFailed"} <= names
 
 
+def _variants(cls: type[PMSError]) -> list[dict[str, object]]:
+    """The keyword arguments each kind takes beyond vendor, call and detail."""
+    if cls is UnitsCallFailed:
+        return [{"pms_property_id": "1001", "refused": True},
+                {"pms_property_id": "1001", "refused": False}]  # fmt: skip
+    return [{}]
+
+
 @pytest.mark.parametrize("cls", _error_classes(), ids=lambda cls: cls.__name__)
 def test_each_error_kind_names_vendor_and_call_and_what_to_do(cls):
-    extra = {"pms_property_id": "1001"} if cls is UnitsCallFailed else {}
-    error = cls(vendor="Acme PMS", call="getThings", detail="it broke", **extra)
-    for message in (error.message, error.setup_message, str(error)):
-        assert "Acme PMS" in message
-        assert "getThings" in message
-        assert any(action in message for action in ACTIONS), message
+    for extra in _variants(cls):
+        error = cls(vendor="Acme PMS", call="getThings", detail="it broke", **extra)
+        for message in (error.message, error.setup_message, str(error)):
+            assert "Acme PMS" in message
+            assert "getThings" in message
+            assert any(action in message for action in ACTIONS), message
 
 
 FAULTS = {
