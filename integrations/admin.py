@@ -33,7 +33,7 @@ from integrations.pms.registry import VENDORS
 from integrations.pms.types import PMSProperty
 from integrations.selectors import stale_integrations, staleness
 from integrations.sync.runs import sync_run_start
-from integrations.sync.unit_sync import (
+from integrations.unit_mapping import (
     unit_sync_set,
     units_create_from_unmapped,
     units_map_identical_names,
