@@ -41,6 +41,69 @@ def _reassign_on_next_sync(integration: PMSIntegration, pms_unit_ids: Iterable[s
     )
 
 
+def _units_typed(
+    integration: PMSIntegration, choices: Mapping[int, str], rows: Mapping[int, PMSUnit]
+) -> tuple[dict[int, Unit], dict[int, str]]:
+    """The unit typed for each PMS unit row, and the rows whose typing names none."""
+    # A unit is typed as its label (what the unit list shows: "A 12B") or its bare name
+    # ("12B"). A label wins over another unit's bare name, so a unit picked from the list
+    # is always the one saved; only a label two units share is ambiguous.
+    by_label: dict[str, list[Unit]] = {}
+    by_bare: dict[str, list[Unit]] = {}
+    for unit in Unit.objects.filter(property_id=integration.property_id):
+        by_label.setdefault(str(unit).casefold(), []).append(unit)
+        by_bare.setdefault(unit.name.casefold(), []).append(unit)
+    errors: dict[int, str] = {}
+    wanted: dict[int, Unit] = {}
+    for row_id, typed in choices.items():
+        name = typed.strip()
+        if not name:
+            continue
+        if row_id not in rows:
+            errors[row_id] = "That PMS unit is not part of this integration."
+            continue
+        found = by_label.get(name.casefold()) or by_bare.get(name.casefold()) or []
+        shown = name if len(name) <= 60 else f"{name[:59]}…"  # echoed, so kept short
+        if not found:
+            errors[row_id] = f"There is no unit “{shown}” here. Add it on Access → Units first."
+        elif len(found) > 1:
+            errors[row_id] = (
+                f"There are several units “{shown}”; rename one of them on Access → Units, "
+                "then pick it here."
+            )
+        else:
+            wanted[row_id] = found[0]
+    return wanted, errors
+
+
+def _mapping_clashes(
+    integration: PMSIntegration, wanted: Mapping[int, Unit], errors: Mapping[int, str]
+) -> dict[int, str]:
+    """Rows choosing a unit another row of this save, or another PMS unit, already has."""
+    clashes: dict[int, str] = {}
+    by_unit: dict[int, list[int]] = {}
+    for row_id, unit in wanted.items():
+        by_unit.setdefault(unit.id, []).append(row_id)
+    for row_ids in by_unit.values():
+        if len(row_ids) > 1:
+            for row_id in row_ids:
+                clashes[row_id] = (
+                    f"Unit {wanted[row_id]} is chosen for more than one PMS unit; "
+                    "each unit maps to one PMS unit."
+                )
+    taken = dict(
+        PMSUnit.objects.filter(integration=integration, unit_id__in=list(by_unit))
+        .exclude(id__in=list(wanted))
+        .values_list("unit_id", "name")
+    )
+    for row_id, unit in wanted.items():
+        if unit.id in taken and row_id not in errors and row_id not in clashes:
+            clashes[row_id] = (
+                f"Unit {unit} is already mapped to PMS unit {taken[unit.id]}. Remove that mapping first."
+            )
+    return clashes
+
+
 @transaction.atomic
 def unit_mappings_save(
     *,
@@ -58,56 +121,8 @@ def unit_mappings_save(
             integration=integration, id__in=list(choices)
         )
     }
-    # A unit is typed as its label (what the unit list shows: "A 12B") or its bare name
-    # ("12B"). A label wins over another unit's bare name, so a unit picked from the list
-    # is always the one saved; only a label two units share is ambiguous.
-    by_label: dict[str, list[Unit]] = {}
-    by_bare: dict[str, list[Unit]] = {}
-    for unit in Unit.objects.filter(property_id=integration.property_id):
-        by_label.setdefault(str(unit).casefold(), []).append(unit)
-        by_bare.setdefault(unit.name.casefold(), []).append(unit)
-    errors: dict[int, str] = {}
-    wanted: dict[int, Unit] = {}
-    for row_id, typed in choices.items():
-        name = typed.strip()
-        if not name:
-            continue
-        row = rows.get(row_id)
-        if row is None:
-            errors[row_id] = "That PMS unit is not part of this integration."
-            continue
-        found = by_label.get(name.casefold()) or by_bare.get(name.casefold()) or []
-        shown = name if len(name) <= 60 else f"{name[:59]}…"  # echoed, so kept short
-        if not found:
-            errors[row_id] = f"There is no unit “{shown}” here. Add it on Access → Units first."
-            continue
-        if len(found) > 1:
-            errors[row_id] = (
-                f"There are several units “{shown}”; rename one of them on Access → Units, "
-                "then pick it here."
-            )
-            continue
-        wanted[row_id] = found[0]
-    by_unit: dict[int, list[int]] = {}
-    for row_id, unit in wanted.items():
-        by_unit.setdefault(unit.id, []).append(row_id)
-    for row_ids in by_unit.values():
-        if len(row_ids) > 1:
-            for row_id in row_ids:
-                errors[row_id] = (
-                    f"Unit {wanted[row_id]} is chosen for more than one PMS unit; "
-                    "each unit maps to one PMS unit."
-                )
-    taken = dict(
-        PMSUnit.objects.filter(integration=integration, unit_id__in=list(by_unit))
-        .exclude(id__in=list(wanted))
-        .values_list("unit_id", "name")
-    )
-    for row_id, unit in wanted.items():
-        if unit.id in taken and row_id not in errors:
-            errors[row_id] = (
-                f"Unit {unit} is already mapped to PMS unit {taken[unit.id]}. Remove that mapping first."
-            )
+    wanted, errors = _units_typed(integration, choices, rows)
+    errors.update(_mapping_clashes(integration, wanted, errors))
     if errors:
         raise ValidationError(errors)  # type: ignore[arg-type]
     changed = [rows[r] for r, unit in wanted.items() if rows[r].unit_id != unit.id]
