@@ -103,7 +103,10 @@ def decide(
     record's alert; ``lifecycle`` is the person's own (``person_lifecycle``), the
     record's when not given.
     """
-    own = Lifecycle(lifecycle) if lifecycle else record.lifecycle
+    if isinstance(lifecycle, Lifecycle):
+        own = lifecycle
+    else:
+        own = Lifecycle(lifecycle) if lifecycle else record.lifecycle
     pms_email = email_key(record.email)
     if linked_resident_id is not None:
         return _decide_linked(pms_email, linked_resident_id, linked_resident_email, kept_emails)
