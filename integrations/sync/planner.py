@@ -455,6 +455,10 @@ def _transition(
         unit = units.mapped.get(record.unit_id)
         if before is not None and before.pms_unit_id:
             previous_unit = units.mapped.get(before.pms_unit_id)
+            if previous_unit is None and unit is not None and before.pms_unit_id != record.unit_id:
+                # The PMS unit they leave is no longer mapped (its mapping was removed
+                # since): the unit they leave is the one they are in, or its key stays.
+                previous_unit = unit_before
         elif before is not None and unit is not None:
             # Saving a mapping forgets the record's PMS unit so this sync assigns the
             # mapped unit: the unit left is the one the resident had until now (a
