@@ -153,6 +153,8 @@ class SyncRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # While a run waits to be retried (rate limit, vendor down): when the next attempt is.
+    retry_at = models.DateTimeField(null=True, blank=True)
     records_total = models.PositiveIntegerField(default=0)
     records_done = models.PositiveIntegerField(default=0)
     counts = models.JSONField(default=dict, blank=True)

@@ -48,13 +48,11 @@ def user_sync_execute(*, run_id: int) -> SyncResult:
         logger.warning("Sync run %s was taken from this worker while fetching", run_id)
         return SyncResult(state="lost")
     except (RateLimited, VendorUnavailable) as exc:
-        if run.attempts < MAX_ATTEMPTS:
-            runs.sync_run_requeue(run=run, error=str(exc))
-            return SyncResult(
-                state=SyncRun.State.QUEUED,
-                retry_in=_backoff(run.attempts, getattr(exc, "retry_after", None)),
-            )
-        runs.sync_run_finish(run=run, ok=False, counts={}, error=str(exc))
+        retry_in = _backoff(run.attempts, getattr(exc, "retry_after", None))
+        if runs.sync_run_retry_or_fail(
+            run=run, error=exc, retry_in=retry_in, max_attempts=MAX_ATTEMPTS
+        ):
+            return SyncResult(state=SyncRun.State.QUEUED, retry_in=retry_in)
         return SyncResult(state=SyncRun.State.FAILED)
     except PMSError as exc:
         runs.sync_run_finish(run=run, ok=False, counts={}, error=str(exc))

@@ -49,11 +49,13 @@ class AppFolioClient:
 
     def properties(self) -> list[Mapping[str, Any]]:
         body = {"properties_visibility": "active", "paginate_results": True}
-        return [row for page in self._report("property_directory", body) for row in page]
+        pages = self._report("property_directory", body, key=row_key("property_id"))
+        return [row for page in pages for row in page]
 
     def units(self, property_id: str) -> list[Mapping[str, Any]]:
         body = {"properties": {"properties_ids": [property_id]}, "paginate_results": True}
-        return [row for page in self._report("unit_directory", body) for row in page]
+        pages = self._report("unit_directory", body, key=row_key("unit_id"))
+        return [row for page in pages for row in page]
 
     def resident_pages(self, property_ids: Sequence[str]) -> Iterator[RawPage]:
         # One report covers every property; a page can mix them, each row says its own.
