@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0006_sync_trigger_setup'),
+        ('integrations', '0008_sync_run_retry_at'),
         ('properties', '0001_initial'),
     ]
 
