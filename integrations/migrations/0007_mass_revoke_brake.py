@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0008_sync_run_retry_at'),
+        ('integrations', '0006_sync_trigger_setup'),
         ('properties', '0001_initial'),
     ]
 
