@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from access.brake import automatic_revokes_settle
 from integrations.models import SyncRun
 from integrations.pms.errors import PMSError, RateLimited, VendorUnavailable
 from integrations.sync import runs
@@ -69,6 +70,9 @@ def user_sync_execute(*, run_id: int) -> SyncResult:
         raise
     try:
         counts = snapshot_apply(run=run, snapshot=snapshot)
+        # Automatic mode's revokes were held batch by batch: applied now, or held for a
+        # manager by the mass-revoke brake when they would take too many residents' keys.
+        automatic_revokes_settle(integration=run.integration)
     except runs.RunLost:
         # Reaped or re-claimed while this worker was slow: what it applied is consistent
         # (batches commit whole) and the run's new owner or the next run finishes the work.

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0006_sync_trigger_setup'),
+        ('integrations', '0007_mass_revoke_brake'),
     ]
 
     operations = [
