@@ -1,8 +1,14 @@
-"""Entrata leases (JSON) → normalized types: one lease holds several customers."""
+"""Entrata leases (JSON) → normalized types: one lease holds several customers.
+
+Names are read exactly as Entrata spells them, which differs by method: getProperties
+answers in PascalCase (PropertyID, MarketingName), getPropertyUnits and getLeases in
+camelCase. Every name read here is in a public shape — see fixtures/README.md.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from functools import partial
 from typing import Any
 
@@ -10,6 +16,7 @@ from integrations.pms.fields import RecordProblem, date_field, items, mapping, t
 from integrations.pms.mapping import MappingResult, VocabularyTable, guarded, role_for
 from integrations.pms.normalize import ISO_DATE_FORMATS, US_DATE_FORMATS, first_email, pick_phone
 from integrations.pms.types import (
+    Lifecycle,
     PMSProperty,
     PMSResident,
     PMSUnit,
@@ -17,7 +24,12 @@ from integrations.pms.types import (
     ResidentRole,
 )
 from integrations.pms.vendor import VendorMapping
-from integrations.vendors.entrata.statuses import ROLE_MAP, STATUS_MAP, STATUS_TYPE_IDS
+from integrations.vendors.entrata.statuses import (
+    RENEWAL_INTERVAL_TYPES,
+    ROLE_MAP,
+    STATUS_MAP,
+    STATUS_TYPE_IDS,
+)
 
 # Entrata writes MM/DD/YYYY (Mountain Time calendar days); ISO is accepted as a fallback.
 DATE_FORMATS = US_DATE_FORMATS + ISO_DATE_FORMATS
@@ -26,6 +38,8 @@ ROLES = VocabularyTable("Entrata", "customer type", ROLE_MAP)
 
 
 def map_property(raw: Mapping[str, Any]) -> PMSProperty | None:
+    # getProperties: result.PhysicalProperty.Property[] (mo05mAn/entrata_api_client
+    # models/get_properties_success_response_result_physical_property_property_inner.py).
     property_id = text(raw, "PropertyID")
     if not property_id:
         return None
@@ -42,6 +56,9 @@ def map_property(raw: Mapping[str, Any]) -> PMSProperty | None:
 
 
 def map_unit(raw: Mapping[str, Any], pms_property_id: str) -> PMSUnit | None:
+    # getPropertyUnits: units.unit{id, unitNumber, buildingId, buildingName, …}
+    # (entrata_api_client models/get_property_units_success_response_response_result_
+    # properties_property_units_unit.py). No public shape carries a floor number.
     unit_id = text(raw, "id")
     if not unit_id:
         return None
@@ -50,15 +67,20 @@ def map_unit(raw: Mapping[str, Any], pms_property_id: str) -> PMSUnit | None:
         pms_property_id=pms_property_id,
         name=text(raw, "unitNumber") or unit_id,
         building=text(raw, "buildingName"),
-        floor=text(raw, "floorNumber") or None,
     )
 
 
 def _interval(lease: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The lease interval that holds the dates: the current one, else the latest listed."""
+    """The lease interval that holds the dates: the one the lease names (leaseIntervalId),
+    else the one whose status is Current, else the latest listed."""
     intervals = items(mapping(lease, "leaseIntervals"), "leaseInterval")
+    named = text(lease, "leaseIntervalId")
+    if named:
+        for interval in intervals:
+            if text(interval, "id") == named:
+                return interval
     for interval in intervals:
-        if text(interval, "leaseIntervalStatusTypeName").lower() == "current":
+        if text(interval, "leaseIntervalStatusTypeName") == "Current":
             return interval
     return intervals[-1] if intervals else {}
 
@@ -67,6 +89,25 @@ def _lease_status(lease: Mapping[str, Any]) -> str:
     return text(lease, "leaseIntervalStatus") or STATUS_TYPE_IDS.get(
         text(lease, "leaseStatusTypeId"), ""
     )
+
+
+def lifecycle_for(raw_status: str, interval: Mapping[str, Any], move_in: date | None) -> Lifecycle:
+    """The lifecycle of a status on a lease interval.
+
+    A renewal is people who already live there signing on for longer; Entrata shows it as
+    a "Future" interval of type Renewal. Someone whose move-in is before that interval
+    starts already lives there: Current, never a future move-in, so their access goes on.
+    A roommate joining at the renewal moves in on or after its start and stays Future —
+    the recorded getLeases answer holds exactly such a Co-Applicant.
+    """
+    lifecycle = STATUSES(raw_status)
+    if lifecycle is Lifecycle.FUTURE and (
+        text(interval, "leaseIntervalTypeName") in RENEWAL_INTERVAL_TYPES
+    ):
+        starts = date_field(interval, "startDate", DATE_FORMATS)
+        if move_in is not None and starts is not None and move_in < starts:
+            return Lifecycle.CURRENT
+    return lifecycle
 
 
 def _customer(
@@ -81,7 +122,11 @@ def _customer(
     spaces = items(mapping(lease, "unitSpaces"), "unitSpace")
     unit_name = text(spaces[0], "unitSpace") if spaces else ""
     email, raw_email = first_email([text(customer, "emailAddress")])
+    # phoneType is lower-case in the recorded answer (mobile, personal, work).
     phones = items(mapping(customer, "phones"), "phone")
+    move_in = date_field(customer, "moveInDate", DATE_FORMATS) or date_field(
+        lease, "moveInDate", DATE_FORMATS
+    )
     return [
         PMSResident(
             external_id=external_id,
@@ -92,14 +137,13 @@ def _customer(
             phone=pick_phone((text(p, "phoneType"), text(p, "phoneNumber")) for p in phones),
             lease_start=date_field(interval, "startDate", DATE_FORMATS),
             lease_end=date_field(interval, "endDate", DATE_FORMATS),
-            move_in=date_field(customer, "moveInDate", DATE_FORMATS)
-            or date_field(lease, "moveInDate", DATE_FORMATS),
+            move_in=move_in,
             move_out=date_field(customer, "moveOutDate", DATE_FORMATS)
             or date_field(lease, "moveOutDate", DATE_FORMATS),
             unit_id=text(lease, "unitId"),
             unit_name=unit_name,
             raw_status=raw_status,
-            lifecycle=STATUSES(raw_status),
+            lifecycle=lifecycle_for(raw_status, interval, move_in),
             role=role_for(ROLES, text(customer, "customerType"), default=ResidentRole.PRIMARY),
             lease_id=text(lease, "id"),
             raw_email=raw_email,

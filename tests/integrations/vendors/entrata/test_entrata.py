@@ -39,7 +39,7 @@ def test_needs_api_key_or_username_and_password():
         get_connector("entrata", {"subdomain": "x", "username": "only-a-name"})
 
 
-def test_paginates_until_a_short_page(mock_connector, load_payload):
+def test_paginates_until_an_empty_page(mock_connector, load_payload):
     seen: list[httpx.Request] = []
     full_page = {"response": {"code": 200, "result": {"leases": {"lease": [
         {"id": n, "leaseIntervalStatus": "Current",
@@ -51,12 +51,15 @@ def test_paginates_until_a_short_page(mock_connector, load_payload):
         seen.append(request)
         if request.url.params["page_no"] == "1":
             return httpx.Response(200, json=full_page)
-        return httpx.Response(200, content=load_payload("entrata_leases.json"))
+        if request.url.params["page_no"] == "2":
+            return httpx.Response(200, content=load_payload("entrata_leases.json"))
+        return httpx.Response(200, content=load_payload("entrata_no_records.json"))
 
     pages = list(mock_connector("entrata", handler).fetch_residents(["300"]))
     assert [len(p.records) for p in pages] == [500, 3]
     assert [len(p.errors) for p in pages] == [0, 2]
-    assert [r.url.params["page_no"] for r in seen] == ["1", "2"]
+    # The short second page is not taken for the last: only the empty third one is.
+    assert [r.url.params["page_no"] for r in seen] == ["1", "2", "3"]
     request = seen[0]
     assert request.url.path == "/api/v1/leases" and request.url.host == "doorsyncdemo.entrata.com"
     body = json.loads(request.content)
@@ -67,10 +70,16 @@ def test_paginates_until_a_short_page(mock_connector, load_payload):
     assert request.headers["Authorization"] == f"Basic {token}"
 
 
-def test_maps_sample(mock_connector, respond, load_payload):
-    connector = mock_connector(
-        "entrata", respond(load_payload("entrata_leases.json"), content_type="application/json")
-    )
+def test_maps_sample(mock_connector, load_payload):
+    def handler(request: httpx.Request) -> httpx.Response:
+        name = (
+            "entrata_leases.json"
+            if request.url.params["page_no"] == "1"
+            else "entrata_no_records.json"
+        )
+        return httpx.Response(200, content=load_payload(name))
+
+    connector = mock_connector("entrata", handler)
     (page,) = list(connector.fetch_residents(["300"]))
     by_id = {r.external_id: r for r in page.records}
 
