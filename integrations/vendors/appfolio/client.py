@@ -11,7 +11,7 @@ its public source in fixtures/README.md.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from integrations.pms.errors import (
@@ -22,12 +22,15 @@ from integrations.pms.errors import (
     RequestRejected,
 )
 from integrations.pms.http import HttpOptions, HttpResponse, HttpTransport
+from integrations.pms.jsonapi import error_member, json_object, json_rows
 from integrations.pms.links import same_origin_next
-from integrations.pms.vendor import RawPage
+from integrations.pms.pages import Announced, Pager, PageRequest, row_key
+from integrations.pms.vendor import RawPage, Row
 from integrations.vendors.appfolio.statuses import STATUS_CODES
 
 VENDOR = "AppFolio"
-MAX_PAGES = 10_000
+# One row per tenant per occupancy.
+_TENANT_KEY = row_key("occupancy_id", "selected_tenant_id")
 FIELDS_HINT = "client ID and client secret"
 
 
@@ -82,7 +85,7 @@ class AppFolioClient:
         # of reading as "everyone moved out".
         self._check_known("tenant_directory.json", [p for p in property_ids if p not in seen])
 
-    def tenant_pages(self, property_ids: Sequence[str]) -> Iterator[list[Mapping[str, Any]]]:
+    def tenant_pages(self, property_ids: Sequence[str]) -> Iterator[Sequence[Mapping[str, Any]]]:
         # tenant_directory.json with tenant_visibility, tenant_types ["all"], tenant_statuses
         # codes and properties.properties_ids (CryptoCultCurt/appfolio-mcp-server
         # src/reports/tenantDirectoryReport.ts; shared/PMS_FORMATS.md).
@@ -94,7 +97,7 @@ class AppFolioClient:
             "properties": {"properties_ids": list(property_ids)},
             "paginate_results": True,
         }
-        return self._report("tenant_directory", body)
+        return self._report("tenant_directory", body, key=_TENANT_KEY)
 
     def _check_known(self, call: str, property_ids: Sequence[str]) -> None:
         """Raise PMSPropertyNotFound for the first id property_directory does not list."""
@@ -110,49 +113,48 @@ class AppFolioClient:
                     pms_property_id=property_id,
                 )
 
-    def _report(self, report: str, body: Mapping[str, Any]) -> Iterator[list[Mapping[str, Any]]]:
+    def _report(
+        self, report: str, body: Mapping[str, Any], key: Callable[[Row], str] | None = None
+    ) -> Iterator[Sequence[Mapping[str, Any]]]:
+        """Every page of one report: the POST, then POSTs of {} to next_page_url until it is null,
+        whatever each page's size."""
         call = f"{report}.json"
-        response = self.http.request(
-            "POST",
-            f"{self.root}/api/v2/reports/{report}.json",
-            call=call,
-            content=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        for _ in range(MAX_PAGES):
+
+        def read(page: PageRequest) -> tuple[Sequence[Mapping[str, Any]], Announced]:
+            if page.link:
+                # next_page_url is POSTed with an empty body, as public clients do
+                # (appfolio-report-snowflake-cache appfolioClient.ts); not rate limited.
+                response = self.http.request(
+                    "POST",
+                    page.link,
+                    call=call,
+                    content=b"{}",
+                    headers={"Content-Type": "application/json"},
+                )
+            else:
+                response = self.http.request(
+                    "POST",
+                    f"{self.root}/api/v2/reports/{report}.json",
+                    call=call,
+                    content=json.dumps(body).encode(),
+                    headers={"Content-Type": "application/json"},
+                )
             payload = self._parse(response, call)
-            rows = payload.get("results")
-            if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-                raise self.http.error(MalformedResponse, call=call, detail="results is not a list")
-            if rows:
-                yield rows
+            rows = json_rows(self.http, payload, "results", call)
             link = payload.get("next_page_url")
             if not link:
-                return
+                return rows, Announced(next="")
             following = same_origin_next(response.url, str(link))
-            if following is None or following == response.url:
+            if following is None:
                 raise self.http.error(
-                    MalformedResponse, call=call, detail="next_page_url leaves AppFolio or repeats"
+                    MalformedResponse, call=call, detail="next_page_url leaves AppFolio"
                 )
-            # POSTed with an empty body, as public clients do; exempt from the rate limit.
-            response = self.http.request(
-                "POST",
-                following,
-                call=call,
-                content=b"{}",
-                headers={"Content-Type": "application/json"},
-            )
-        raise self.http.error(MalformedResponse, call=call, detail=f"more than {MAX_PAGES} pages")
+            return rows, Announced(next=following)
+
+        return Pager.of(self.http, call, key=key).read(read)
 
     def _parse(self, response: HttpResponse, call: str) -> dict[str, Any]:
-        try:
-            payload = json.loads(response.content)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise self.http.error(
-                MalformedResponse, call=call, detail=f"broken JSON: {exc}"
-            ) from None
-        if not isinstance(payload, dict):
-            raise self.http.error(MalformedResponse, call=call, detail="answer is not an object")
+        payload = json_object(self.http, response, call)
         if payload.get("error"):
             raise self._error_for(str(payload["error"]), call)
         return payload
@@ -174,12 +176,5 @@ class AppFolioClient:
                 call=call,
                 detail="HTTP 403: this report is not available to this AppFolio plan or key",
             )
-        if response.status_code not in (400, 404, 422):
-            return None
-        try:
-            payload = json.loads(response.content)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return None
-        if isinstance(payload, dict) and payload.get("error"):
-            return self._error_for(str(payload["error"]), call)
-        return None
+        error = error_member(response, (400, 404, 422))
+        return None if error is None else self._error_for(str(error), call)

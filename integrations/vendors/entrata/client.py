@@ -5,9 +5,9 @@ https://apis.entrata.com/ext/orgs/<sub>/v1/<endpoint> with X-Api-Key (mo05mAn/
 entrata_api_client configuration.py: apiKeyAuth "X-Api-Key"). Every call posts
 {"auth": {"type": …}, "requestId": …, "method": {"name", "version", "params"}}; errors come
 back as response.error{code, message} (models/error_response_response_error.py), with
-HTTP 200 or 4xx. getLeases pages with ?page_no=N&per_page=M and says nothing about the
-whole result, so only an empty page ("No records found…") ends it: a server may cap
-per_page below what was asked. Every call, parameter and field is listed with its public
+HTTP 200 or 4xx. getLeases pages with ?page_no=N&per_page=M, read to the end the pager
+contract allows (pms/pages.py): no public shape shows a total, so in practice only an
+empty page ("No records found…") ends it — a server may cap per_page below what was asked. Every call, parameter and field is listed with its public
 source in fixtures/README.md.
 """
 
@@ -31,13 +31,18 @@ from integrations.pms.errors import (
 )
 from integrations.pms.fields import RecordProblem, items, mapping
 from integrations.pms.http import HttpOptions, HttpResponse, HttpTransport, parse_retry_after
+from integrations.pms.pages import (
+    Announced,
+    Pager,
+    PageRequest,
+    count_field,
+    row_key,
+)
 from integrations.pms.vendor import RawPage
 from integrations.vendors.entrata.statuses import STATUS_TYPE_IDS
 
 VENDOR = "Entrata"
 PER_PAGE = 500
-# A vendor bug that keeps answering full pages must not loop for ever.
-MAX_PAGES = 10_000
 
 
 class EntrataClient:
@@ -120,8 +125,13 @@ class EntrataClient:
             for leases in self.lease_pages(property_id):
                 yield RawPage(leases, property_id)
 
-    def lease_pages(self, property_id: str) -> Iterator[list[Mapping[str, Any]]]:
-        """Each page of getLeases for one property, every lease status included."""
+    def lease_pages(self, property_id: str) -> Iterator[Sequence[Mapping[str, Any]]]:
+        """Each page of getLeases for one property, every lease status included.
+
+        Pages are read until the total Entrata announces, or — when it announces none — until
+        a page comes back empty ("No records found"): a server may cap per_page below what
+        was asked, so a short page is never taken for the last.
+        """
         # getLeases r2: propertyId (one), leaseStatusTypeIds (comma-separated), ?page_no=
         # &per_page= (entrata_api_client models/get_leases_r2_method_params.py and
         # api/leases_api.py; noclocks/gmhleasr R/entrata_leases.R).
@@ -130,25 +140,41 @@ class EntrataClient:
             "leaseStatusTypeIds": ",".join(STATUS_TYPE_IDS),
             "includeOtherIncomeLeases": "0",
         }
-        for page_no in range(1, MAX_PAGES + 1):
+
+        def read(page: PageRequest) -> tuple[Sequence[Mapping[str, Any]], Announced]:
+            envelope: dict[str, Any] = {}
             result = self._rpc(
                 "leases",
                 "getLeases",
                 params,
                 version="r2",
-                query={"page_no": page_no, "per_page": PER_PAGE},
+                query={"page_no": page.number, "per_page": PER_PAGE},
                 property_id=property_id,
+                whole=envelope,
             )
             try:
                 leases = items(mapping(result, "leases"), "lease")
             except RecordProblem as exc:
-                raise self._malformed("getLeases", f"page {page_no}: {exc}") from None
-            if not leases:
-                # Entrata announces no total: only an empty page proves the end, since a
-                # server may answer fewer than per_page on a page that is not the last.
-                return
-            yield leases
-        raise self._malformed("getLeases", f"more than {MAX_PAGES} pages")
+                raise self._malformed("getLeases", f"page {page.number}: {exc}") from None
+            return leases, self._announced(envelope, result, page.number)
+
+        return Pager.of(self.http, "getLeases", key=row_key("id")).read(read)
+
+    def _announced(
+        self, envelope: Mapping[str, Any], result: Mapping[str, Any], page_no: int
+    ) -> Announced:
+        """What a getLeases page says about the whole result: `pagination` in the response
+        or its result, with a record total and/or a page count."""
+        found = envelope.get("pagination") or result.get("pagination")
+        if not isinstance(found, Mapping):
+            return Announced()
+        try:
+            return Announced(
+                total=count_field(found, "total", "totalRecords", "total_records"),
+                pages=count_field(found, "totalPages", "total_pages", "pageCount"),
+            )
+        except ValueError as exc:
+            raise self._malformed("getLeases", f"page {page_no}: pagination {exc}") from None
 
     # -- wire --------------------------------------------------------------------------
 
@@ -161,8 +187,11 @@ class EntrataClient:
         version: str = "r1",
         query: Mapping[str, str | int] | None = None,
         property_id: str = "",
+        whole: dict[str, Any] | None = None,
     ) -> Mapping[str, Any]:
-        """The `result` object of one call; {} for Entrata's "No records found" text."""
+        """The `result` object of one call; {} for Entrata's "No records found" text.
+
+        `whole`, when given, receives the whole `response` object (paging sits there)."""
         request_id = str(next(self._request_ids))
         body = {
             "auth": {"type": self.auth_type},
@@ -197,6 +226,8 @@ class EntrataClient:
             raise self._malformed(method, "no response object")
         if envelope.get("error"):
             raise self._error_for(envelope, method, property_id)
+        if whole is not None:
+            whole.update(envelope)
         result = envelope.get("result")
         if isinstance(result, str):
             if result.lower().startswith("no records found"):

@@ -21,7 +21,7 @@ from integrations.pms.errors import (
     VendorUnavailable,
 )
 from integrations.pms.http import CappedBody, HttpOptions, HttpResponse, HttpTransport
-from integrations.pms.pages import batched
+from integrations.pms.pages import Pager, batched, checked_stream, row_key
 from integrations.pms.soap import elements, envelope, fault_text, post_streaming
 from integrations.pms.vendor import RawPage
 
@@ -91,7 +91,9 @@ class YardiClient:
     def resident_pages(self, property_ids: Sequence[str]) -> Iterator[RawPage]:
         # Yardi does not paginate: pages are cut as each property's one answer streams in.
         for property_id in property_ids:
-            units = self.unit_configuration(property_id)
+            # A unit twice in one answer fails the fetch (pms/pages.py).
+            pager = Pager.of(self.http, "GetUnitConfiguration", key=row_key("UnitID"))
+            units = checked_stream(self.unit_configuration(property_id), pager)
             yield from batched(units, pms_property_id=property_id, size=UNITS_PER_PAGE)
 
     # -- wire --------------------------------------------------------------------------
