@@ -56,7 +56,8 @@ class AppFolioClient:
         # snowflake-cache src/const/appfolio.ts): hidden properties too, since one attached
         # to an integration may be hidden later and must still be recognised.
         body = {"property_visibility": "all", "paginate_results": True}
-        return [row for page in self._report("property_directory", body) for row in page]
+        pages = self._report("property_directory", body, key=row_key("property_id"))
+        return [row for page in pages for row in page]
 
     def units(self, property_id: str) -> list[Mapping[str, Any]]:
         # unit_directory.json filtered by properties.properties_ids (CryptoCultCurt/
@@ -68,7 +69,8 @@ class AppFolioClient:
             "properties": {"properties_ids": [property_id]},
             "paginate_results": True,
         }
-        rows = [row for page in self._report("unit_directory", body) for row in page]
+        pages = self._report("unit_directory", body, key=row_key("unit_id"))
+        rows = [row for page in pages for row in page]
         if not rows:
             self._check_known("unit_directory.json", [property_id])
         return rows

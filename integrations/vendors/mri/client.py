@@ -7,7 +7,7 @@ other than ResidentLeaseDetailsByPropertyID are inferred.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from integrations.pms.errors import (
@@ -21,7 +21,7 @@ from integrations.pms.http import HttpOptions, HttpResponse, HttpTransport
 from integrations.pms.jsonapi import error_member, json_object, json_rows
 from integrations.pms.links import same_origin_next
 from integrations.pms.pages import Announced, Pager, PageRequest, row_key
-from integrations.pms.vendor import RawPage
+from integrations.pms.vendor import RawPage, Row
 
 VENDOR = "MRI"
 API_PATH = "/mriapiservices/api.asp"
@@ -59,19 +59,27 @@ class MRIClient:
         self.http.close()
 
     def properties(self) -> list[Mapping[str, Any]]:
-        return [row for page in self._pages(PROPERTIES_API, {}) for row in page]
+        pages = self._pages(PROPERTIES_API, {}, key=row_key("PropertyID"))
+        return [row for page in pages for row in page]
 
     def units(self, property_id: str) -> list[Mapping[str, Any]]:
         params = {"RMPROPID": property_id}
-        return [row for page in self._pages(UNITS_API, params, property_id) for row in page]
+        pages = self._pages(UNITS_API, params, property_id, key=row_key("BuildingID", "UnitID"))
+        return [row for page in pages for row in page]
 
     def resident_pages(self, property_ids: Sequence[str]) -> Iterator[RawPage]:
         for property_id in property_ids:
-            for rows in self._pages(RESIDENTS_API, {"RMPROPID": property_id}, property_id):
+            params = {"RMPROPID": property_id}
+            for rows in self._pages(RESIDENTS_API, params, property_id, key=_ROW_KEY):
                 yield RawPage(rows, property_id)
 
     def _pages(
-        self, api: str, params: Mapping[str, str], property_id: str = ""
+        self,
+        api: str,
+        params: Mapping[str, str],
+        property_id: str = "",
+        *,
+        key: Callable[[Row], str],
     ) -> Iterator[Sequence[Mapping[str, Any]]]:
         """Every page of one API: nextLink is followed to the end; a page without one is
         the last, whatever its size (a server may cap $top)."""
@@ -97,7 +105,7 @@ class MRIClient:
                 raise self.http.error(MalformedResponse, call=api, detail="nextLink leaves the API")
             return rows, Announced(next=following)
 
-        return Pager.of(self.http, api, key=_ROW_KEY).read(read)
+        return Pager.of(self.http, api, key=key).read(read)
 
     def _parse(self, response: HttpResponse, api: str, property_id: str) -> dict[str, Any]:
         payload = json_object(self.http, response, api)

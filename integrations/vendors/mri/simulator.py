@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from integrations.pms.types import Lifecycle, ResidentRole
+from integrations.simulator.adversary import LINKS, WireTraits
 from integrations.simulator.credentials import DEMO_CREDENTIALS
 from integrations.simulator.data import SimResident
 from integrations.simulator.render import iso_datetime
@@ -38,11 +39,36 @@ def role_name(role: ResidentRole, variant: int = 0) -> str:
     return ROLE_NAMES[role]
 
 
+# How this wire expresses the adversarial behaviours (integrations/simulator/adversary.py).
+TRAITS = WireTraits(
+    paging=LINKS,
+    date_fields=frozenset(
+        {
+            "LeaseStart",
+            "OccupyDate",
+            "LeaseEnd",
+            "LeaseMoveOut",
+            "ResidentVacateDate",
+            "DateNotified",
+        }
+    ),
+    date_styles=(
+        iso_datetime,
+        lambda day: f"{day.isoformat()}T00:00:00.000",
+        lambda day: f"{day.isoformat()}T00:00:00-06:00",
+        lambda day: day.isoformat(),
+    ),
+    optional_fields=frozenset({"Email", "PhoneNumber", "CellPhoneNumber"}),
+)
+
+
 def failure(kind: str, retry_after: int) -> SimResponse:
     if kind == "5xx":
         return SimResponse(
             503, b'{"error":{"code":"ServiceUnavailable","message":"Try again later"}}'
         )
+    if kind == "error_200":
+        return SimResponse(200, b'{"error":{"code":"InternalError","message":"Query failed"}}')
     if kind == "429":
         return SimResponse(429, b'{"error":{"code":"TooManyRequests","message":"Rate limit exceeded"}}',
                            headers={"Retry-After": str(retry_after)})  # fmt: skip
@@ -106,7 +132,7 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
              "State": p.state, "ZipCode": p.postal_code}
             for p in state.dataset.properties.values()
         ]  # fmt: skip
-        return _page(request, rows, top, skip, lambda row: row, truncate=False)
+        return _page(request, state, rows, top, skip, lambda row: row, truncate=False)
     property_id = query.get("RMPROPID", "")
     if api not in ("MRI_S-PMRM_UnitsByPropertyID", "MRI_S-PMRM_ResidentLeaseDetailsByPropertyID"):
         return _error(400, "InvalidApi", f"API {api} is not available")
@@ -121,19 +147,27 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
              "UnitID": u.name.split("-", 1)[-1], "FloorID": str(u.floor)}
             for u in state.dataset.units_of(property_id)
         ]  # fmt: skip
-        return _page(request, unit_rows, top, skip, lambda row: row, truncate=False)
+        return _page(request, state, unit_rows, top, skip, lambda row: row, truncate=False)
     truncate = state.faults.take_truncation("mri")
     residents = state.dataset.residents_of(property_id)
-    return _page(request, residents, top, skip, lambda r: _resident(r, units), truncate=truncate)
+    render = lambda r: _resident(r, units)  # noqa: E731
+    return _page(request, state, residents, top, skip, render, truncate=truncate)
 
 
 def _page(
-    request: SimRequest, rows: list[Any], top: int, skip: int, render: Any, *, truncate: bool
+    request: SimRequest,
+    state: SimState,
+    rows: list[Any],
+    top: int,
+    skip: int,
+    render: Any,
+    *,
+    truncate: bool,
 ) -> SimResponse:
-    window = [render(row) for row in rows[skip : skip + top]]
-    payload: dict[str, Any] = {"value": window}
-    if skip + top < len(rows):
-        following = dict(request.query, **{"$skip": str(skip + top), "$top": str(top)})
+    page = state.adversary.window("mri", rows, skip, top)
+    payload: dict[str, Any] = {"value": [render(row) for row in page.rows]}
+    if page.next_start is not None:
+        following = dict(request.query, **{"$skip": str(page.next_start), "$top": str(top)})
         payload["nextLink"] = f"{request.base}/mriapiservices/api.asp?{urlencode(following)}"
     response = SimResponse.of_json(payload)
     if truncate:

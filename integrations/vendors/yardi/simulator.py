@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from integrations.pms.types import Lifecycle, ResidentRole
+from integrations.simulator.adversary import UNPAGED, WireTraits
 from integrations.simulator.credentials import DEMO_CREDENTIALS
 from integrations.simulator.data import SimResident, SimUnit
 from integrations.simulator.render import (
@@ -57,9 +58,29 @@ def role_name(role: ResidentRole, variant: int = 0) -> str:
     return names[variant % len(names)]
 
 
+# How this wire expresses the adversarial behaviours (integrations/simulator/adversary.py):
+# one answer per property, so no page behaviours.
+TRAITS = WireTraits(
+    paging=UNPAGED,
+    date_fields=frozenset({"LeaseFrom", "LeaseTo", "MoveIn", "MoveOut"}),
+    date_styles=(
+        iso_datetime,
+        lambda day: day.isoformat(),
+        lambda day: f"{day.isoformat()}T00:00:00-05:00",
+    ),
+    optional_fields=frozenset({"Email", "MiddleName", "PhoneNumber", "PhoneDescription"}),
+    body="xml",
+)
+
+
 def failure(kind: str, retry_after: int) -> SimResponse:
     if kind == "5xx":
         return SimResponse(503, HTML_UNAVAILABLE, "text/html")
+    if kind == "error_200":
+        message = el("Message", "Interface error: timeout expired.", messageType="Error")
+        return SimResponse(
+            200, _wrap("GetUnitConfiguration", f"<Messages>{message}</Messages>"), XML
+        )
     if kind == "429":
         return SimResponse(
             429, b"Too many requests", "text/plain", {"Retry-After": str(retry_after)}
