@@ -10,6 +10,7 @@ from datetime import date
 import defusedxml.ElementTree as SafeET
 import httpx
 import pytest
+import time_machine
 
 from integrations.pms import (
     Connector,
@@ -24,6 +25,13 @@ from tests.integrations.vendors.public_shapes import fixture_path
 
 XML = {"Content-Type": "text/xml; charset=utf-8"}
 AUTH_VALUES = frozenset({"pmcid", "siteid", "licensekey"})
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    """The fixtures' dates are written around this day (a move-in after it is ahead)."""
+    with time_machine.travel(date(2025, 10, 1), tick=False):
+        yield
 
 
 def fixture(name: str) -> bytes:
@@ -162,14 +170,21 @@ def test_contacts_units_and_dates(mock_connector):
 
 
 def test_a_future_lease_alone_is_a_future_resident(mock_connector):
-    # Given only the renewal-style row of someone with no current row
+    # Given only a "Future Lease" row of someone with no current row, moving in ahead
     answer = fixture("getresidentlist.response.xml")
     start = answer.index(b"<resident><reshid>41001</reshid><resmid>1</resmid>")
     end = answer.index(b"</resident>", start) + len(b"</resident>")
+    renewal = answer.index(b"<leasestatus>Future Lease</leasestatus>")
+    row_start = answer.rindex(b"<resident>", 0, renewal)
+    row = answer[row_start:renewal].replace(
+        b"<moveindate>2023-03-01T00:00:00</moveindate>",
+        b"<moveindate>2026-03-01T00:00:00</moveindate>",
+    )
+    answer = answer[:row_start] + row + answer[renewal:]
     people = residents(mock_connector, answer[:start] + answer[end:])
     alma = people["41001:1"]
     assert (alma.raw_status, alma.lifecycle) == ("Future Lease", Lifecycle.FUTURE)
-    assert alma.lease_start == date(2026, 3, 1)
+    assert (alma.lease_start, alma.move_in) == (date(2026, 3, 1), date(2026, 3, 1))
 
 
 def test_bad_license(mock_connector, sleeps):
