@@ -216,8 +216,8 @@ def renewals_folded(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     OneSite lists a renewal signed ahead of its start as a second row with leasestatus
     "Future Lease" (NASAdash realpage_client.py: "Future Lease = renewals, not new
     move-ins"). The person already lives there under their current row, which decides.
-    A "Future Lease" row alone is someone who does not live there yet. Renewal rows are
-    few, so only they are held back while the answer streams.
+    A "Future Lease" row with no other row of its person is kept and read on its own.
+    Renewal rows are few, so only they are held back while the answer streams.
     """
     held: dict[tuple[str, str], dict[str, Any]] = {}
     seen: set[tuple[str, str]] = set()

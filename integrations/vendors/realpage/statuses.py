@@ -13,8 +13,8 @@ STATUS_MAP: dict[str, Lifecycle] = {
     # A new resident who signed and has not moved in ("Pending move-ins").
     "Applicant - Lease Signed": Lifecycle.FUTURE,
     # A renewal signed ahead of its start. The household's current row decides while it
-    # lives there (client.renewals_folded drops this row then); alone, it is someone who
-    # does not live there yet.
+    # lives there (client.renewals_folded drops this row then); alone, the row is read as
+    # a future lease.
     "Future Lease": Lifecycle.FUTURE,
     "Current": Lifecycle.CURRENT,
     "Former": Lifecycle.PAST,
