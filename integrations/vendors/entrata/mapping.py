@@ -13,10 +13,10 @@ from functools import partial
 from typing import Any
 
 from integrations.pms.fields import RecordProblem, date_field, items, mapping, text
+from integrations.pms.lifecycle import Signals, status_lifecycle
 from integrations.pms.mapping import MappingResult, VocabularyTable, guarded, role_for
 from integrations.pms.normalize import ISO_DATE_FORMATS, US_DATE_FORMATS, first_email, pick_phone
 from integrations.pms.types import (
-    Lifecycle,
     PMSProperty,
     PMSResident,
     PMSUnit,
@@ -91,23 +91,19 @@ def _lease_status(lease: Mapping[str, Any]) -> str:
     )
 
 
-def lifecycle_for(raw_status: str, interval: Mapping[str, Any], move_in: date | None) -> Lifecycle:
-    """The lifecycle of a status on a lease interval.
+def renews_residency(interval: Mapping[str, Any], move_in: date | None) -> bool:
+    """Whether this lease interval renews the residency of someone who already lives there.
 
-    A renewal is people who already live there signing on for longer; Entrata shows it as
-    a "Future" interval of type Renewal. Someone whose move-in is before that interval
-    starts already lives there: Current, never a future move-in, so their access goes on.
-    A roommate joining at the renewal moves in on or after its start and stays Future —
-    the recorded getLeases answer holds exactly such a Co-Applicant.
+    Entrata shows a renewal signed ahead of its start as a "Future" interval of type
+    Renewal. Someone whose move-in is before that interval starts already lives there:
+    their access must go on (pms/lifecycle.py reads them as Current). A roommate joining
+    at the renewal moves in on or after its start and stays Future — the recorded
+    getLeases answer holds exactly such a Co-Applicant.
     """
-    lifecycle = STATUSES(raw_status)
-    if lifecycle is Lifecycle.FUTURE and (
-        text(interval, "leaseIntervalTypeName") in RENEWAL_INTERVAL_TYPES
-    ):
-        starts = date_field(interval, "startDate", DATE_FORMATS)
-        if move_in is not None and starts is not None and move_in < starts:
-            return Lifecycle.CURRENT
-    return lifecycle
+    if text(interval, "leaseIntervalTypeName") not in RENEWAL_INTERVAL_TYPES:
+        return False
+    starts = date_field(interval, "startDate", DATE_FORMATS)
+    return move_in is not None and starts is not None and move_in < starts
 
 
 def _customer(
@@ -127,6 +123,14 @@ def _customer(
     move_in = date_field(customer, "moveInDate", DATE_FORMATS) or date_field(
         lease, "moveInDate", DATE_FORMATS
     )
+    move_out = date_field(customer, "moveOutDate", DATE_FORMATS) or date_field(
+        lease, "moveOutDate", DATE_FORMATS
+    )
+    lifecycle, reading = status_lifecycle(
+        STATUSES,
+        raw_status,
+        Signals(move_in=move_in, move_out=move_out, renewal=renews_residency(interval, move_in)),
+    )
     return [
         PMSResident(
             external_id=external_id,
@@ -138,12 +142,12 @@ def _customer(
             lease_start=date_field(interval, "startDate", DATE_FORMATS),
             lease_end=date_field(interval, "endDate", DATE_FORMATS),
             move_in=move_in,
-            move_out=date_field(customer, "moveOutDate", DATE_FORMATS)
-            or date_field(lease, "moveOutDate", DATE_FORMATS),
+            move_out=move_out,
             unit_id=text(lease, "unitId"),
             unit_name=unit_name,
             raw_status=raw_status,
-            lifecycle=lifecycle_for(raw_status, interval, move_in),
+            lifecycle=lifecycle,
+            status_reading=reading,
             role=role_for(ROLES, text(customer, "customerType"), default=ResidentRole.PRIMARY),
             lease_id=text(lease, "id"),
             raw_email=raw_email,

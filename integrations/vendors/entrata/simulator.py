@@ -13,7 +13,7 @@ from integrations.simulator.credentials import DEMO_CREDENTIALS, ENTRATA_DEMO_AP
 from integrations.simulator.data import SimResident
 from integrations.simulator.render import us_date
 from integrations.simulator.server import SimRequest, SimResponse, SimState
-from integrations.simulator.vocab import raw_status
+from integrations.simulator.vocab import external_id, raw_status, role_name
 
 _METHODS = {
     "properties": "getProperties",
@@ -37,20 +37,12 @@ STATUS_IDS = {
     "Notice": 5,
     "Past": 6,
 }
-ROLE_NAMES: dict[ResidentRole, str] = {
-    ResidentRole.PRIMARY: "Primary",
-    ResidentRole.ROOMMATE: "Co-Applicant",
-    ResidentRole.OCCUPANT: "Occupant",
-    ResidentRole.GUARANTOR: "Guarantor",
+ROLE_NAMES: dict[ResidentRole, tuple[str, ...]] = {
+    ResidentRole.PRIMARY: ("Primary",),
+    ResidentRole.ROOMMATE: ("Co-Applicant",),
+    ResidentRole.OCCUPANT: ("Occupant",),
+    ResidentRole.GUARANTOR: ("Guarantor",),
 }
-
-
-def external_id(resident: SimResident) -> str:
-    return str(resident.id)
-
-
-def role_name(role: ResidentRole, variant: int = 0) -> str:
-    return ROLE_NAMES[role]
 
 
 def _rpc(request_id: str, *, result: Any = None, error: tuple[int, str] | None = None,
@@ -175,14 +167,14 @@ def _customer(resident: SimResident) -> dict[str, Any]:
         phones.append({"phoneTypeName": "Primary", "phoneType": "mobile",
                        "phoneNumber": resident.mobile, "countryCode": 1})  # fmt: skip
     customer: dict[str, Any] = {
-        "id": int(external_id(resident)),
-        "customerType": role_name(resident.role),
+        "id": int(external_id("entrata", resident)),
+        "customerType": role_name("entrata", resident.role),
         "firstName": resident.first_name,
         "lastName": resident.last_name,
         "nameFull": f"{resident.last_name}, {resident.first_name}",
         "emailAddress": resident.email,
         "leaseCustomerStatus": raw_status("entrata", resident),
-        "relationshipName": role_name(resident.role),
+        "relationshipName": role_name("entrata", resident.role),
         "moveInDate": us_date(resident.move_in),
         "moveOutDate": us_date(resident.move_out),
         "phones": {"phone": phones},

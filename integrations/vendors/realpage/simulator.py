@@ -20,10 +20,11 @@ from integrations.simulator.render import (
     read_soap_call,
     soap_fault,
     soap_open,
+    soap_result,
     us_date,
 )
 from integrations.simulator.server import SimRequest, SimResponse, SimState
-from integrations.simulator.vocab import raw_status
+from integrations.simulator.vocab import raw_status, role_name
 
 XML = "text/xml; charset=utf-8"
 RAW_STATUSES: dict[Lifecycle, tuple[str, ...]] = {
@@ -35,21 +36,18 @@ RAW_STATUSES: dict[Lifecycle, tuple[str, ...]] = {
     Lifecycle.PAST: ("Former",),
     Lifecycle.CANCELLED: ("Former Applicant",),
 }
-ROLE_NAMES: dict[ResidentRole, str] = {
-    ResidentRole.PRIMARY: "Head of Household",
-    ResidentRole.ROOMMATE: "Co-Head",
-    ResidentRole.OCCUPANT: "Occupant",
-    ResidentRole.GUARANTOR: "Guarantor",
+ROLE_NAMES: dict[ResidentRole, tuple[str, ...]] = {
+    ResidentRole.PRIMARY: ("Head of Household",),
+    ResidentRole.ROOMMATE: ("Co-Head",),
+    ResidentRole.OCCUPANT: ("Occupant",),
+    ResidentRole.GUARANTOR: ("Guarantor",),
 }
 
 
-def external_id(resident: SimResident) -> str:
+def record_id(resident: SimResident) -> str:
+    """The record id the vendor sends for this resident."""
     # The connector's form: household (reshid) and member (resmid).
     return f"{resident.lease_id}:{resident.id}"
-
-
-def role_name(role: ResidentRole, variant: int = 0) -> str:
-    return ROLE_NAMES[role]
 
 
 # How this wire expresses the adversarial behaviours (integrations/simulator/adversary.py):
@@ -165,11 +163,7 @@ def _unit_list(state: SimState, site_id: str) -> str:
 
 
 def _wrap(method: str, inner: str) -> bytes:
-    return (
-        soap_open()
-        + f'<{method}Response xmlns="http://tempuri.org/"><{method}Result>{inner}'
-        + f"</{method}Result></{method}Response>{SOAP_CLOSE}"
-    ).encode()
+    return soap_result(method, "http://tempuri.org/", inner)
 
 
 def _resident(resident: SimResident, units: dict[int, str], status: str = "") -> str:
@@ -177,7 +171,7 @@ def _resident(resident: SimResident, units: dict[int, str], status: str = "") ->
         "<resident>"
         + el("reshid", resident.lease_id)
         + el("resmid", resident.id)
-        + el("relationship", role_name(resident.role))
+        + el("relationship", role_name("realpage", resident.role))
         + el("leaseid", resident.lease_id * 10 + (1 if status else 0))
         + el("firstname", resident.first_name)
         + el("lastname", resident.last_name)
