@@ -37,7 +37,7 @@ from integrations.sync.statuses import (
     integration_set_status_lifecycles,
     status_lifecycles_check,
 )
-from integrations.sync.unit_sync import (
+from integrations.unit_mapping import (
     unit_sync_set,
     units_create_from_unmapped,
     units_map_identical_names,
@@ -50,6 +50,8 @@ class PMSCredentialAdminForm(forms.ModelForm):
 
     new_secrets = forms.CharField(
         required=False,
+        # A few secrets of at most services.MAX_SECRET_LENGTH each, which the service checks.
+        max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
         help_text="Write-only. One per line, name=value (e.g. password=…). Blank keeps the stored secrets.",
     )
