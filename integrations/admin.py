@@ -14,9 +14,12 @@ from django.utils.formats import date_format
 
 from common.admin import NoDirectDeleteMixin
 from common.text import plural
+from integrations import setup
 from integrations.credentials import services
+from integrations.credentials.crypto import SecretsUnreadable
 from integrations.credentials.endpoints import endpoint_override_clean
 from integrations.models import (
+    AccessMode,
     PMSCredential,
     PMSIntegration,
     PMSRecord,
@@ -25,7 +28,9 @@ from integrations.models import (
     SyncOutcome,
     SyncRun,
 )
+from integrations.pms.errors import PMSError
 from integrations.pms.registry import VENDORS
+from integrations.pms.types import PMSProperty
 from integrations.selectors import stale_integrations, staleness
 from integrations.sync.runs import sync_run_start
 from integrations.sync.unit_sync import (
@@ -172,6 +177,173 @@ def map_identical_names(
         )
 
 
+class PMSIntegrationAdminForm(forms.ModelForm):
+    """The settings a manager sets in the console, for support: checked by the console's own
+    rules (integrations/setup.py, PMS property IDs and lease statuses listed live from the
+    PMS) and saved through the console's audited services in `PMSIntegrationAdmin.save_model`.
+
+    None of these is a model field of the form, so nothing reaches the row unchecked and
+    unaudited: ModelForm writes only Meta.fields to the instance.
+    """
+
+    credential = forms.ModelChoiceField(
+        queryset=PMSCredential.objects.select_related("organization"), required=False
+    )
+    pms_property_ids = forms.JSONField(
+        label="PMS property IDs",
+        required=False,
+        help_text='A list of ids the PMS lists for the credential, e.g. ["1001", "1002"].',
+    )
+    excluded_statuses = forms.JSONField(
+        required=False,
+        help_text='A list of the PMS\'s own lease statuses, e.g. ["Applicant", "Denied"].',
+    )
+    user_sync_enabled = forms.BooleanField(label="User Sync", required=False)
+    unit_sync_enabled = forms.BooleanField(
+        label="Unit Sync",
+        required=False,
+        help_text="Switching it is audited, as the Turn Unit Sync off/on actions are.",
+    )
+    access_mode = forms.ChoiceField(label="Automated Access", choices=AccessMode.choices)
+
+    MANAGED = (
+        "credential",
+        "pms_property_ids",
+        "excluded_statuses",
+        "user_sync_enabled",
+        "unit_sync_enabled",
+        "access_mode",
+    )
+
+    class Meta:
+        model = PMSIntegration
+        fields = ["property", "sync_interval_minutes"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        stored = self.instance
+        for name in self.MANAGED:
+            self.initial.setdefault(name, getattr(stored, name))
+        # Filled by clean() when a change needs the PMS's own lists; save_model passes them on.
+        self.available_properties: list[PMSProperty] = []
+        self.available_statuses: list[str] = []
+        self.changed_settings: set[str] = set()
+
+    def _pms_list(self, field: str, fetch: Any, credential: PMSCredential) -> Any:
+        try:
+            return fetch(credential=credential)
+        except (PMSError, SecretsUnreadable) as exc:
+            message = exc.setup_message if isinstance(exc, PMSError) else str(exc)
+            self.add_error(field, f"Could not check against the PMS: {message}")
+            return None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or self.cleaned_data
+        # Still the stored row: ModelForm copies cleaned data into it only after clean().
+        stored = self.instance
+        prop = data.get("property") or (stored.property if stored.property_id else None)
+        if prop is None:
+            return data
+        credential: PMSCredential | None = data.get("credential")
+        if credential is None and stored.credential_id is not None:
+            self.add_error("credential", "A credential in use cannot be removed; choose another.")
+            return data
+        if credential is not None:
+            try:
+                setup.integration_credential_check(property=prop, credential=credential)
+            except ValidationError as exc:
+                self.add_error("credential", exc)
+                return data
+        new_credential = credential is not None and credential.id != stored.credential_id
+        if new_credential:
+            self.changed_settings.add("credential")
+        # What the settings would be checked against: a new credential attaches afresh.
+        probe = PMSIntegration(
+            id=stored.id,
+            property=prop,
+            credential=credential,
+            pms_property_ids=[] if new_credential else list(stored.pms_property_ids),
+        )
+
+        ids: list[str] | None = None
+        try:
+            ids = setup.settings_list_check(
+                data.get("pms_property_ids") or [], what="PMS property IDs", example='["1001"]'
+            )
+        except ValidationError as exc:
+            self.add_error("pms_property_ids", exc)
+        if ids is not None and (
+            sorted(ids) != sorted(stored.pms_property_ids) or (new_credential and ids)
+        ):
+            self.changed_settings.add("pms_property_ids")
+            if credential is None:
+                self.add_error("pms_property_ids", "Choose a credential first.")
+            else:
+                available = self._pms_list(
+                    "pms_property_ids", setup.pms_properties_of_credential, credential
+                )
+                if available is not None:
+                    self.available_properties = available
+                    try:
+                        ids = setup.integration_property_ids_check(
+                            integration=probe, pms_property_ids=ids, available=available
+                        )
+                    except ValidationError as exc:
+                        self.add_error("pms_property_ids", exc)
+        if ids is not None:
+            data["pms_property_ids"] = ids
+
+        statuses: list[str] | None = None
+        try:
+            statuses = setup.settings_list_check(
+                data.get("excluded_statuses") or [],
+                what="excluded lease statuses",
+                example='["Applicant"]',
+            )
+        except ValidationError as exc:
+            self.add_error("excluded_statuses", exc)
+        if statuses is not None and (
+            sorted(statuses) != sorted(stored.excluded_statuses) or (new_credential and statuses)
+        ):
+            self.changed_settings.add("excluded_statuses")
+            if credential is None:
+                self.add_error("excluded_statuses", "Choose a credential first.")
+            else:
+                known = self._pms_list(
+                    "excluded_statuses", setup.pms_lease_statuses_of_credential, credential
+                )
+                if known is not None:
+                    self.available_statuses = known
+                    try:
+                        statuses = setup.integration_excluded_statuses_check(
+                            statuses=statuses, available=known
+                        )
+                    except ValidationError as exc:
+                        self.add_error("excluded_statuses", exc)
+        if statuses is not None:
+            data["excluded_statuses"] = statuses
+
+        user_sync = bool(data.get("user_sync_enabled"))
+        try:
+            setup.integration_user_sync_check(
+                enabled=user_sync,
+                credential=credential,
+                pms_property_ids=ids if ids is not None else stored.pms_property_ids,
+            )
+        except ValidationError as exc:
+            self.add_error("user_sync_enabled", exc)
+        mode = str(data.get("access_mode") or "")
+        if mode != stored.access_mode or user_sync != stored.user_sync_enabled:
+            try:
+                setup.integration_access_mode_check(mode=mode, user_sync_enabled=user_sync)
+            except ValidationError as exc:
+                self.add_error("access_mode", exc)
+        for name in ("user_sync_enabled", "unit_sync_enabled", "access_mode"):
+            if data.get(name) != getattr(stored, name):
+                self.changed_settings.add(name)
+        return data
+
+
 class SyncStalenessFilter(admin.SimpleListFilter):
     title = "sync health"
     parameter_name = "sync_health"
@@ -213,7 +385,9 @@ class PMSIntegrationAdmin(NoDirectDeleteMixin, admin.ModelAdmin):
     search_fields = ["property__name", "property__organization__name", "credential__label"]
     list_select_related = ["property", "credential"]
     autocomplete_fields = ["property"]
+    form = PMSIntegrationAdminForm
     readonly_fields = [
+        "pms_property_names",
         "setup_step",
         "setup_completed_at",
         "last_sync_started_at",
@@ -226,6 +400,61 @@ class PMSIntegrationAdmin(NoDirectDeleteMixin, admin.ModelAdmin):
         create_units_from_unmapped,
         map_identical_names,
     ]
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        # Only the form's own model fields are written straight to the row; the managed
+        # settings (declared on the form) go through the services in save_model.
+        kwargs["fields"] = [
+            f
+            for f in PMSIntegrationAdminForm.Meta.fields
+            if f not in self.get_readonly_fields(request, obj)
+        ]
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # An integration stays with its property: its history and links are that property's.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "property"] if obj is not None else fields
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """The console's services apply each changed setting, audited with support as actor."""
+        super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        changed: set[str] = form.changed_settings
+        integration = PMSIntegration.objects.select_related("property", "credential").get(id=obj.id)
+        actor = request.user
+        if "credential" in changed:
+            setup.integration_set_credential(
+                integration=integration, credential=data["credential"], actor=actor
+            )
+        if "pms_property_ids" in changed:
+            setup.integration_attach_properties(
+                integration=integration,
+                pms_property_ids=data["pms_property_ids"],
+                available=form.available_properties,
+                actor=actor,
+            )
+        if "excluded_statuses" in changed:
+            setup.integration_set_excluded_statuses(
+                integration=integration,
+                statuses=data["excluded_statuses"],
+                available=form.available_statuses,
+                actor=actor,
+            )
+        if "user_sync_enabled" in changed:
+            setup.integration_set_user_sync(
+                integration=integration, enabled=data["user_sync_enabled"], actor=actor
+            )
+        if "access_mode" in changed:
+            setup.integration_set_access_mode(
+                integration=integration, mode=data["access_mode"], actor=actor
+            )
+        if data["unit_sync_enabled"] != integration.unit_sync_enabled:
+            unit_sync_set(integration=integration, enabled=data["unit_sync_enabled"], actor=actor)
+        # The admin's own object shows what was saved (its change message, the redirect).
+        obj.refresh_from_db()
 
     @admin.display(description="Last successful sync", ordering="last_successful_sync_at")
     def last_success(self, obj: PMSIntegration) -> str:

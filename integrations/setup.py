@@ -47,12 +47,114 @@ def _advance(integration: PMSIntegration, to: str) -> None:
         integration.setup_step = to
 
 
+# --- Checks: the one set of rules the console and support's admin both apply ------------
+
+
+def settings_list_check(value: object, *, what: str, example: str) -> list[str]:
+    """A list of non-empty strings, or ValidationError naming what was given.
+
+    Support types these as JSON in admin: a bare string "1001" is not a list of one id
+    (iterated, it would read as "1", "0", "0", "1"), nor is {"a": 1} a list of statuses.
+    """
+    if not isinstance(value, list | tuple):
+        kind = next(
+            (
+                name
+                for t, name in ((str, "a single text"), (dict, "an object"), (int, "a number"))
+                if isinstance(value, t)
+            ),
+            type(value).__name__,
+        )
+        raise ValidationError(f"Enter the {what} as a list, e.g. {example} (got {kind}).")
+    items: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise ValidationError(
+                f"Each of the {what} must be a non-empty text in quotes, e.g. {example}; "
+                f"{item!r} is not."
+            )
+        items.append(item.strip())
+    return items
+
+
+def integration_credential_check(*, property: Property, credential: PMSCredential) -> None:
+    if credential.organization_id != property.organization_id:
+        raise ValidationError("That credential belongs to another portfolio.")
+
+
+def integration_property_ids_check(
+    *,
+    integration: PMSIntegration,
+    pms_property_ids: Sequence[str],
+    available: Sequence[PMSProperty],
+) -> list[str]:
+    """The ids to attach, deduplicated in order: each listed by the PMS for this credential
+    and not attached to another property of the same PMS account."""
+    if isinstance(pms_property_ids, str):
+        raise ValidationError("Choose PMS property IDs as a list, not a single text.")
+    ids = list(dict.fromkeys(str(i) for i in pms_property_ids))
+    if not ids:
+        raise ValidationError("Choose at least one PMS property to sync into this property.")
+    names = {p.id: p.name for p in available}
+    unknown = [i for i in ids if i not in names]
+    if unknown:
+        raise ValidationError(
+            f"The PMS does not list these property IDs for this credential: {', '.join(unknown)}."
+        )
+    taken = pms_property_ids_taken(integration=integration)
+    # An id attached here already (before this rule) may stay: saving must not drop it.
+    clashes = [
+        f"{names[i]} ({i}) is already attached to {taken[i]}"
+        for i in ids
+        if i in taken and i not in integration.pms_property_ids
+    ]
+    if clashes:
+        raise ValidationError(
+            f"{'; '.join(clashes)}. A PMS property feeds one doorsync property: detach it "
+            "there first (Integrations → Manage Settings → Property IDs)."
+        )
+    return ids
+
+
+def integration_excluded_statuses_check(
+    *, statuses: Sequence[str], available: Sequence[str]
+) -> list[str]:
+    """The statuses to exclude, in the PMS's order; each must be one of the PMS's own."""
+    if isinstance(statuses, str):
+        raise ValidationError("Choose lease statuses as a list, not a single text.")
+    unknown = sorted(set(statuses) - set(available))
+    if unknown:
+        raise ValidationError(f"These are not lease statuses of this PMS: {', '.join(unknown)}.")
+    return [s for s in available if s in set(statuses)]
+
+
+def integration_user_sync_check(
+    *, enabled: bool, credential: PMSCredential | None, pms_property_ids: Sequence[str]
+) -> None:
+    if enabled and (credential is None or not pms_property_ids):
+        raise ValidationError(
+            "User Sync needs a credential and at least one attached PMS property ID."
+        )
+
+
+def integration_access_mode_check(*, mode: str, user_sync_enabled: bool) -> None:
+    if mode not in AccessMode.values:
+        raise ValidationError("Choose Off, Approval Required or Automatic.")
+    if mode != AccessMode.OFF and not user_sync_enabled:
+        raise ValidationError(
+            "Automated Access needs User Sync: it acts on the lease changes User Sync brings "
+            "in. Turn User Sync on first (User Sync tab)."
+        )
+
+
+# --- Services -------------------------------------------------------------------------
+
+
 @transaction.atomic
 def integration_set_credential(
     *, integration: PMSIntegration, credential: PMSCredential, actor: Actor
 ) -> PMSIntegration:
-    if credential.organization_id != integration.property.organization_id:
-        raise ValidationError("That credential belongs to another portfolio.")
+    integration_credential_check(property=integration.property, credential=credential)
     changed = integration.credential_id != credential.id
     if changed and integration.credential_id is not None:
         # Another PMS (or login) means other PMS property IDs: attach them again.
@@ -77,7 +179,11 @@ def pms_properties_available(*, integration: PMSIntegration) -> list[PMSProperty
     """Listed live from the PMS; raises PMSError with a message for the manager."""
     if integration.credential is None:
         raise ValidationError("Choose a credential first.")
-    with pms_credential_connector(credential=integration.credential) as connector:
+    return pms_properties_of_credential(credential=integration.credential)
+
+
+def pms_properties_of_credential(*, credential: PMSCredential) -> list[PMSProperty]:
+    with pms_credential_connector(credential=credential) as connector:
         return connector.list_properties()
 
 
@@ -120,7 +226,11 @@ def pms_property_ids_taken(*, integration: PMSIntegration) -> dict[str, str]:
 def pms_lease_statuses(*, integration: PMSIntegration) -> list[str]:
     if integration.credential is None:
         raise ValidationError("Choose a credential first.")
-    with pms_credential_connector(credential=integration.credential) as connector:
+    return pms_lease_statuses_of_credential(credential=integration.credential)
+
+
+def pms_lease_statuses_of_credential(*, credential: PMSCredential) -> list[str]:
+    with pms_credential_connector(credential=credential) as connector:
         return connector.list_lease_statuses()
 
 
@@ -132,27 +242,10 @@ def integration_attach_properties(
     available: Sequence[PMSProperty],
     actor: Actor,
 ) -> PMSIntegration:
-    ids = list(dict.fromkeys(str(i) for i in pms_property_ids))
-    if not ids:
-        raise ValidationError("Choose at least one PMS property to sync into this property.")
+    ids = integration_property_ids_check(
+        integration=integration, pms_property_ids=pms_property_ids, available=available
+    )
     names = {p.id: p.name for p in available}
-    unknown = [i for i in ids if i not in names]
-    if unknown:
-        raise ValidationError(
-            f"The PMS does not list these property IDs for this credential: {', '.join(unknown)}."
-        )
-    taken = pms_property_ids_taken(integration=integration)
-    # An id attached here already (before this rule) may stay: saving must not drop it.
-    clashes = [
-        f"{names[i]} ({i}) is already attached to {taken[i]}"
-        for i in ids
-        if i in taken and i not in integration.pms_property_ids
-    ]
-    if clashes:
-        raise ValidationError(
-            f"{'; '.join(clashes)}. A PMS property feeds one doorsync property: detach it "
-            "there first (Integrations → Manage Settings → Property IDs)."
-        )
     changed = sorted(ids) != sorted(integration.pms_property_ids)
     integration.pms_property_ids = ids
     integration.pms_property_names = {i: names[i] for i in ids}
@@ -177,10 +270,7 @@ def integration_set_excluded_statuses(
     available: Sequence[str],
     actor: Actor,
 ) -> PMSIntegration:
-    chosen = [s for s in available if s in set(statuses)]
-    unknown = sorted(set(statuses) - set(available))
-    if unknown:
-        raise ValidationError(f"These are not lease statuses of this PMS: {', '.join(unknown)}.")
+    chosen = integration_excluded_statuses_check(statuses=statuses, available=available)
     changed = sorted(chosen) != sorted(integration.excluded_statuses)
     integration.excluded_statuses = chosen
     _advance(integration, Step.USER_SYNC)
@@ -200,10 +290,11 @@ def integration_set_excluded_statuses(
 def integration_set_user_sync(
     *, integration: PMSIntegration, enabled: bool, actor: Actor
 ) -> PMSIntegration:
-    if enabled and (integration.credential is None or not integration.pms_property_ids):
-        raise ValidationError(
-            "User Sync needs a credential and at least one attached PMS property ID."
-        )
+    integration_user_sync_check(
+        enabled=enabled,
+        credential=integration.credential,
+        pms_property_ids=integration.pms_property_ids,
+    )
     changed = integration.user_sync_enabled != enabled
     integration.user_sync_enabled = enabled
     if enabled:
@@ -228,13 +319,7 @@ def integration_set_access_mode(
     *, integration: PMSIntegration, mode: str, actor: Actor
 ) -> PMSIntegration:
     """Automate Access tab: Off, Approval Required or Automatic (audited)."""
-    if mode not in AccessMode.values:
-        raise ValidationError("Choose Off, Approval Required or Automatic.")
-    if mode != AccessMode.OFF and not integration.user_sync_enabled:
-        raise ValidationError(
-            "Automated Access needs User Sync: it acts on the lease changes User Sync brings "
-            "in. Turn User Sync on first (User Sync tab)."
-        )
+    integration_access_mode_check(mode=mode, user_sync_enabled=integration.user_sync_enabled)
     if integration.access_mode == mode:
         return integration
     previous = integration.get_access_mode_display()

@@ -55,9 +55,9 @@ from integrations.sync.unit_sync import (
     pms_units_for_mapping,
     pms_units_refresh,
     unit_mapping_remove,
-    unit_mapping_suggestions,
     unit_mappings_save,
 )
+from integrations.unit_matching import unit_mapping_suggestions
 from properties.console import console_view
 from properties.models import Property
 from units.selectors import unit_choices

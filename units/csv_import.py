@@ -89,7 +89,7 @@ def _header_map(header: list[str]) -> dict[str, int]:
     return mapping
 
 
-def parse(text: str, *, existing_names: Iterable[str], max_rows: int) -> ParsedFile:
+def parse(text: str, *, existing: Iterable[tuple[str, str]], max_rows: int) -> ParsedFile:
     """Validate every row; collect every problem rather than stop at the first."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -99,8 +99,9 @@ def parse(text: str, *, existing_names: Iterable[str], max_rows: int) -> ParsedF
     except csv.Error as exc:
         raise CSVFileError(f"The file is not valid CSV: {exc}.") from exc
     columns = _header_map(header)
-    existing = {n.strip().lower() for n in existing_names}
-    seen: dict[str, int] = {}
+    # (building, name): unit 101 of building A and unit 101 of building B are two units.
+    taken = {(b.strip().lower(), n.strip().lower()) for n, b in existing}
+    seen: dict[tuple[str, str], int] = {}
     # Door and key names come from building + name: "A 101" and 101 in building A clash.
     seen_labels: dict[str, int] = {}
     result = ParsedFile()
@@ -142,10 +143,13 @@ def parse(text: str, *, existing_names: Iterable[str], max_rows: int) -> ParsedF
                     f"the building and unit name together are longer than {MAX_LABEL} "
                     "characters (they name the unit's door and key)"
                 )
-            elif name.lower() in existing:
-                problem = f"unit {name} already exists at this property"
-            elif name.lower() in seen:
-                problem = f"unit {name} is also on line {seen[name.lower()]} of this file"
+            elif (building.lower(), name.lower()) in taken:
+                problem = f"unit {label} already exists at this property"
+            elif (building.lower(), name.lower()) in seen:
+                problem = (
+                    f"unit {label} is also on line {seen[building.lower(), name.lower()]} "
+                    "of this file"
+                )
             elif label.lower() in seen_labels:
                 problem = (
                     f"unit {label} would get the same door and key names as the unit on line "
@@ -154,7 +158,7 @@ def parse(text: str, *, existing_names: Iterable[str], max_rows: int) -> ParsedF
             if problem:
                 result.errors.append(RowError(line=line, name=name, message=problem))
                 continue
-            seen[name.lower()] = line
+            seen[building.lower(), name.lower()] = line
             seen_labels[label.lower()] = line
             result.rows.append(UnitRow(line=line, name=name, building=building, floor=floor))
     except csv.Error as exc:

@@ -24,8 +24,15 @@ class Unit(TimeStampedModel):
     class Meta:
         ordering = ["building", "name"]
         constraints = [
-            # Case-insensitive: "12b" and "12B" are the same door in real life.
-            models.UniqueConstraint("property", Lower("name"), name="unit_name_unique_per_property")
+            # Case-insensitive: "12b" and "12B" are the same door in real life. Per building:
+            # PMSs such as MRI number units within each building, so unit 101 of building A
+            # and unit 101 of building B are two units ("A 101", "B 101").
+            models.UniqueConstraint(
+                "property",
+                Lower("building"),
+                Lower("name"),
+                name="unit_name_unique_per_building",
+            )
         ]
         indexes = [models.Index(fields=["property", "building", "name"])]
 

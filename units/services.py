@@ -88,8 +88,10 @@ def unit_create(
         errors["name"] = "Enter the unit's name or number, e.g. 12B."
     elif len(name) > csv_import.MAX_NAME:
         errors["name"] = f"Keep the unit name under {csv_import.MAX_NAME} characters."
-    elif Unit.objects.filter(property=property, name__iexact=name).exists():
-        errors["name"] = f"Unit {name} already exists at this property."
+    elif Unit.objects.filter(
+        property=property, name__iexact=name, building__iexact=building
+    ).exists():
+        errors["name"] = f"Unit {unit_label(name, building)} already exists at this property."
     if len(building) > csv_import.MAX_BUILDING:
         errors["building"] = f"Keep the building under {csv_import.MAX_BUILDING} characters."
     if len(floor) > csv_import.MAX_FLOOR:
@@ -131,7 +133,7 @@ def unit_import_preview(
     text = csv_import.decode(raw)
     parsed = csv_import.parse(
         text,
-        existing_names=Unit.objects.filter(property=property).values_list("name", flat=True),
+        existing=Unit.objects.filter(property=property).values_list("name", "building"),
         max_rows=settings.UNIT_CSV_MAX_ROWS,
     )
     upload = UnitImport.objects.create(
@@ -148,7 +150,7 @@ def unit_import_preview(
 def unit_import_parse(*, upload: UnitImport) -> csv_import.ParsedFile:
     return csv_import.parse(
         upload.content,
-        existing_names=Unit.objects.filter(property=upload.property).values_list("name", flat=True),
+        existing=Unit.objects.filter(property=upload.property).values_list("name", "building"),
         max_rows=settings.UNIT_CSV_MAX_ROWS,
     )
 

@@ -6,16 +6,17 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
+from integrations.pms.registry import VENDORS
 from integrations.simulator import page
 from integrations.simulator.data import InvalidEdit
 from integrations.simulator.server import SimRequest, SimResponse, SimState
-from integrations.simulator.vocab import RAW_STATUSES, external_id, raw_status
+from integrations.simulator.vocab import external_id, raw_status
 
 
 def resident_json(resident: Any) -> dict[str, Any]:
     out: dict[str, Any] = resident.as_json()
-    out["external_ids"] = {vendor: external_id(vendor, resident) for vendor in RAW_STATUSES}
-    out["raw_statuses"] = {vendor: raw_status(vendor, resident) for vendor in RAW_STATUSES}
+    out["external_ids"] = {vendor: external_id(vendor, resident) for vendor in VENDORS}
+    out["raw_statuses"] = {vendor: raw_status(vendor, resident) for vendor in VENDORS}
     return out
 
 

@@ -82,15 +82,14 @@ FailureRenderer = Callable[[str, int], SimResponse]
 
 
 def _vendor_handlers() -> dict[str, tuple[VendorHandler, FailureRenderer]]:
-    from integrations.simulator.wire import appfolio, entrata, mri, realpage, yardi
+    """Each registered vendor's wire format, from its package's simulator module."""
+    from integrations.pms.registry import VENDORS
 
-    return {
-        "yardi": (yardi.handle, yardi.failure),
-        "realpage": (realpage.handle, realpage.failure),
-        "entrata": (entrata.handle, entrata.failure),
-        "mri": (mri.handle, mri.failure),
-        "appfolio": (appfolio.handle, appfolio.failure),
-    }
+    handlers: dict[str, tuple[VendorHandler, FailureRenderer]] = {}
+    for code, info in VENDORS.items():
+        module = info.simulator_module()
+        handlers[code] = (module.handle, module.failure)
+    return handlers
 
 
 class SimulatorServer(ThreadingHTTPServer):

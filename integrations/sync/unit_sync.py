@@ -7,7 +7,6 @@ of unmapped PMS units are synced without a unit, their outcome naming it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -249,85 +248,6 @@ def unit_mapping_remove(*, pms_unit: PMSUnit, actor: Actor) -> None:
         subject=f"Unit Mapping removed: PMS unit {locked.label} ↛ unit {old}",
         data={"pms_unit": locked.external_id},
     )
-
-
-_BUILDING_WORDS = re.compile(r"\b(bldg|building|bld|blg|tower|twr)\b\.?", re.IGNORECASE)
-# "Bldg A - 12B", "BLDG-A 12B", "Building B #0304", "Twr 3 / 1204": the building word must
-# end where the word ends (or "Bldg A" reads as building "g"), and something must part
-# the building from the unit (or "Bldg 12B" reads as unit "B" of building "12").
-_BUILDING_PREFIX = re.compile(
-    r"^\s*(?:bldg|building|bld|blg|tower|twr)\b\.?\s*[-–—:#]?\s*(\w+)(?:\s*[-–—:/,#]\s*|\s+)(.+)$",
-    re.IGNORECASE,
-)
-_UNIT_WORDS = re.compile(r"\b(unit|apt|apartment|suite|ste|no|#)\b\.?", re.IGNORECASE)
-
-
-def normalize_unit_name(name: str, building: str = "") -> tuple[str, str]:
-    """("Bldg A - 12B", "") → ("a", "12b"); ("Unit #0304", "B") → ("b", "304")."""
-    text = name.strip()
-    b = building.strip()
-    m = _BUILDING_PREFIX.match(text)
-    if m:
-        b, text = b or m.group(1), m.group(2)
-    text = _UNIT_WORDS.sub(" ", text)
-    text = re.sub(r"[\s#\-–—.]+", "", text).casefold()
-    text = text.lstrip("0") or text
-    b = _BUILDING_WORDS.sub(" ", b)
-    b = re.sub(r"[\s\-.]+", "", b).casefold()
-    return b, text
-
-
-_BUILDING_UNIT_PAIR = re.compile(r"^\s*(\w+)\s*[-–—/ ]\s*(\w+)\s*$")
-
-
-def _same_building(a: str, b: str) -> bool:
-    return normalize_unit_name("x", a)[0] == normalize_unit_name("x", b)[0]
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    pms_unit: PMSUnit
-    unit: Unit
-
-
-def unit_mapping_suggestions(*, integration: PMSIntegration) -> list[Suggestion]:
-    """Unmapped PMS units whose normalized name matches exactly one free unit."""
-    free_units = list(
-        Unit.objects.filter(property_id=integration.property_id).exclude(
-            id__in=PMSUnit.objects.filter(integration=integration, unit__isnull=False).values(
-                "unit_id"
-            )
-        )
-    )
-    by_full: dict[tuple[str, str], list[Unit]] = {}
-    by_name: dict[str, list[Unit]] = {}
-    by_pair: dict[tuple[str, str], list[Unit]] = {}
-    for u in free_units:
-        b, n = normalize_unit_name(u.name, u.building)
-        by_full.setdefault((b, n), []).append(u)
-        by_name.setdefault(n, []).append(u)
-        # "1-101" or "1 101" may be unit 101 of building 1, as MRI sends it (building
-        # "1", unit "101"): a second reading, used only when the first finds nothing.
-        pair = _BUILDING_UNIT_PAIR.match(u.name)
-        if pair and (not u.building.strip() or _same_building(pair.group(1), u.building)):
-            key = normalize_unit_name(pair.group(2), pair.group(1))
-            if key != (b, n):
-                by_pair.setdefault(key, []).append(u)
-    suggestions: list[Suggestion] = []
-    used: set[int] = set()
-    for row in PMSUnit.objects.filter(
-        integration=integration, unit__isnull=True, gone_from_pms_at__isnull=True
-    ).order_by("building", "name"):
-        b, n = normalize_unit_name(row.name, row.building)
-        matches = by_full.get((b, n)) or []
-        if not matches and not b:
-            matches = by_name.get(n) or []
-        if not matches and b:
-            matches = by_pair.get((b, n)) or []
-        if len(matches) == 1 and matches[0].id not in used:
-            used.add(matches[0].id)
-            suggestions.append(Suggestion(row, matches[0]))
-    return suggestions
 
 
 # --- Support (admin) ------------------------------------------------------------------

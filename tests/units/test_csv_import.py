@@ -334,7 +334,7 @@ def test_units_already_in_the_database_are_refused_case_insensitively(alice_clie
 
     # Then the row is refused, and confirming anyway imports nothing
     assert [(e.line, e.name, e.message) for e in response.context["errors"]] == [
-        (2, "12b", "unit 12b already exists at this property"),
+        (2, "12b", "unit A 12b already exists at this property"),
     ]
     response = alice_client.post(_preview_url(upload))
     assert _messages(response) == [
@@ -608,7 +608,7 @@ def test_one_bad_row_among_500_imports_nothing_and_the_report_lists_only_that_ro
     report = list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
     assert report == [
         ["line", "name", "problem"],
-        ["302", "1", "unit 1 is also on line 2 of this file"],
+        ["302", "1", "unit Tower 1 is also on line 2 of this file"],
     ]
 
 

@@ -259,17 +259,18 @@ def test_add_a_unit_without_a_building(alice_client, prop_a):
 
 
 def test_a_duplicate_unit_name_is_refused_case_insensitively(alice_client, prop_a, unit_a):
+    # Given unit 12B of building A; a unit is its building and name together
     before = _snapshot(prop_a)
 
     response = alice_client.post(
-        reverse("units-create", args=[prop_a.id]), {"name": "12b", "building": "C"}
+        reverse("units-create", args=[prop_a.id]), {"name": "12b", "building": "a"}
     )
 
     assert response.status_code == 200
     assert response.context["form"].errors == {
-        "name": ["Unit 12b already exists at this property."]
+        "name": ["Unit a 12b already exists at this property."]
     }
-    assert "Unit 12b already exists at this property." in response.content.decode()
+    assert "Unit a 12b already exists at this property." in response.content.decode()
     assert _snapshot(prop_a) == before
 
 

@@ -19,6 +19,7 @@ from integrations.pms.errors import (
 )
 from integrations.pms.http import HttpOptions, HttpResponse, HttpTransport
 from integrations.pms.links import same_origin_next
+from integrations.pms.vendor import RawPage
 from integrations.vendors.appfolio.statuses import STATUS_CODES
 
 VENDOR = "AppFolio"
@@ -50,6 +51,12 @@ class AppFolioClient:
     def units(self, property_id: str) -> list[Mapping[str, Any]]:
         body = {"properties": {"properties_ids": [property_id]}, "paginate_results": True}
         return [row for page in self._report("unit_directory", body) for row in page]
+
+    def resident_pages(self, property_ids: Sequence[str]) -> Iterator[RawPage]:
+        # One report covers every property; a page can mix them, each row says its own.
+        label = property_ids[0] if len(property_ids) == 1 else ""
+        for rows in self.tenant_pages(property_ids):
+            yield RawPage(rows, label)
 
     def tenant_pages(self, property_ids: Sequence[str]) -> Iterator[list[Mapping[str, Any]]]:
         body = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from integrations.pms.errors import (
@@ -25,6 +25,7 @@ from integrations.pms.errors import (
 )
 from integrations.pms.fields import RecordProblem, items, mapping
 from integrations.pms.http import HttpOptions, HttpResponse, HttpTransport
+from integrations.pms.vendor import RawPage
 
 VENDOR = "Entrata"
 PER_PAGE = 500
@@ -82,7 +83,7 @@ class EntrataClient:
         except RecordProblem as exc:
             raise self._malformed("getProperties", str(exc)) from None
 
-    def property_units(self, property_id: str) -> list[Mapping[str, Any]]:
+    def units(self, property_id: str) -> list[Mapping[str, Any]]:
         result = self._rpc(
             "propertyunits",
             "getPropertyUnits",
@@ -97,6 +98,11 @@ class EntrataClient:
             ]
         except RecordProblem as exc:
             raise self._malformed("getPropertyUnits", str(exc)) from None
+
+    def resident_pages(self, property_ids: Sequence[str]) -> Iterator[RawPage]:
+        for property_id in property_ids:
+            for leases in self.lease_pages(property_id):
+                yield RawPage(leases, property_id)
 
     def lease_pages(self, property_id: str) -> Iterator[list[Mapping[str, Any]]]:
         """Each page of getLeases for one property, every lease status included."""

@@ -8,7 +8,7 @@ other than ResidentLeaseDetailsByPropertyID are inferred.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from integrations.pms.errors import (
@@ -20,6 +20,7 @@ from integrations.pms.errors import (
 )
 from integrations.pms.http import HttpOptions, HttpResponse, HttpTransport
 from integrations.pms.links import same_origin_next
+from integrations.pms.vendor import RawPage
 
 VENDOR = "MRI"
 API_PATH = "/mriapiservices/api.asp"
@@ -62,8 +63,10 @@ class MRIClient:
         params = {"RMPROPID": property_id}
         return [row for page in self._pages(UNITS_API, params, property_id) for row in page]
 
-    def resident_pages(self, property_id: str) -> Iterator[list[Mapping[str, Any]]]:
-        return self._pages(RESIDENTS_API, {"RMPROPID": property_id}, property_id)
+    def resident_pages(self, property_ids: Sequence[str]) -> Iterator[RawPage]:
+        for property_id in property_ids:
+            for rows in self._pages(RESIDENTS_API, {"RMPROPID": property_id}, property_id):
+                yield RawPage(rows, property_id)
 
     def _pages(
         self, api: str, params: Mapping[str, str], property_id: str = ""

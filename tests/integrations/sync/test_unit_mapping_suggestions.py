@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from access.models import AccessEvent
 from integrations.models import PMSIntegration, PMSUnit
-from integrations.sync.unit_sync import normalize_unit_name, unit_mapping_suggestions
+from integrations.unit_matching import normalize_unit_name, unit_mapping_suggestions
 from units.services import unit_create
 
 

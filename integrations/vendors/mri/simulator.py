@@ -6,13 +6,36 @@ import base64
 from typing import Any
 from urllib.parse import urlencode
 
+from integrations.pms.types import Lifecycle, ResidentRole
 from integrations.simulator.credentials import DEMO_CREDENTIALS
 from integrations.simulator.data import SimResident
+from integrations.simulator.render import iso_datetime
 from integrations.simulator.server import SimRequest, SimResponse, SimState
-from integrations.simulator.vocab import external_id, raw_status, role_name
-from integrations.simulator.wire.render import iso_datetime
+from integrations.simulator.vocab import raw_status
 
 MAX_TOP = 1000
+RAW_STATUSES: dict[Lifecycle, tuple[str, ...]] = {
+    Lifecycle.APPLICANT: ("Applicant",),
+    Lifecycle.FUTURE: ("Future",),
+    Lifecycle.CURRENT: ("Current",),
+    Lifecycle.NOTICE: ("Notice Given",),
+    Lifecycle.PAST: ("Former",),
+    Lifecycle.CANCELLED: ("Cancelled",),
+}
+ROLE_NAMES: dict[ResidentRole, str] = {
+    ResidentRole.PRIMARY: "Primary",
+    ResidentRole.ROOMMATE: "Roommate",
+    ResidentRole.OCCUPANT: "Occupant",
+    ResidentRole.GUARANTOR: "Guarantor",
+}
+
+
+def external_id(resident: SimResident) -> str:
+    return str(resident.id)
+
+
+def role_name(role: ResidentRole, variant: int = 0) -> str:
+    return ROLE_NAMES[role]
 
 
 def failure(kind: str, retry_after: int) -> SimResponse:
@@ -42,12 +65,12 @@ def _error(status: int, code: str, message: str) -> SimResponse:
 def _resident(r: SimResident, units: dict[int, tuple[str, str]]) -> dict[str, Any]:
     building, number = units.get(r.unit_id, ("", ""))
     return {
-        "ResidentNameID": external_id("mri", r),
+        "ResidentNameID": external_id(r),
         "PropertyID": r.property_id,
         "BuildingID": building,
         "UnitID": number,
         "LeaseID": str(r.lease_id),
-        "ResidentType": role_name("mri", r.role),
+        "ResidentType": role_name(r.role),
         "FirstName": r.first_name,
         "LastName": r.last_name,
         "Email": r.email or None,

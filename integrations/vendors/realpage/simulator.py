@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from integrations.pms.types import Lifecycle, ResidentRole
 from integrations.simulator.credentials import DEMO_CREDENTIALS
 from integrations.simulator.data import SimResident
-from integrations.simulator.server import SimRequest, SimResponse, SimState
-from integrations.simulator.vocab import raw_status, role_name
-from integrations.simulator.wire.render import (
+from integrations.simulator.render import (
     HTML_UNAVAILABLE,
     SOAP_CLOSE,
     el,
@@ -17,8 +16,34 @@ from integrations.simulator.wire.render import (
     soap_fault,
     soap_open,
 )
+from integrations.simulator.server import SimRequest, SimResponse, SimState
+from integrations.simulator.vocab import raw_status
 
 XML = "text/xml; charset=utf-8"
+RAW_STATUSES: dict[Lifecycle, tuple[str, ...]] = {
+    Lifecycle.APPLICANT: ("Applicant",),
+    Lifecycle.FUTURE: ("Future Lease", "Applicant - Lease Signed"),
+    # OneSite has no notice status: a current lease with a notice date is on notice.
+    Lifecycle.CURRENT: ("Current",),
+    Lifecycle.NOTICE: ("Current",),
+    Lifecycle.PAST: ("Former",),
+    Lifecycle.CANCELLED: ("Former Applicant",),
+}
+ROLE_NAMES: dict[ResidentRole, str] = {
+    ResidentRole.PRIMARY: "Head of Household",
+    ResidentRole.ROOMMATE: "Co-Head",
+    ResidentRole.OCCUPANT: "Occupant",
+    ResidentRole.GUARANTOR: "Guarantor",
+}
+
+
+def external_id(resident: SimResident) -> str:
+    # The connector's form: household (reshid) and member (resmid).
+    return f"{resident.lease_id}:{resident.id}"
+
+
+def role_name(role: ResidentRole, variant: int = 0) -> str:
+    return ROLE_NAMES[role]
 
 
 def failure(kind: str, retry_after: int) -> SimResponse:
@@ -92,7 +117,7 @@ def _resident(resident: SimResident, units: dict[int, str]) -> str:
         "<resident>"
         + el("reshid", resident.lease_id)
         + el("resmid", resident.id)
-        + el("relationship", role_name("realpage", resident.role))
+        + el("relationship", role_name(resident.role))
         + el("firstname", resident.first_name)
         + el("lastname", resident.last_name)
         + el("unitid", resident.unit_id)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from integrations.pms.types import Lifecycle, ResidentRole
 from integrations.simulator.credentials import DEMO_CREDENTIALS, ENTRATA_DEMO_API_KEY
 from integrations.simulator.data import SimResident
+from integrations.simulator.render import us_date
 from integrations.simulator.server import SimRequest, SimResponse, SimState
-from integrations.simulator.vocab import ENTRATA_STATUS_IDS, external_id, raw_status, role_name
-from integrations.simulator.wire.render import us_date
+from integrations.simulator.vocab import raw_status
 
 _METHODS = {
     "properties": "getProperties",
@@ -17,6 +18,37 @@ _METHODS = {
     "leases": "getLeases",
 }
 DEFAULT_PER_PAGE = 500
+RAW_STATUSES: dict[Lifecycle, tuple[str, ...]] = {
+    Lifecycle.APPLICANT: ("Applicant",),
+    Lifecycle.FUTURE: ("Future",),
+    Lifecycle.CURRENT: ("Current",),
+    Lifecycle.NOTICE: ("Notice",),
+    Lifecycle.PAST: ("Past",),
+    Lifecycle.CANCELLED: ("Cancelled", "Denied"),
+}
+STATUS_IDS = {
+    "Applicant": 1,
+    "Cancelled": 2,
+    "Future": 3,
+    "Current": 4,
+    "Notice": 5,
+    "Past": 6,
+    "Denied": 7,
+}
+ROLE_NAMES: dict[ResidentRole, str] = {
+    ResidentRole.PRIMARY: "Primary",
+    ResidentRole.ROOMMATE: "Responsible",
+    ResidentRole.OCCUPANT: "Non-Responsible",
+    ResidentRole.GUARANTOR: "Guarantor",
+}
+
+
+def external_id(resident: SimResident) -> str:
+    return str(resident.id)
+
+
+def role_name(role: ResidentRole, variant: int = 0) -> str:
+    return ROLE_NAMES[role]
 
 
 def _rpc(request_id: str, *, result: Any = None, error: tuple[int, str] | None = None,
@@ -104,8 +136,8 @@ def _customer(resident: SimResident) -> dict[str, Any]:
     if resident.mobile:
         phones.append({"phoneType": "Mobile", "phoneNumber": resident.mobile})
     customer: dict[str, Any] = {
-        "id": int(external_id("entrata", resident)),
-        "customerType": role_name("entrata", resident.role),
+        "id": int(external_id(resident)),
+        "customerType": role_name(resident.role),
         "firstName": resident.first_name,
         "middleName": "",
         "lastName": resident.last_name,
@@ -126,7 +158,7 @@ def _lease(lease: list[SimResident], units: dict[int, str]) -> dict[str, Any]:
     return {
         "id": holder.lease_id,
         "propertyId": int(holder.property_id),
-        "leaseStatusTypeId": ENTRATA_STATUS_IDS.get(status, 0),
+        "leaseStatusTypeId": STATUS_IDS.get(status, 0),
         "leaseIntervalStatus": status,
         "moveInDate": us_date(holder.move_in),
         "unitId": holder.unit_id,

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from integrations.pms.types import ResidentRole
+from integrations.pms.types import Lifecycle, ResidentRole
 from integrations.simulator.credentials import DEMO_CREDENTIALS
 from integrations.simulator.data import SimResident, SimUnit
-from integrations.simulator.server import SimRequest, SimResponse, SimState
-from integrations.simulator.vocab import external_id, raw_status, role_name
-from integrations.simulator.wire.render import (
+from integrations.simulator.render import (
     HTML_UNAVAILABLE,
     SOAP_CLOSE,
     el,
@@ -19,9 +17,28 @@ from integrations.simulator.wire.render import (
     soap_fault,
     soap_open,
 )
+from integrations.simulator.server import SimRequest, SimResponse, SimState
+from integrations.simulator.vocab import raw_status
 
 NAMESPACE = "http://tempuri.org/YSI.Interfaces.WebServices/ItfResidentData"
 XML = "text/xml; charset=utf-8"
+# Written from the vendor's side on purpose — not derived from the connector's
+# STATUS_MAP — so contract tests catch a mapping that drifts from what the wire says.
+# Several names for one lifecycle are served in turn (resident.variant).
+RAW_STATUSES: dict[Lifecycle, tuple[str, ...]] = {
+    Lifecycle.APPLICANT: ("Applicant", "Wait List"),
+    Lifecycle.FUTURE: ("Future",),
+    Lifecycle.CURRENT: ("Current",),
+    Lifecycle.NOTICE: ("Notice", "Notice", "Eviction"),
+    Lifecycle.PAST: ("Past",),
+    Lifecycle.CANCELLED: ("Canceled", "Cancelled", "Denied"),
+}
+_ROLE_NAMES: dict[ResidentRole, tuple[str, ...]] = {
+    ResidentRole.PRIMARY: ("Lease Holder",),
+    ResidentRole.ROOMMATE: ("Roommate", "Spouse"),
+    ResidentRole.OCCUPANT: ("Occupant",),
+    ResidentRole.GUARANTOR: ("Guarantor",),
+}
 _AUTH = {
     "UserName": "username",
     "Password": "password",
@@ -29,6 +46,15 @@ _AUTH = {
     "InterfaceEntity": "interface_entity",
     "InterfaceLicense": "interface_license",
 }
+
+
+def external_id(resident: SimResident) -> str:
+    return f"t{resident.id:07d}"
+
+
+def role_name(role: ResidentRole, variant: int = 0) -> str:
+    names = _ROLE_NAMES[role]
+    return names[variant % len(names)]
 
 
 def failure(kind: str, retry_after: int) -> SimResponse:
@@ -148,7 +174,7 @@ def _phones(resident: SimResident) -> str:
 
 def _person_fields(resident: SimResident) -> str:
     return (
-        el("Id", external_id("yardi", resident))
+        el("Id", external_id(resident))
         + el("FirstName", resident.first_name)
         + el("MiddleName", "")
         + el("LastName", resident.last_name)
@@ -175,7 +201,7 @@ def _household(lease: list[SimResident]) -> str:
         out += (
             "<Roommate>"
             + _person_fields(other)
-            + el("Relationship", role_name("yardi", other.role, other.variant))
+            + el("Relationship", role_name(other.role, other.variant))
             + (el("Status", own_status) if own_status != status else "")
             + (el("MoveIn", iso_datetime(other.move_in)) if other.move_in != holder.move_in else "")
             + (
