@@ -45,10 +45,16 @@ def map_property(raw: Mapping[str, Any]) -> PMSProperty | None:
     return PMSProperty(id=code, name=text(raw, "MarketingName") or code, address=address)
 
 
+def unit_key(pms_property_id: str, code: str) -> str:
+    """A unit code is unique within one Voyager property only: the property is part of the
+    id, or "A-101" of two properties would be one unit."""
+    return f"{pms_property_id}/{code}" if code else ""
+
+
 def map_unit(raw: Mapping[str, Any], pms_property_id: str) -> PMSUnit | None:
     """One <UnitInfo> of GetUnitInformation (or a {"UnitID": code} named by GetResidents).
 
-    The unit code (<UnitID>'s text) is the unit's id: it is what a resident's <UnitCode>
+    The unit code (<UnitID>'s text) names the unit: it is what a resident's <UnitCode>
     names, and it is unique within a Voyager property. The building is
     <Unit><BuildingName> (GetCovered's format example); Voyager publishes no floor here.
     """
@@ -57,7 +63,7 @@ def map_unit(raw: Mapping[str, Any], pms_property_id: str) -> PMSUnit | None:
         return None
     details = mapping(raw, "Unit")
     return PMSUnit(
-        id=code,
+        id=unit_key(pms_property_id, code),
         pms_property_id=pms_property_id,
         name=code,
         building=text(details, "BuildingName"),
@@ -167,7 +173,7 @@ def _resident(
         lease_end=date_field(household, "LeaseToDate", DATE_FORMATS),
         move_in=move_in,
         move_out=move_out,
-        unit_id=unit_code,
+        unit_id=unit_key(pms_property_id, unit_code),
         unit_name=unit_code,
         raw_status=raw_status,
         lifecycle=lifecycle,

@@ -101,9 +101,9 @@ def test_properties(mock_connector):
 def test_units_keep_their_building(mock_connector):
     units = mock_connector("yardi", answering(**FULL)).fetch_units("bayview")
     assert [(u.id, u.name, u.building, u.floor) for u in units] == [
-        ("A-101", "A-101", "Building A", None),
-        ("B-101", "B-101", "Building B", None),
-        ("305", "305", "", None),
+        ("bayview/A-101", "A-101", "Building A", None),
+        ("bayview/B-101", "B-101", "Building B", None),
+        ("bayview/305", "305", "", None),
     ]
     assert {u.pms_property_id for u in units} == {"bayview"}
 
@@ -123,12 +123,13 @@ def test_residents_with_roommates_and_every_status(mock_connector):
     assert maria.phone == "+14152630187"  # the cell, though the home phone came first
     assert (maria.lease_start, maria.lease_end) == (date(2024, 3, 1), date(2025, 2, 28))
     assert (maria.move_in, maria.move_out) == (date(2024, 3, 1), None)
-    assert (maria.unit_id, maria.unit_name, maria.lease_id) == ("A-101", "A-101", "t0100001")
+    assert (maria.unit_id, maria.unit_name) == ("bayview/A-101", "A-101")
+    assert maria.lease_id == "t0100001"
 
     kenji = by_id["r0100002"]
     assert kenji.role is ResidentRole.ROOMMATE and kenji.lease_id == "t0100001"
     assert kenji.lifecycle is Lifecycle.CURRENT and kenji.raw_status == "Current"
-    assert kenji.unit_id == "A-101" and kenji.email == "kenji.w@example.com"
+    assert kenji.unit_id == "bayview/A-101" and kenji.email == "kenji.w@example.com"
     assert kenji.lease_end == date(2025, 2, 28)  # the lease's dates are theirs
 
     luis = by_id["r0100004"]  # left before the others: their own move-out date says so
@@ -214,7 +215,7 @@ def test_units_fall_back_to_residents_when_voyager_lacks_get_unit_information(
     units = mock_connector("yardi", handler).fetch_units("bayview")
     assert handler.calls == ["GetUnitInformation", "GetResidents"]  # type: ignore[attr-defined]
     assert sleeps.calls == []  # a missing method is not a hiccup to retry
-    assert sorted(u.id for u in units) == ["305", "A-101", "B-101"]
+    assert sorted(u.name for u in units) == ["305", "A-101", "B-101"]
     assert {u.building for u in units} == {""}  # GetResidents names no building
 
 
@@ -258,7 +259,8 @@ def test_contract_against_simulator(sim_connector, assert_matches_simulator):
 def test_simulator_units_name_their_building(sim_connector, sim):
     units = sim_connector("yardi").fetch_units("1001")
     truth = {u.name: u.building for u in sim.state.dataset.units_of("1001")}
-    assert {u.id: u.building for u in units} == truth
+    assert {u.name: u.building for u in units} == truth
+    assert {u.id for u in units} == {f"1001/{name}" for name in truth}
     assert {"A", "B"} <= set(truth.values())
 
 
