@@ -132,10 +132,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "console-home"
 LOGOUT_REDIRECT_URL = "login"
-# Login throttling: five failures for one username from one address lock it for 15 minutes.
+# Login throttling: five failures for one username from one address lock it for 15 minutes
+# (per address and per account too: "Odd input, API pages and login throttling" below).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
@@ -282,3 +282,24 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
     },
 }
+
+# --- Odd input, API pages and login throttling (issue 14 items 6, 7, 11) -----------
+# NUL and lone surrogates in a query string or form are a 400 naming the parameter,
+# before any view reads them (common/middleware.py); it needs the user for the page.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "common.middleware.OddTextMiddleware",
+)
+# Every API list pages by limit/offset, at most 500 a page (common/pagination.py).
+REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "common.pagination.CappedLimitOffsetPagination"
+# How many reverse proxies (load balancer, nginx) stand in front of gunicorn and append to
+# X-Forwarded-For. 0: doorsync is reached directly and the header is ignored; a wrong
+# (higher) value lets clients choose their own address (common/client_ip.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "common.client_ip.client_ip"
+# Three limits over 15 minutes (properties/login_throttle.py): AXES_FAILURE_LIMIT for one
+# account from one address, these two per address (any usernames) and per account.
+AXES_HANDLER = "properties.login_throttle.LoginThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=10)

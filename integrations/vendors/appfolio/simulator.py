@@ -7,9 +7,10 @@ import json
 from typing import Any
 
 from integrations.pms.types import Lifecycle, ResidentRole
+from integrations.simulator.adversary import LINKS, WireTraits
 from integrations.simulator.credentials import DEMO_CREDENTIALS
 from integrations.simulator.data import SimResident
-from integrations.simulator.render import iso_date
+from integrations.simulator.render import iso_date, us_date
 from integrations.simulator.server import SimRequest, SimResponse, SimState
 from integrations.simulator.vocab import raw_status
 
@@ -41,6 +42,15 @@ def role_name(role: ResidentRole, variant: int = 0) -> str:
 _REPORTS = ("property_directory", "unit_directory", "tenant_directory")
 
 
+# How this wire expresses the adversarial behaviours (integrations/simulator/adversary.py).
+TRAITS = WireTraits(
+    paging=LINKS,
+    date_fields=frozenset({"lease_from", "lease_to", "move_in", "move_out"}),
+    date_styles=(iso_date, us_date),
+    optional_fields=frozenset({"emails", "phone_numbers", "tenant"}),
+)
+
+
 def failure(kind: str, retry_after: int) -> SimResponse:
     if kind == "5xx":
         return SimResponse(502, b"<html><body>502 Bad Gateway</body></html>", "text/html")
@@ -48,6 +58,8 @@ def failure(kind: str, retry_after: int) -> SimResponse:
         return SimResponse(
             429, b'{"error":"rate limited"}', headers={"Retry-After": str(retry_after)}
         )
+    if kind == "error_200":
+        return SimResponse(200, b'{"error":"Report generation failed, please retry"}')
     return SimResponse(200, b'{"results":[{"first_name":"Ana","last_na')
 
 
@@ -125,13 +137,15 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
              "property_address": f"{p.street}, {p.city} {p.state} {p.postal_code}"}
             for p in state.dataset.properties.values()
         ]  # fmt: skip
-        window = rows[offset : offset + PAGE_SIZE]
+        page = state.adversary.window("appfolio", rows, offset, PAGE_SIZE)
+        window = list(page.rows)
     elif report == "unit_directory":
         rows = [u for p in property_ids for u in state.dataset.units_of(p)]
+        page = state.adversary.window("appfolio", rows, offset, PAGE_SIZE)
         window = [
             {"unit_id": u.id, "unit_name": u.name, "property_id": int(u.property_id),
              "building": u.building, "floor": str(u.floor)}
-            for u in rows[offset : offset + PAGE_SIZE]
+            for u in page.rows
         ]  # fmt: skip
     else:
         rows = [
@@ -139,12 +153,12 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
             if raw_status("appfolio", r) is not None
         ]  # fmt: skip
         units = {u.id: u.name for p in property_ids for u in state.dataset.units_of(p)}
-        window = [_tenant(r, units) for r in rows[offset : offset + PAGE_SIZE]]
+        page = state.adversary.window("appfolio", rows, offset, PAGE_SIZE)
+        window = [_tenant(r, units) for r in page.rows]
         truncate = state.faults.take_truncation("appfolio")
-    next_offset = offset + PAGE_SIZE
     next_url = None
-    if next_offset < len(rows):
-        token = _token(report, property_ids, next_offset)
+    if page.next_start is not None:
+        token = _token(report, property_ids, page.next_start)
         next_url = f"{request.base}/api/v2/reports/{report}.json?page_token={token}"
     response = SimResponse.of_json({"results": window, "next_page_url": next_url})
     if truncate:

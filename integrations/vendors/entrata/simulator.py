@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 from integrations.pms.types import Lifecycle, ResidentRole
+from integrations.simulator.adversary import NUMBERED, WireTraits
 from integrations.simulator.credentials import DEMO_CREDENTIALS, ENTRATA_DEMO_API_KEY
 from integrations.simulator.data import SimResident
 from integrations.simulator.render import us_date
@@ -61,11 +62,23 @@ def _rpc(request_id: str, *, result: Any = None, error: tuple[int, str] | None =
     return SimResponse.of_json({"response": response})
 
 
+# How this wire expresses the adversarial behaviours (integrations/simulator/adversary.py).
+TRAITS = WireTraits(
+    paging=NUMBERED,
+    date_fields=frozenset({"moveInDate", "moveOutDate", "startDate", "endDate"}),
+    date_styles=(us_date, lambda day: f"{day.month}/{day.day}/{day.year}"),
+    optional_fields=frozenset({"emailAddress", "middleName", "phones"}),
+)
+
+
 def failure(kind: str, retry_after: int) -> SimResponse:
     if kind == "5xx":
         return SimResponse(
             503, b'{"response":{"code":503,"error":{"code":503,"message":"Service unavailable"}}}'
         )
+    if kind == "error_200":
+        body = b'{"response":{"requestId":"1","code":200,"error":{"code":500,"message":"Internal error"}}}'
+        return SimResponse(200, body)
     if kind == "429":
         body = b'{"response":{"code":429,"error":{"code":429,"message":"API rate limit exceeded"}}}'
         return SimResponse(429, body, headers={"Retry-After": str(retry_after)})
@@ -177,7 +190,7 @@ def _leases(request: SimRequest, state: SimState, request_id: str, property_id: 
     except ValueError:
         return _rpc(request_id, error=(400, "page_no and per_page must be numbers."), code=400)
     leases = state.dataset.leases_of(property_id)
-    window = leases[(page_no - 1) * per_page : page_no * per_page]
+    window = state.adversary.page("entrata", leases, page_no, per_page).rows
     if not window:
         return _rpc(request_id, result="No records found with mentioned preferences.")
     units = {u.id: u.name for u in state.dataset.units_of(property_id)}

@@ -16,8 +16,7 @@ mri_hook spec/api_client_spec.rb) — and no link means the last page.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -30,8 +29,10 @@ from integrations.pms.errors import (
 )
 from integrations.pms.fields import RecordProblem, text
 from integrations.pms.http import HttpOptions, HttpResponse, HttpTransport
+from integrations.pms.jsonapi import error_member, json_object, json_rows
 from integrations.pms.links import same_origin_next
-from integrations.pms.vendor import RawPage
+from integrations.pms.pages import Announced, Pager, PageRequest, row_key
+from integrations.pms.vendor import RawPage, Row
 from integrations.vendors.mri.mapping import one_row_per_person
 
 VENDOR = "MRI"
@@ -42,7 +43,13 @@ UNITS_API = "MRI_S-PMRM_ResidentialRentRoll"
 RESIDENTS_API = "MRI_S-PMRM_ResidentLeaseDetailsByPropertyID"
 # mri_hook: "default is 300 records" a page.
 PAGE_SIZE = 300
-MAX_PAGES = 10_000
+# One row per person per lease: a person renewing stands on two leases.
+_ROW_KEY = row_key("LeaseID", "ResidentNameID")
+# A row the pager must not see twice: a person on one lease (LeaseID counts leases within
+# a unit) — the same person on a renewal lease is another row; a rent roll lists a unit once
+# per lease (vacant units, with no lease, are not checked).
+_PERSON_ON_LEASE = row_key("BuildingID", "UnitID", "LeaseID", "ResidentNameID")
+_RENT_ROLL_KEY = row_key("BuildingID", "UnitID", "LeaseID")
 FIELDS_HINT = "client ID, database, web service user, partner key and password"
 
 
@@ -77,25 +84,24 @@ class MRIClient:
     def properties(self) -> list[Mapping[str, Any]]:
         # $api=MRI_S-PMRM_PropertyIDByNameOrAddress with only $top: the public Python
         # MRIIntegration script lists a key's properties this way.
-        return [row for page in self._pages(PROPERTIES_API, {}) for row in page]
+        pages = self._pages(PROPERTIES_API, {}, key=row_key("PropertyID"))
+        return [row for page in pages for row in page]
 
     def units(self, property_id: str) -> list[Mapping[str, Any]]:
         # $api=MRI_S-PMRM_ResidentialRentRoll&PROPERTYID=…: Credit-Jeeves/validation-bundle
         # Services/MRI/MRIClient.php getResidentialRentRoll (PROPERTYID upper case). A rent
         # roll lists a unit once per lease row, so units are deduplicated.
         try:
-            rows = [
-                row
-                for page in self._pages(UNITS_API, {"PROPERTYID": property_id}, property_id)
-                for row in page
-            ]
+            pages = self._pages(
+                UNITS_API, {"PROPERTYID": property_id}, property_id, key=_RENT_ROLL_KEY
+            )
+            rows = [row for page in pages for row in page]
         except ApiUnavailable:
             # The key may not have the rent roll: every resident row names its unit too.
-            rows = [
-                row
-                for page in self._pages(RESIDENTS_API, {"RMPROPID": property_id}, property_id)
-                for row in page
-            ]
+            pages = self._pages(
+                RESIDENTS_API, {"RMPROPID": property_id}, property_id, key=_PERSON_ON_LEASE
+            )
+            rows = [row for page in pages for row in page]
         seen: dict[tuple[str, str], Mapping[str, Any]] = {}
         for row in rows:
             try:
@@ -110,59 +116,53 @@ class MRIClient:
         # resident_lease_details_by_property_handler.rb; Credit-Jeeves MRIClient.php.
         for property_id in property_ids:
             # A property's rows are read whole before any is passed on: a person listed on
-            # two leases (a renewal) must be seen on both pages to keep the right one.
-            rows = [
-                row
-                for page in self._pages(RESIDENTS_API, {"RMPROPID": property_id}, property_id)
-                for row in page
-            ]
-            kept = one_row_per_person(rows)
-            for start in range(0, len(kept), PAGE_SIZE):
-                yield RawPage(tuple(kept[start : start + PAGE_SIZE]), property_id)
+            # two leases (a renewal) must be seen on both pages to keep the right row. The
+            # vendor's pages are then passed on as they came, less the rows left out.
+            pages = list(
+                self._pages(
+                    RESIDENTS_API, {"RMPROPID": property_id}, property_id, key=_PERSON_ON_LEASE
+                )
+            )
+            kept = {id(row) for row in one_row_per_person(row for page in pages for row in page)}
+            for page in pages:
+                rows = tuple(row for row in page if id(row) in kept)
+                if rows:
+                    yield RawPage(rows, property_id)
 
     def _pages(
-        self, api: str, params: Mapping[str, str], property_id: str = ""
-    ) -> Iterator[list[Mapping[str, Any]]]:
-        url = self.endpoint
+        self,
+        api: str,
+        params: Mapping[str, str],
+        property_id: str = "",
+        *,
+        key: Callable[[Row], str],
+    ) -> Iterator[Sequence[Mapping[str, Any]]]:
+        """Every page of one API: nextLink is followed to the end; a page without one is
+        the last, whatever its size (a server may cap $top). The pager (pms/pages.py)
+        fails the fetch whole if a row comes twice or a link repeats."""
         # '$api', '$format' => 'json', then the API's own parameters and '$top' (mri_hook
         # api_client.rb build_url; the MRIIntegration script's {'$top': PAGE_SIZE}).
-        query: dict[str, str | int] | None = {
-            "$api": api,
-            "$format": "json",
-            **params,
-            "$top": PAGE_SIZE,
-        }
-        for _ in range(MAX_PAGES):
+        first: dict[str, str | int] = {"$api": api, "$format": "json", **params, "$top": PAGE_SIZE}
+
+        def read(page: PageRequest) -> tuple[Sequence[Mapping[str, Any]], Announced]:
+            # A link carries the whole query ($skip or _next included).
+            url, query = (page.link, None) if page.link else (self.endpoint, first)
             response = self.http.request("GET", url, call=api, params=query)
             payload = self._parse(response, api, property_id)
-            rows = payload.get("value", [])
-            if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-                raise self.http.error(
-                    MalformedResponse, call=api, detail="value is not a list of rows"
-                )
-            if rows:
-                yield rows
+            # An answer without "value" is not an empty page: nobody may be taken for gone.
+            rows = json_rows(self.http, payload, "value", api)
             link = payload.get("nextLink")
             if not link:
-                return
+                return rows, Announced(next="")
             following = same_origin_next(response.url, str(link))
-            if following is None or following == response.url:
-                raise self.http.error(
-                    MalformedResponse, call=api, detail="nextLink leaves the API or repeats"
-                )
-            # The link carries the whole query ($skip or _next included).
-            url, query = _as_json(following), None
-        raise self.http.error(MalformedResponse, call=api, detail=f"more than {MAX_PAGES} pages")
+            if following is None:
+                raise self.http.error(MalformedResponse, call=api, detail="nextLink leaves the API")
+            return rows, Announced(next=_as_json(following))
+
+        return Pager.of(self.http, api, key=key).read(read)
 
     def _parse(self, response: HttpResponse, api: str, property_id: str) -> dict[str, Any]:
-        try:
-            payload = json.loads(response.content)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise self.http.error(
-                MalformedResponse, call=api, detail=f"broken JSON: {exc}"
-            ) from None
-        if not isinstance(payload, dict):
-            raise self.http.error(MalformedResponse, call=api, detail="answer is not an object")
+        payload = json_object(self.http, response, api)
         if "error" in payload:
             # HTTP 200 with an error body is an error all the same.
             raise self._error_for(payload["error"], api, property_id)
@@ -189,17 +189,12 @@ class MRIClient:
         return self.http.error(RequestRejected, call=api, detail=message)
 
     def _classify(self, response: HttpResponse, call: str) -> PMSError | None:
-        if response.status_code not in (400, 403, 404, 422):
-            return None
-        try:
-            payload = json.loads(response.content)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return None
-        if not isinstance(payload, dict) or "error" not in payload:
+        error = error_member(response, (400, 403, 404, 422))
+        if error is None:
             return None
         query = dict(parse_qsl(urlsplit(response.url).query))
         property_id = query.get("RMPROPID") or query.get("PROPERTYID") or ""
-        found = self._error_for(payload["error"], call, property_id)
+        found = self._error_for(error, call, property_id)
         if response.status_code == 403 and type(found) is RequestRejected:
             return None  # a refusal we cannot read better: the credential's, as any 403
         return found

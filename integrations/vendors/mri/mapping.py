@@ -13,16 +13,9 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from integrations.pms.fields import RecordProblem, flag, text
+from integrations.pms.fields import RecordProblem, date_field, flag, text
 from integrations.pms.mapping import MappingResult, VocabularyTable, guarded
-from integrations.pms.normalize import (
-    ISO_DATE_FORMATS,
-    US_DATE_FORMATS,
-    DateFormatError,
-    first_email,
-    parse_date,
-    pick_phone,
-)
+from integrations.pms.normalize import ISO_DATE_FORMATS, US_DATE_FORMATS, first_email, pick_phone
 from integrations.pms.types import Lifecycle, PMSProperty, PMSResident, PMSUnit, ResidentRole
 from integrations.pms.vendor import VendorMapping
 from integrations.vendors.mri.statuses import ROLE_STATUSES, STATUS_MAP
@@ -42,15 +35,9 @@ def unit_key(property_id: str, building_id: str, unit_id: str) -> str:
 
 
 def mri_date(record: Mapping[str, Any], key: str) -> date | None:
-    """A date field: MRI writes "2024-05-01T00:00:00", with seven fractional digits on some
-    installs ("…T00:00:00.0000000", Credit-Jeeves' sample) — more than strptime's %f takes,
-    so the day is read from the part before the "T"."""
-    raw = text(record, key)
-    day = raw.split("T", 1)[0] if "T" in raw else raw
-    try:
-        return parse_date(day, DATE_FORMATS)
-    except DateFormatError as exc:
-        raise RecordProblem(f"{key}: {exc}") from None
+    """A date field: "2024-05-01T00:00:00", with seven fractional digits on some installs
+    ("…T00:00:00.0000000", Credit-Jeeves' public sample); the day is what counts."""
+    return date_field(record, key, DATE_FORMATS)
 
 
 def map_property(raw: Mapping[str, Any]) -> PMSProperty | None:

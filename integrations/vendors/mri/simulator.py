@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from integrations.pms.types import Lifecycle, ResidentRole
+from integrations.simulator.adversary import LINKS, WireTraits
 from integrations.simulator.credentials import DEMO_CREDENTIALS
 from integrations.simulator.data import SimResident, SimUnit
 from integrations.simulator.render import iso_datetime
@@ -49,11 +50,38 @@ def status_of(resident: SimResident) -> str | None:
     return ROLE_STATUSES.get(resident.role, names[0])
 
 
+# How this wire expresses the adversarial behaviours (integrations/simulator/adversary.py).
+TRAITS = WireTraits(
+    paging=LINKS,
+    date_fields=frozenset(
+        {
+            "LeaseStart",
+            "OccupyDate",
+            "LeaseEnd",
+            "LeaseMoveOut",
+            "ResidentVacateDate",
+            "DateNotified",
+        }
+    ),
+    date_styles=(
+        iso_datetime,
+        lambda day: f"{day.isoformat()}T00:00:00.000",
+        # Seven fractional digits (Credit-Jeeves' public sample).
+        lambda day: f"{day.isoformat()}T00:00:00.0000000",
+        lambda day: f"{day.isoformat()}T00:00:00-06:00",
+        lambda day: day.isoformat(),
+    ),
+    optional_fields=frozenset({"Email", "PhoneNumber", "CellPhoneNumber"}),
+)
+
+
 def failure(kind: str, retry_after: int) -> SimResponse:
     if kind == "5xx":
         return SimResponse(
             503, b'{"error":{"code":"ServiceUnavailable","message":"Try again later"}}'
         )
+    if kind == "error_200":
+        return SimResponse(200, b'{"error":{"code":"InternalError","message":"Query failed"}}')
     if kind == "429":
         return SimResponse(429, b'{"error":{"code":"TooManyRequests","message":"Rate limit exceeded"}}',
                            headers={"Retry-After": str(retry_after)})  # fmt: skip
@@ -154,7 +182,7 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
              "City": p.city, "State": p.state, "ZipCode": p.postal_code, "EntityId": p.id}
             for p in state.dataset.properties.values()
         ]  # fmt: skip
-        return _page(request, rows, top, skip, lambda row: row, truncate=False)
+        return _page(request, state, rows, top, skip, lambda row: row, truncate=False)
     if api not in (UNITS_API, RESIDENTS_API):
         return _error(400, "InvalidApi", f"API {api} is not available")
     parameter = "PROPERTYID" if api == UNITS_API else "RMPROPID"
@@ -172,11 +200,12 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
             ):
                 holders.setdefault(r.unit_id, r)
         unit_rows = [_rent_roll_row(u, holders.get(u.id), street) for u in units.values()]
-        return _page(request, unit_rows, top, skip, lambda row: row, truncate=False)
+        return _page(request, state, unit_rows, top, skip, lambda row: row, truncate=False)
     truncate = state.faults.take_truncation("mri")
     residents = [r for r in state.dataset.residents_of(property_id) if status_of(r)]
     return _page(
         request,
+        state,
         residents,
         top,
         skip,
@@ -186,13 +215,20 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
 
 
 def _page(
-    request: SimRequest, rows: list[Any], top: int, skip: int, render: Any, *, truncate: bool
+    request: SimRequest,
+    state: SimState,
+    rows: list[Any],
+    top: int,
+    skip: int,
+    render: Any,
+    *,
+    truncate: bool,
 ) -> SimResponse:
-    window = [render(row) for row in rows[skip : skip + top]]
-    payload: dict[str, Any] = {"value": window}
-    if skip + top < len(rows):
+    page = state.adversary.window("mri", rows, skip, top)
+    payload: dict[str, Any] = {"value": [render(row) for row in page.rows]}
+    if page.next_start is not None:
         # urlencode writes "$" as "%24", as MRI's own nextLinks do.
-        following = dict(request.query, **{"$skip": str(skip + top), "$top": str(top)})
+        following = dict(request.query, **{"$skip": str(page.next_start), "$top": str(top)})
         payload["nextLink"] = f"{request.base}/mriapiservices/api.asp?{urlencode(following)}"
     response = SimResponse.of_json(payload)
     if truncate:

@@ -21,7 +21,7 @@ from integrations.pms.errors import (
     RequestRejected,
 )
 from integrations.pms.http import HttpOptions, HttpResponse, HttpTransport
-from integrations.pms.pages import batched
+from integrations.pms.pages import Pager, batched, checked_stream, row_key
 from integrations.pms.soap import (
     XML_ERRORS,
     element_to_dict,
@@ -77,7 +77,10 @@ class RealPageClient:
     def resident_pages(self, site_ids: Sequence[str]) -> Iterator[RawPage]:
         # getresidentlist is not paginated: pages are cut as each site's answer streams in.
         for site_id in site_ids:
-            yield from batched(self.residents(site_id), pms_property_id=site_id)
+            # A household member twice in one answer fails the fetch (pms/pages.py).
+            pager = Pager.of(self.http, "getresidentlist", key=row_key("reshid", "resmid"))
+            residents = checked_stream(self.residents(site_id), pager)
+            yield from batched(residents, pms_property_id=site_id)
 
     def _envelope(self, method: str, site_id: str, args: str) -> bytes:
         auth = elements(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from integrations.pms.types import Lifecycle, ResidentRole
+from integrations.simulator.adversary import UNPAGED, WireTraits
 from integrations.simulator.credentials import DEMO_CREDENTIALS
 from integrations.simulator.data import SimResident
 from integrations.simulator.render import (
@@ -15,6 +16,7 @@ from integrations.simulator.render import (
     read_soap_call,
     soap_fault,
     soap_open,
+    us_date,
 )
 from integrations.simulator.server import SimRequest, SimResponse, SimState
 from integrations.simulator.vocab import raw_status
@@ -46,9 +48,24 @@ def role_name(role: ResidentRole, variant: int = 0) -> str:
     return ROLE_NAMES[role]
 
 
+# How this wire expresses the adversarial behaviours (integrations/simulator/adversary.py):
+# one answer per site, so no page behaviours.
+TRAITS = WireTraits(
+    paging=UNPAGED,
+    date_fields=frozenset(
+        {"begindate", "enddate", "moveindate", "moveoutdate", "noticegivendate", "noticefordate"}
+    ),
+    date_styles=(iso_datetime, us_date, lambda day: f"{day.isoformat()}T00:00:00.000-07:00"),
+    optional_fields=frozenset({"email", "homephone", "cellphone"}),
+    body="xml",
+)
+
+
 def failure(kind: str, retry_after: int) -> SimResponse:
     if kind == "5xx":
         return SimResponse(503, HTML_UNAVAILABLE, "text/html")
+    if kind == "error_200":
+        return SimResponse(200, soap_fault("s:Server", "The operation timed out."), XML)
     if kind == "429":
         return SimResponse(429, b"", "text/plain", {"Retry-After": str(retry_after)})
     return SimResponse(200, soap_open().encode() + b"<getresidentlistResponse><resi", XML)

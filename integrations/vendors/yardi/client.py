@@ -28,7 +28,7 @@ from integrations.pms.errors import (
 )
 from integrations.pms.fields import RecordProblem, text
 from integrations.pms.http import CappedBody, HttpOptions, HttpResponse, HttpTransport
-from integrations.pms.pages import batched
+from integrations.pms.pages import Pager, batched, checked_stream, row_key
 from integrations.pms.soap import elements, envelope, fault_text, post_streaming
 from integrations.pms.vendor import RawPage
 
@@ -112,9 +112,10 @@ class YardiClient:
     def resident_pages(self, property_ids: Sequence[str]) -> Iterator[RawPage]:
         # Yardi does not paginate: pages are cut as each property's one answer streams in.
         for property_id in property_ids:
-            yield from batched(
-                self._residents(property_id), pms_property_id=property_id, size=RESIDENTS_PER_PAGE
-            )
+            # A lease holder twice in one answer fails the fetch (pms/pages.py).
+            pager = Pager.of(self.http, "GetResidents", key=row_key("@tCode"))
+            residents = checked_stream(self._residents(property_id), pager)
+            yield from batched(residents, pms_property_id=property_id, size=RESIDENTS_PER_PAGE)
 
     def _residents(self, property_id: str) -> Iterator[dict[str, Any]]:
         # GetResidents(YardiPropertyId): ItfResidentData WSDL (YardiPropertyId, MoveOut1 —

@@ -9,6 +9,7 @@ from dataclasses import replace
 from xml.sax.saxutils import quoteattr
 
 from integrations.pms.types import Lifecycle, ResidentRole
+from integrations.simulator.adversary import UNPAGED, WireTraits
 from integrations.simulator.credentials import DEMO_CREDENTIALS
 from integrations.simulator.data import SimResident, SimUnit
 from integrations.simulator.render import (
@@ -71,9 +72,32 @@ def as_served(resident: SimResident) -> SimResident:
     return replace(resident, role=ResidentRole.ROOMMATE, mobile="", home="")
 
 
+# How this wire expresses the adversarial behaviours (integrations/simulator/adversary.py):
+# one answer per property, so no page behaviours.
+TRAITS = WireTraits(
+    paging=UNPAGED,
+    date_fields=frozenset(
+        {"LeaseFromDate", "LeaseToDate", "MoveInDate", "MoveOutDate", "NoticeDate"}
+    ),
+    date_styles=(
+        us_date,
+        lambda day: day.isoformat(),
+        lambda day: f"{day.isoformat()}T00:00:00",
+        lambda day: f"{day.isoformat()}T00:00:00-05:00",
+    ),
+    optional_fields=frozenset({"Email", "PhoneDescription", "NoticeDate"}),
+    body="xml",
+)
+
+
 def failure(kind: str, retry_after: int) -> SimResponse:
     if kind == "5xx":
         return SimResponse(503, HTML_UNAVAILABLE, "text/html")
+    if kind == "error_200":
+        message = el("Message", "Interface error: timeout expired.", messageType="Error")
+        return SimResponse(
+            200, _wrap("GetResidents", f'<Messages xmlns="">{message}</Messages>'), XML
+        )
     if kind == "429":
         return SimResponse(
             429, b"Too many requests", "text/plain", {"Retry-After": str(retry_after)}

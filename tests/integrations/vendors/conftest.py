@@ -35,10 +35,13 @@ def simulator() -> Iterator[SimulatorHandle]:
 
 @pytest.fixture
 def sim(simulator: SimulatorHandle) -> Iterator[SimulatorHandle]:
-    """The session simulator, with faults cleared before and after the test."""
+    """The session simulator, with faults and adversarial behaviours cleared before and
+    after the test."""
     simulator.state.faults.reset()
+    simulator.state.adversary.reset()
     yield simulator
     simulator.state.faults.reset()
+    simulator.state.adversary.reset()
 
 
 @pytest.fixture

@@ -39,7 +39,8 @@ def test_needs_api_key_or_username_and_password():
         get_connector("entrata", {"subdomain": "x", "username": "only-a-name"})
 
 
-def test_paginates_until_a_short_page(mock_connector, load_payload):
+def test_paginates_until_an_empty_page_when_nothing_is_announced(mock_connector, load_payload):
+    # A short page is not the end (a server may cap per_page): only "No records found" is.
     seen: list[httpx.Request] = []
     full_page = {"response": {"code": 200, "result": {"leases": {"lease": [
         {"id": n, "leaseIntervalStatus": "Current",
@@ -51,12 +52,14 @@ def test_paginates_until_a_short_page(mock_connector, load_payload):
         seen.append(request)
         if request.url.params["page_no"] == "1":
             return httpx.Response(200, json=full_page)
-        return httpx.Response(200, content=load_payload("entrata_leases.json"))
+        if request.url.params["page_no"] == "2":
+            return httpx.Response(200, content=load_payload("entrata_leases.json"))
+        return httpx.Response(200, content=load_payload("entrata_no_records.json"))
 
     pages = list(mock_connector("entrata", handler).fetch_residents(["300"]))
     assert [len(p.records) for p in pages] == [500, 3]
     assert [len(p.errors) for p in pages] == [0, 2]
-    assert [r.url.params["page_no"] for r in seen] == ["1", "2"]
+    assert [r.url.params["page_no"] for r in seen] == ["1", "2", "3"]
     request = seen[0]
     assert request.url.path == "/api/v1/leases" and request.url.host == "doorsyncdemo.entrata.com"
     body = json.loads(request.content)
@@ -67,10 +70,18 @@ def test_paginates_until_a_short_page(mock_connector, load_payload):
     assert request.headers["Authorization"] == f"Basic {token}"
 
 
-def test_maps_sample(mock_connector, respond, load_payload):
-    connector = mock_connector(
-        "entrata", respond(load_payload("entrata_leases.json"), content_type="application/json")
-    )
+def _one_page(load_payload, name):
+    """Page 1 is the sample; page 2 is Entrata's "No records found", which ends the read."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        page = "entrata_no_records.json" if request.url.params["page_no"] != "1" else name
+        return httpx.Response(200, content=load_payload(page))
+
+    return handler
+
+
+def test_maps_sample(mock_connector, load_payload):
+    connector = mock_connector("entrata", _one_page(load_payload, "entrata_leases.json"))
     (page,) = list(connector.fetch_residents(["300"]))
     by_id = {r.external_id: r for r in page.records}
 
