@@ -303,3 +303,11 @@ AXES_HANDLER = "properties.login_throttle.LoginThrottleHandler"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
 LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=10)
+
+# --- Sync runs whose worker died (issue 14 item 8) ---------------------------------
+# Every minute, runs that missed their heartbeat for two minutes are failed and said so
+# (integrations/sync/runs.py), so no integration waits behind a dead worker.
+CELERY_BEAT_SCHEDULE["sync-reap-dead-runs"] = {
+    "task": "integrations.tasks.sync_runs_reap_task",
+    "schedule": env.int("SYNC_REAP_EVERY_SECONDS", default=60),
+}

@@ -260,7 +260,9 @@ class PMSIntegrationAdminForm(forms.ModelForm):
 
     class Meta:
         model = PMSIntegration
-        fields = ["property", "sync_interval_minutes"]
+        # mass_revoke_percent: the brake's threshold (access/brake.py), 1 to 100 by the
+        # model's validators and a CHECK constraint.
+        fields = ["property", "sync_interval_minutes", "mass_revoke_percent"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -55,7 +55,7 @@ from integrations.setup import (
 )
 from integrations.sync.alerts import RESOLUTIONS, sync_alert_resolve
 from integrations.sync.normalize import IN_SCOPE
-from integrations.sync.runs import sync_run_start
+from integrations.sync.runs import sync_run_start, sync_runs_reap
 from integrations.sync.unit_sync import (
     pms_unit_mapping_totals,
     pms_units_for_mapping,
@@ -582,11 +582,15 @@ def sync_run_detail(request: HttpRequest, prop: Property, run_id: int) -> HttpRe
 
 
 def _sync_panel(
-    request: HttpRequest, prop: Property, *, joined: SyncRun | None = None
+    request: HttpRequest, prop: Property, *, joined: SyncRun | None = None, reaped: bool = False
 ) -> HttpResponse:
     integration = integration_for_property(property=prop)
     status = sync_status(integration=integration) if integration else None
-    return render(request, "integrations/_sync_panel.html", {"sync": status, "joined": joined})
+    return render(
+        request,
+        "integrations/_sync_panel.html",
+        {"sync": status, "joined": joined, "reaped": reaped},
+    )
 
 
 @console_view
@@ -603,12 +607,20 @@ def people_sync_now(request: HttpRequest, prop: Property) -> HttpResponse:
             # A redirect would be followed and the whole page drawn inside the panel.
             return HttpResponseClientRedirect(reverse("people", args=[prop.id]))
         return redirect("people", property_id=prop.id)
+    # A run whose worker died is closed first, and said so, rather than joined frozen.
+    reaped = sync_runs_reap(integration=integration) > 0
     run, created = sync_run_start(
         integration=integration, trigger=SyncRun.Trigger.SYNC_NOW, user=request.user
     )
     if getattr(request, "htmx", False):
         # Said in the panel itself: a queued message would surface stale on the next page.
-        return _sync_panel(request, prop, joined=None if created else run)
+        return _sync_panel(request, prop, joined=None if created else run, reaped=reaped)
+    if reaped:
+        messages.warning(
+            request,
+            "The sync that was running had stopped responding: its worker was lost. "
+            "doorsync closed it and started a new one.",
+        )
     if not created:
         messages.info(request, "A sync is already running; showing its progress.")
     return redirect("people", property_id=prop.id)

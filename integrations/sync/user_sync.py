@@ -60,17 +60,26 @@ class UnitsCallFailed(PMSError):
     """The units call failed for a PMS property whose residents the vendor had just
     listed: its Property ID is right, so the message must not send anyone to check it."""
 
-    def __init__(self, *, vendor: str, call: str, pms_property_id: str, detail: str) -> None:
+    def __init__(
+        self, *, vendor: str, call: str, pms_property_id: str, detail: str, refused: bool
+    ) -> None:
         self.pms_property_id = pms_property_id
+        # The vendor refused this call for the credential (its permissions), rather than
+        # answering it with an error.
+        self.refused = refused
         super().__init__(vendor=vendor, call=call, detail=detail)
 
     def _compose(self) -> str:
+        advice = (
+            f"the credential may not be allowed this call: ask {self.vendor} to enable it"
+            if self.refused
+            else "contact doorsync support"
+        )
         return (
-            f"{self.vendor} refused the units call ({self.call}) for PMS property "
-            f"{self.pms_property_id}{self._detail_suffix()}, though it listed that property's "
-            "residents — nothing was changed. Ask "
-            f"{self.vendor} to allow this call for the credential, or contact doorsync "
-            "support (Unit Sync can be turned off for this property meanwhile)."
+            f"{self.vendor} failed the units call ({self.call}) for PMS property "
+            f"{self.pms_property_id}{self._detail_suffix()}, though it had just listed that "
+            f"property's residents, so its Property ID is right. Nothing was changed; "
+            f"{advice} (support can turn Unit Sync off for this property meanwhile)."
         )
 
 
@@ -145,7 +154,8 @@ def _units_fetch(run: SyncRun, connector: Connector, vendor: str) -> list[PMSUni
                 vendor=exc.vendor,
                 call=exc.call,
                 pms_property_id=pms_property_id,
-                detail=exc.detail or type(exc).__name__,
+                detail=exc.detail,
+                refused=isinstance(exc, CredentialRejected),
             ) from exc
     return units
 
