@@ -82,8 +82,13 @@ class SimulatedProperty:
         return run
 
     def unit_of_pms(self, sim_unit_id: int) -> Unit:
+        from integrations.vendors.yardi.mapping import unit_key
+
+        # Yardi names a unit by its code within the property (GetUnitInformation UnitID).
+        sim_unit = self.sim.state.dataset.units[sim_unit_id]
         return Unit.objects.get(pms_units__integration=self.integration,
-                                pms_units__external_id=str(sim_unit_id))  # fmt: skip
+                                pms_units__external_id=unit_key(sim_unit.property_id,
+                                                                sim_unit.name))  # fmt: skip
 
     def unit_key(self, sim_unit_id: int) -> Key:
         unit = self.unit_of_pms(sim_unit_id)
