@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from access.brake import brake_alert_close_if_settled
+from access.brake import brake_alert_refresh
 from access.grants import (
     GrantRequest,
     RevokeRequest,
@@ -175,24 +175,32 @@ def _supersede_older(
             resident_id__in=list(keys_by_resident), state=AccessSuggestion.State.PENDING
         )
         .exclude(transition_key__in={k for keys in keys_by_resident.values() for k in keys})
-        .values_list("id", "resident_id", "kind", "key_id", "key__kind")
+        .values_list("id", "resident_id", "kind", "key_id", "key__kind", "brake", "property_id")
     )
     superseded = [
-        sid
-        for sid, rid, kind, key_id, key_kind in older
+        (sid, brake, pid)
+        for sid, rid, kind, key_id, key_kind, brake, pid in older
         if not _still_applies(newest[rid], kind, key_id, key_kind, inputs)
     ]
     if superseded:
-        AccessSuggestion.objects.filter(id__in=superseded).update(
+        AccessSuggestion.objects.filter(id__in=[sid for sid, _, _ in superseded]).update(
             state=AccessSuggestion.State.SUPERSEDED, decided_at=now
         )
+    # The PMS took back what the brake held (everyone Current again): the alert follows.
+    for pid in {pid for _, brake, pid in superseded if brake}:
+        brake_alert_refresh(property_id=pid)
 
 
 def suggestions_supersede_for_resident(*, resident: Resident, at: datetime) -> int:
     """A manager's status change settles whatever was waiting for the resident."""
-    return AccessSuggestion.objects.filter(
+    waiting = AccessSuggestion.objects.filter(
         resident=resident, state=AccessSuggestion.State.PENDING
-    ).update(state=AccessSuggestion.State.SUPERSEDED, decided_at=at)
+    )
+    held_by_brake = any(waiting.values_list("brake", flat=True))
+    count = waiting.update(state=AccessSuggestion.State.SUPERSEDED, decided_at=at)
+    if held_by_brake:
+        brake_alert_refresh(property_id=resident.property_id)
+    return count
 
 
 def transitions_suggest(
@@ -357,7 +365,7 @@ def suggestions_approve(
         with transaction.atomic():
             _approve_batch(property, ids[start : start + APPROVE_BATCH], actor, result)
     if result.brake:
-        brake_alert_close_if_settled(property=property, actor=actor)
+        brake_alert_refresh(property_id=property.id, actor=actor)
     return result
 
 
@@ -514,7 +522,7 @@ def suggestion_discard(*, suggestion: AccessSuggestion, actor: Actor) -> None:
         data={"suggestion": locked.id},
     )
     if locked.brake:
-        brake_alert_close_if_settled(property=locked.property, actor=actor)
+        brake_alert_refresh(property_id=locked.property_id, actor=actor)
 
 
 def suggestion_counts(*, property: Property) -> dict[str, int]:

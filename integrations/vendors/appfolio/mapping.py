@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any
 
 from integrations.pms.fields import RecordProblem, date_field, flag, text
+from integrations.pms.lifecycle import Signals, status_lifecycle
 from integrations.pms.mapping import MappingResult, VocabularyTable, guarded, role_for
 from integrations.pms.normalize import ISO_DATE_FORMATS, US_DATE_FORMATS, first_email, pick_phone
 from integrations.pms.types import PMSProperty, PMSResident, PMSUnit, ResidentRole
@@ -70,6 +71,11 @@ def _tenant(raw: Mapping[str, Any], pms_property_id: str) -> list[PMSResident]:
         raise RecordProblem("row has no selected_tenant_id")
     raw_status = text(raw, "status")
     email, raw_email = first_email([text(raw, "emails")])
+    move_in = date_field(raw, "move_in", DATE_FORMATS)
+    move_out = date_field(raw, "move_out", DATE_FORMATS)
+    lifecycle, reading = status_lifecycle(
+        STATUSES, raw_status, Signals(move_in=move_in, move_out=move_out)
+    )
     return [
         PMSResident(
             external_id=external_id,
@@ -80,12 +86,13 @@ def _tenant(raw: Mapping[str, Any], pms_property_id: str) -> list[PMSResident]:
             phone=pick_phone(phone_pairs(text(raw, "phone_numbers"))),
             lease_start=date_field(raw, "lease_from", DATE_FORMATS),
             lease_end=date_field(raw, "lease_to", DATE_FORMATS),
-            move_in=date_field(raw, "move_in", DATE_FORMATS),
-            move_out=date_field(raw, "move_out", DATE_FORMATS),
+            move_in=move_in,
+            move_out=move_out,
             unit_id=text(raw, "unit_id"),
             unit_name=text(raw, "unit"),
             raw_status=raw_status,
-            lifecycle=STATUSES(raw_status),
+            lifecycle=lifecycle,
+            status_reading=reading,
             role=_role(raw),
             lease_id=text(raw, "occupancy_id"),
             raw_email=raw_email,

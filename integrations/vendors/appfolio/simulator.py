@@ -12,7 +12,7 @@ from integrations.simulator.credentials import DEMO_CREDENTIALS
 from integrations.simulator.data import SimResident
 from integrations.simulator.render import iso_date, us_date
 from integrations.simulator.server import SimRequest, SimResponse, SimState
-from integrations.simulator.vocab import raw_status
+from integrations.simulator.vocab import external_id, raw_status, role_name
 
 PAGE_SIZE = 500
 # The tenant directory has no applicants or cancelled leases (those live in rental
@@ -23,20 +23,12 @@ RAW_STATUSES: dict[Lifecycle, tuple[str, ...]] = {
     Lifecycle.NOTICE: ("Notice", "Notice", "Evict"),
     Lifecycle.PAST: ("Past",),
 }
-ROLE_NAMES: dict[ResidentRole, str] = {
-    ResidentRole.PRIMARY: "Financially Responsible",
-    ResidentRole.ROOMMATE: "Financially Responsible",
-    ResidentRole.OCCUPANT: "Occupant",
-    ResidentRole.GUARANTOR: "Guarantor",
+ROLE_NAMES: dict[ResidentRole, tuple[str, ...]] = {
+    ResidentRole.PRIMARY: ("Financially Responsible",),
+    ResidentRole.ROOMMATE: ("Financially Responsible",),
+    ResidentRole.OCCUPANT: ("Occupant",),
+    ResidentRole.GUARANTOR: ("Guarantor",),
 }
-
-
-def external_id(resident: SimResident) -> str:
-    return str(resident.id)
-
-
-def role_name(role: ResidentRole, variant: int = 0) -> str:
-    return ROLE_NAMES[role]
 
 
 _REPORTS = ("property_directory", "unit_directory", "tenant_directory")
@@ -81,7 +73,7 @@ def _tenant(r: SimResident, units: dict[int, str]) -> dict[str, Any]:
         f"{label}: {number}" for label, number in (("Home", r.home), ("Mobile", r.mobile)) if number
     )
     return {
-        "selected_tenant_id": int(external_id(r)),
+        "selected_tenant_id": int(external_id("appfolio", r)),
         "occupancy_id": r.lease_id,
         "property_id": int(r.property_id),
         "unit_id": r.unit_id,
@@ -92,7 +84,7 @@ def _tenant(r: SimResident, units: dict[int, str]) -> dict[str, Any]:
         "emails": r.email,
         "phone_numbers": phones,
         "status": raw_status("appfolio", r),
-        "tenant_type": role_name(r.role),
+        "tenant_type": role_name("appfolio", r.role),
         "primary_tenant": "Yes" if r.role.value == "primary" else "No",
         "lease_from": iso_date(r.lease_start) or None,
         "lease_to": iso_date(r.lease_end) or None,

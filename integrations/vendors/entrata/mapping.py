@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 
 from integrations.pms.fields import RecordProblem, date_field, items, mapping, text
+from integrations.pms.lifecycle import Signals, status_lifecycle
 from integrations.pms.mapping import MappingResult, VocabularyTable, guarded, role_for
 from integrations.pms.normalize import ISO_DATE_FORMATS, US_DATE_FORMATS, first_email, pick_phone
 from integrations.pms.types import (
@@ -82,6 +83,15 @@ def _customer(
     unit_name = text(spaces[0], "unitSpace") if spaces else ""
     email, raw_email = first_email([text(customer, "emailAddress")])
     phones = items(mapping(customer, "phones"), "phone")
+    move_in = date_field(customer, "moveInDate", DATE_FORMATS) or date_field(
+        lease, "moveInDate", DATE_FORMATS
+    )
+    move_out = date_field(customer, "moveOutDate", DATE_FORMATS) or date_field(
+        lease, "moveOutDate", DATE_FORMATS
+    )
+    lifecycle, reading = status_lifecycle(
+        STATUSES, raw_status, Signals(move_in=move_in, move_out=move_out)
+    )
     return [
         PMSResident(
             external_id=external_id,
@@ -92,14 +102,13 @@ def _customer(
             phone=pick_phone((text(p, "phoneType"), text(p, "phoneNumber")) for p in phones),
             lease_start=date_field(interval, "startDate", DATE_FORMATS),
             lease_end=date_field(interval, "endDate", DATE_FORMATS),
-            move_in=date_field(customer, "moveInDate", DATE_FORMATS)
-            or date_field(lease, "moveInDate", DATE_FORMATS),
-            move_out=date_field(customer, "moveOutDate", DATE_FORMATS)
-            or date_field(lease, "moveOutDate", DATE_FORMATS),
+            move_in=move_in,
+            move_out=move_out,
             unit_id=text(lease, "unitId"),
             unit_name=unit_name,
             raw_status=raw_status,
-            lifecycle=STATUSES(raw_status),
+            lifecycle=lifecycle,
+            status_reading=reading,
             role=role_for(ROLES, text(customer, "customerType"), default=ResidentRole.PRIMARY),
             lease_id=text(lease, "id"),
             raw_email=raw_email,

@@ -11,7 +11,7 @@ from integrations.simulator.credentials import DEMO_CREDENTIALS, ENTRATA_DEMO_AP
 from integrations.simulator.data import SimResident
 from integrations.simulator.render import us_date
 from integrations.simulator.server import SimRequest, SimResponse, SimState
-from integrations.simulator.vocab import raw_status
+from integrations.simulator.vocab import external_id, raw_status, role_name
 
 _METHODS = {
     "properties": "getProperties",
@@ -36,20 +36,12 @@ STATUS_IDS = {
     "Past": 6,
     "Denied": 7,
 }
-ROLE_NAMES: dict[ResidentRole, str] = {
-    ResidentRole.PRIMARY: "Primary",
-    ResidentRole.ROOMMATE: "Responsible",
-    ResidentRole.OCCUPANT: "Non-Responsible",
-    ResidentRole.GUARANTOR: "Guarantor",
+ROLE_NAMES: dict[ResidentRole, tuple[str, ...]] = {
+    ResidentRole.PRIMARY: ("Primary",),
+    ResidentRole.ROOMMATE: ("Responsible",),
+    ResidentRole.OCCUPANT: ("Non-Responsible",),
+    ResidentRole.GUARANTOR: ("Guarantor",),
 }
-
-
-def external_id(resident: SimResident) -> str:
-    return str(resident.id)
-
-
-def role_name(role: ResidentRole, variant: int = 0) -> str:
-    return ROLE_NAMES[role]
 
 
 def _rpc(request_id: str, *, result: Any = None, error: tuple[int, str] | None = None,
@@ -149,8 +141,8 @@ def _customer(resident: SimResident) -> dict[str, Any]:
     if resident.mobile:
         phones.append({"phoneType": "Mobile", "phoneNumber": resident.mobile})
     customer: dict[str, Any] = {
-        "id": int(external_id(resident)),
-        "customerType": role_name(resident.role),
+        "id": int(external_id("entrata", resident)),
+        "customerType": role_name("entrata", resident.role),
         "firstName": resident.first_name,
         "middleName": "",
         "lastName": resident.last_name,

@@ -147,7 +147,15 @@ class MRIClient:
         def read(page: PageRequest) -> tuple[Sequence[Mapping[str, Any]], Announced]:
             # A link carries the whole query ($skip or _next included).
             url, query = (page.link, None) if page.link else (self.endpoint, first)
-            response = self.http.request("GET", url, call=api, params=query)
+            try:
+                response = self.http.request("GET", url, call=api, params=query)
+            except PMSPropertyNotFound as exc:
+                # Classified from the status line, before anyone knew which property.
+                if not property_id or exc.pms_property_id:
+                    raise
+                raise self.http.error(
+                    PMSPropertyNotFound, call=api, detail=exc.detail, pms_property_id=property_id
+                ) from None
             payload = self._parse(response, api, property_id)
             # An answer without "value" is not an empty page: nobody may be taken for gone.
             rows = json_rows(self.http, payload, "value", api)

@@ -14,9 +14,17 @@ from functools import partial
 from typing import Any
 
 from integrations.pms.fields import RecordProblem, date_field, flag, text
+from integrations.pms.lifecycle import Signals, status_lifecycle
 from integrations.pms.mapping import MappingResult, VocabularyTable, guarded
 from integrations.pms.normalize import ISO_DATE_FORMATS, US_DATE_FORMATS, first_email, pick_phone
-from integrations.pms.types import Lifecycle, PMSProperty, PMSResident, PMSUnit, ResidentRole
+from integrations.pms.types import (
+    Lifecycle,
+    PMSProperty,
+    PMSResident,
+    PMSUnit,
+    ResidentRole,
+    StatusReading,
+)
 from integrations.pms.vendor import VendorMapping
 from integrations.vendors.mri.statuses import ROLE_STATUSES, STATUS_MAP
 
@@ -84,22 +92,29 @@ def role_of(raw: Mapping[str, Any]) -> ResidentRole:
     return ResidentRole.PRIMARY
 
 
-def lifecycle_of(raw: Mapping[str, Any]) -> Lifecycle:
+def lifecycle_of(raw: Mapping[str, Any]) -> tuple[Lifecycle, StatusReading]:
+    """Where the person stands, and how that was read (pms/lifecycle.py)."""
     status = text(raw, "ResidentStatus")
     vacated = mri_date(raw, "ResidentVacateDate")
-    leaving = mri_date(raw, "LeaseMoveOut") or mri_date(raw, "DateNotified")
+    planned = mri_date(raw, "LeaseMoveOut")
+    leaving = planned or mri_date(raw, "DateNotified")
+    current = flag(raw, "IsCurrent")
     if ROLES.get(status) is not None:
-        # Co-Resident / Other Resident: IsCurrent says whether they live there now.
-        current = flag(raw, "IsCurrent")
+        # Co-Resident / Other Resident are known statuses that say who, not where: IsCurrent
+        # says whether they live there now.
         if current is True:
-            return Lifecycle.NOTICE if leaving and not vacated else Lifecycle.CURRENT
+            living = Lifecycle.NOTICE if leaving and not vacated else Lifecycle.CURRENT
+            return living, StatusReading.KNOWN
         if current is False:
-            return Lifecycle.PAST if vacated or mri_date(raw, "LeaseMoveOut") else Lifecycle.FUTURE
-        raise RecordProblem(f"MRI {status!r} row has no IsCurrent flag")
-    lifecycle = STATUSES(status)
+            ended = Lifecycle.PAST if vacated or planned else Lifecycle.FUTURE
+            return ended, StatusReading.KNOWN
+    signals = Signals(move_in=mri_date(raw, "OccupyDate"), move_out=vacated or planned,
+                      current=current)  # fmt: skip
+    lifecycle, reading = status_lifecycle(STATUSES, status, signals)
     if lifecycle is Lifecycle.CURRENT and leaving and not vacated:
-        return Lifecycle.NOTICE
-    return lifecycle
+        # A Current row with a planned move-out or a notice date: on notice.
+        return Lifecycle.NOTICE, reading
+    return lifecycle, reading
 
 
 def _resident(raw: Mapping[str, Any], pms_property_id: str) -> list[PMSResident]:
@@ -112,6 +127,7 @@ def _resident(raw: Mapping[str, Any], pms_property_id: str) -> list[PMSResident]
     property_id = text(raw, "PropertyID") or pms_property_id
     unit = unit_key(property_id, text(raw, "BuildingID"), unit_id) if unit_id else ""
     lease = text(raw, "LeaseID")
+    lifecycle, reading = lifecycle_of(raw)
     return [
         PMSResident(
             external_id=external_id,
@@ -130,7 +146,8 @@ def _resident(raw: Mapping[str, Any], pms_property_id: str) -> list[PMSResident]
             unit_id=unit,
             unit_name=unit_id,
             raw_status=raw_status,
-            lifecycle=lifecycle_of(raw),
+            lifecycle=lifecycle,
+            status_reading=reading,
             role=role_of(raw),
             # LeaseID counts leases within one unit ("1", "2", …): the unit makes it unique.
             lease_id=f"{unit}#{lease}" if lease else "",

@@ -35,12 +35,15 @@ ROLE_STATUSES: dict[ResidentRole, str] = {
 }
 
 
-def external_id(resident: SimResident) -> str:
+ROLE_NAMES: dict[ResidentRole, tuple[str, ...]] = {
+    ResidentRole.PRIMARY: ("Current",),
+    **{role: (name,) for role, name in ROLE_STATUSES.items()},
+}
+
+
+def record_id(resident: SimResident) -> str:
+    """MRI's ResidentNameID: ten digits ("0000000412" in the public samples)."""
     return f"{resident.id:010d}"
-
-
-def role_name(role: ResidentRole, variant: int = 0) -> str:
-    return ROLE_STATUSES.get(role, "Current")
 
 
 def status_of(resident: SimResident) -> str | None:
@@ -121,7 +124,7 @@ def _resident(r: SimResident, unit: SimUnit | None, street: str) -> dict[str, An
     current = r.lifecycle in (Lifecycle.CURRENT, Lifecycle.NOTICE)
     moved_out = r.move_out if r.lifecycle is Lifecycle.PAST else None
     return {
-        "ResidentNameID": external_id(r),
+        "ResidentNameID": record_id(r),
         "PropertyID": r.property_id,
         "BuildingID": building,
         "UnitID": number,
@@ -154,10 +157,10 @@ def _rent_roll_row(unit: SimUnit, holder: SimResident | None, street: str) -> di
         "BuildingID": building,
         "UnitID": number,
         "LeaseID": str(holder.lease_id) if holder else None,
-        "ResidentNameID": external_id(holder) if holder else None,
+        "ResidentNameID": record_id(holder) if holder else None,
         "BuildingAddress": street,
         "Residents": (
-            [{"ResidentID": external_id(holder), "ResidentStatus": status_of(holder)}]
+            [{"ResidentID": record_id(holder), "ResidentStatus": status_of(holder)}]
             if holder
             else None
         ),

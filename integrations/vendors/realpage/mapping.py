@@ -8,9 +8,17 @@ from functools import partial
 from typing import Any
 
 from integrations.pms.fields import RecordProblem, date_field, text
+from integrations.pms.lifecycle import Signals, status_lifecycle
 from integrations.pms.mapping import MappingResult, VocabularyTable, guarded, role_for
 from integrations.pms.normalize import ISO_DATE_FORMATS, US_DATE_FORMATS, first_email, pick_phone
-from integrations.pms.types import Lifecycle, PMSProperty, PMSResident, PMSUnit, ResidentRole
+from integrations.pms.types import (
+    Lifecycle,
+    PMSProperty,
+    PMSResident,
+    PMSUnit,
+    ResidentRole,
+    StatusReading,
+)
 from integrations.pms.vendor import VendorMapping
 from integrations.vendors.realpage.statuses import ROLE_MAP, STATUS_MAP
 
@@ -41,11 +49,13 @@ def map_unit(raw: Mapping[str, Any], pms_property_id: str) -> PMSUnit | None:
     )
 
 
-def lifecycle_for(raw_status: str, notice_given: date | None) -> Lifecycle:
-    lifecycle = STATUSES(raw_status)
+def lifecycle_for(
+    raw_status: str, notice_given: date | None, signals: Signals
+) -> tuple[Lifecycle, StatusReading]:
+    lifecycle, reading = status_lifecycle(STATUSES, raw_status, signals)
     if lifecycle is Lifecycle.CURRENT and notice_given is not None:
-        return Lifecycle.NOTICE
-    return lifecycle
+        return Lifecycle.NOTICE, reading
+    return lifecycle, reading
 
 
 def _resident(raw: Mapping[str, Any], pms_property_id: str) -> list[PMSResident]:
@@ -61,6 +71,13 @@ def _resident(raw: Mapping[str, Any], pms_property_id: str) -> list[PMSResident]
             ("work", text(raw, "workphone")),
         ]
     )
+    move_in = date_field(raw, "moveindate", DATE_FORMATS)
+    move_out = date_field(raw, "moveoutdate", DATE_FORMATS)
+    lifecycle, reading = lifecycle_for(
+        raw_status,
+        date_field(raw, "noticegivendate", DATE_FORMATS),
+        Signals(move_in=move_in, move_out=move_out),
+    )
     return [
         PMSResident(
             external_id=external_id,
@@ -71,12 +88,13 @@ def _resident(raw: Mapping[str, Any], pms_property_id: str) -> list[PMSResident]
             phone=phone,
             lease_start=date_field(raw, "begindate", DATE_FORMATS),
             lease_end=date_field(raw, "enddate", DATE_FORMATS),
-            move_in=date_field(raw, "moveindate", DATE_FORMATS),
-            move_out=date_field(raw, "moveoutdate", DATE_FORMATS),
+            move_in=move_in,
+            move_out=move_out,
             unit_id=text(raw, "unitid") or text(raw, "unitnumber"),
             unit_name=text(raw, "unitnumber"),
             raw_status=raw_status,
-            lifecycle=lifecycle_for(raw_status, date_field(raw, "noticegivendate", DATE_FORMATS)),
+            lifecycle=lifecycle,
+            status_reading=reading,
             role=role_for(ROLES, text(raw, "relationship"), default=ResidentRole.PRIMARY),
             lease_id=text(raw, "reshid"),
             raw_email=raw_email,

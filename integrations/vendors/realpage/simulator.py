@@ -16,10 +16,11 @@ from integrations.simulator.render import (
     read_soap_call,
     soap_fault,
     soap_open,
+    soap_result,
     us_date,
 )
 from integrations.simulator.server import SimRequest, SimResponse, SimState
-from integrations.simulator.vocab import raw_status
+from integrations.simulator.vocab import raw_status, role_name
 
 XML = "text/xml; charset=utf-8"
 RAW_STATUSES: dict[Lifecycle, tuple[str, ...]] = {
@@ -31,21 +32,18 @@ RAW_STATUSES: dict[Lifecycle, tuple[str, ...]] = {
     Lifecycle.PAST: ("Former",),
     Lifecycle.CANCELLED: ("Former Applicant",),
 }
-ROLE_NAMES: dict[ResidentRole, str] = {
-    ResidentRole.PRIMARY: "Head of Household",
-    ResidentRole.ROOMMATE: "Co-Head",
-    ResidentRole.OCCUPANT: "Occupant",
-    ResidentRole.GUARANTOR: "Guarantor",
+ROLE_NAMES: dict[ResidentRole, tuple[str, ...]] = {
+    ResidentRole.PRIMARY: ("Head of Household",),
+    ResidentRole.ROOMMATE: ("Co-Head",),
+    ResidentRole.OCCUPANT: ("Occupant",),
+    ResidentRole.GUARANTOR: ("Guarantor",),
 }
 
 
-def external_id(resident: SimResident) -> str:
+def record_id(resident: SimResident) -> str:
+    """The record id the vendor sends for this resident."""
     # The connector's form: household (reshid) and member (resmid).
     return f"{resident.lease_id}:{resident.id}"
-
-
-def role_name(role: ResidentRole, variant: int = 0) -> str:
-    return ROLE_NAMES[role]
 
 
 # How this wire expresses the adversarial behaviours (integrations/simulator/adversary.py):
@@ -122,11 +120,7 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
 
 
 def _wrap(method: str, inner: str) -> bytes:
-    return (
-        soap_open()
-        + f'<{method}Response xmlns="http://tempuri.org/"><{method}Result>{inner}'
-        + f"</{method}Result></{method}Response>{SOAP_CLOSE}"
-    ).encode()
+    return soap_result(method, "http://tempuri.org/", inner)
 
 
 def _resident(resident: SimResident, units: dict[int, str]) -> str:
@@ -134,7 +128,7 @@ def _resident(resident: SimResident, units: dict[int, str]) -> str:
         "<resident>"
         + el("reshid", resident.lease_id)
         + el("resmid", resident.id)
-        + el("relationship", role_name(resident.role))
+        + el("relationship", role_name("realpage", resident.role))
         + el("firstname", resident.first_name)
         + el("lastname", resident.last_name)
         + el("unitid", resident.unit_id)

@@ -13,10 +13,10 @@ from functools import partial
 from typing import Any
 
 from integrations.pms.fields import RecordProblem, date_field, items, mapping, text
+from integrations.pms.lifecycle import Signals, status_lifecycle
 from integrations.pms.mapping import MappingResult, VocabularyTable, guarded
 from integrations.pms.normalize import ISO_DATE_FORMATS, US_DATE_FORMATS, first_email, pick_phone
 from integrations.pms.types import (
-    Lifecycle,
     PMSProperty,
     PMSResident,
     PMSUnit,
@@ -157,9 +157,12 @@ def _resident(
     move_out: date | None,
 ) -> PMSResident:
     # An <OtherOccupant> has no <Status>: the lease's status is theirs (their own move-out
-    # date, kept above, says when they left before the others).
+    # date, kept above, says when they left before the others). A status the vocabulary
+    # lacks is read from the dates (pms/lifecycle.py); Yardi sends no "is current" flag.
     raw_status = text(household, "Status")
-    lifecycle: Lifecycle = STATUSES(raw_status)
+    lifecycle, reading = status_lifecycle(
+        STATUSES, raw_status, Signals(move_in=move_in, move_out=move_out)
+    )
     email, raw_email = first_email([text(person, "Email")])
     unit_code = text(household, "UnitCode")
     return PMSResident(
@@ -177,6 +180,7 @@ def _resident(
         unit_name=unit_code,
         raw_status=raw_status,
         lifecycle=lifecycle,
+        status_reading=reading,
         role=role,
         lease_id=text(household, "@tCode"),
         raw_email=raw_email,

@@ -19,6 +19,7 @@ from integrations.simulator.render import (
     read_soap_call,
     soap_fault,
     soap_open,
+    soap_result,
     us_date,
 )
 from integrations.simulator.server import SimRequest, SimResponse, SimState
@@ -47,15 +48,20 @@ _AUTH = {
 }
 
 
-def external_id(resident: SimResident) -> str:
-    # Lease holders carry a tenant code (tCode), the others an occupant Code.
+# GetResidents names no relationship: there are lease holders and other occupants.
+ROLE_NAMES: dict[ResidentRole, tuple[str, ...]] = {
+    ResidentRole.PRIMARY: ("Lease Holder",),
+    ResidentRole.ROOMMATE: ("Other Occupant",),
+    ResidentRole.OCCUPANT: ("Other Occupant",),
+    ResidentRole.GUARANTOR: ("Other Occupant",),
+}
+
+
+def record_id(resident: SimResident) -> str:
+    """The record id the vendor sends: lease holders carry a tenant code (tCode), the
+    others an occupant Code."""
     prefix = "t" if resident.role is ResidentRole.PRIMARY else "r"
     return f"{prefix}{resident.id:07d}"
-
-
-def role_name(role: ResidentRole, variant: int = 0) -> str:
-    # GetResidents names no relationship: there are lease holders and other occupants.
-    return "Lease Holder" if role is ResidentRole.PRIMARY else "Other Occupant"
 
 
 def serves_resident(resident: SimResident) -> bool:
@@ -141,13 +147,7 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
 
 
 def _wrap(method: str, inner: str) -> bytes:
-    return (
-        soap_open()
-        + f'<{method}Response xmlns="{NAMESPACE}"><{method}Result>'
-        + inner
-        + f"</{method}Result></{method}Response>"
-        + SOAP_CLOSE
-    ).encode()
+    return soap_result(method, NAMESPACE, inner)
 
 
 def _properties(state: SimState) -> str:
@@ -223,7 +223,7 @@ def _lease(lease: list[SimResident], units: dict[int, SimUnit]) -> str:
         out += "<OtherOccupants>"
         for other in others:
             out += (
-                el_open("OtherOccupant", Code=external_id(other))
+                el_open("OtherOccupant", Code=record_id(other))
                 + el("FirstName", other.first_name)
                 + el("LastName", other.last_name)
                 + el("Email", other.email)
@@ -232,7 +232,7 @@ def _lease(lease: list[SimResident], units: dict[int, SimUnit]) -> str:
                 + "</OtherOccupant>"
             )
         out += "</OtherOccupants>"
-    return el_open("Resident", tCode=external_id(holder)) + out + "</Resident>"
+    return el_open("Resident", tCode=record_id(holder)) + out + "</Resident>"
 
 
 def el_open(tag: str, **attrs: str) -> str:

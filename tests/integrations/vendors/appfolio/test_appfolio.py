@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from integrations.pms import Lifecycle, MalformedResponse, PMSPropertyNotFound, ResidentRole
+from integrations.pms.types import StatusReading
 from integrations.vendors.appfolio.mapping import phone_pairs
 
 
@@ -60,7 +61,10 @@ def test_maps_sample(mock_connector, respond, load_payload):
     # "primary_tenant: Yes" never promotes a guarantor.
     assert by_id["33"].is_guarantor
 
-    assert [e.external_id for e in page.errors] == ["34"]
+    # An unknown status carries the record, undecided (no dates), never an error.
+    assert page.errors == ()
+    assert by_id["34"].raw_status == "Vacated Unexpectedly"
+    assert by_id["34"].status_reading is StatusReading.UNDECIDED
 
 
 def test_phone_pairs():

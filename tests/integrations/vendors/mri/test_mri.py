@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import time_machine
 
 from integrations.pms import (
     CredentialRejected,
@@ -20,6 +21,7 @@ from integrations.pms import (
     RateLimited,
     ResidentRole,
 )
+from integrations.pms.types import StatusReading
 from integrations.simulator import demo_fields
 
 FIXTURES = Path(__file__).parents[4] / "integrations" / "vendors" / "mri" / "fixtures"
@@ -163,6 +165,19 @@ def test_residents_roommates_statuses_and_renewal(mock_connector):
                                                "New"}  # fmt: skip
     units = {u.id for u in connector.fetch_units("HBV01")}
     assert {r.unit_id for r in records} - units == {"HBV01/B/204"}  # not in the rent roll sample
+
+
+def test_an_unknown_status_is_read_from_is_current_and_dates(mock_connector):
+    routes = {api: ["resident_lease_details.unknown_status.json"] for api in ROUTES}
+    with time_machine.travel(date(2024, 11, 15), tick=False):
+        pages = list(mock_connector("mri", answering(routes)).fetch_residents(["HBV01"]))
+    assert [e for p in pages for e in p.errors] == []
+    by_id = {r.external_id: r for p in pages for r in p.records}
+    nora = by_id["0000000601"]  # "Transfer", vacated last year
+    assert (nora.lifecycle, nora.status_reading) == (Lifecycle.PAST, StatusReading.INFERRED)
+    arun = by_id["0000000602"]  # "Eviction", IsCurrent "Y", no move-out yet
+    assert (arun.lifecycle, arun.status_reading) == (Lifecycle.CURRENT, StatusReading.INFERRED)
+    assert {r.raw_status for r in by_id.values()} == {"Transfer", "Eviction"}
 
 
 @pytest.mark.parametrize(

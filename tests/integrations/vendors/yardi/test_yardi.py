@@ -10,6 +10,7 @@ from pathlib import Path
 import defusedxml.ElementTree as SafeET
 import httpx
 import pytest
+import time_machine
 
 from integrations.pms import (
     CredentialRejected,
@@ -21,6 +22,7 @@ from integrations.pms import (
     VendorUnavailable,
 )
 from integrations.pms.soap import local_name
+from integrations.pms.types import StatusReading
 from integrations.vendors.yardi.client import ENDPOINT_PATH, NAMESPACE
 from integrations.vendors.yardi.statuses import STATUS_MAP
 
@@ -29,6 +31,13 @@ FIXTURES = Path(__file__).parents[4] / "integrations" / "vendors" / "yardi" / "f
 
 def fixture(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
+
+
+@pytest.fixture
+def fixture_day():
+    """The day the samples describe: Hannah's Future lease starts after it."""
+    with time_machine.travel(date(2024, 11, 15), tick=False):
+        yield
 
 
 def answering(**answers: str) -> Callable[[httpx.Request], httpx.Response]:
@@ -108,7 +117,7 @@ def test_units_keep_their_building(mock_connector):
     assert {u.pms_property_id for u in units} == {"bayview"}
 
 
-def test_residents_with_roommates_and_every_status(mock_connector):
+def test_residents_with_roommates_and_every_status(mock_connector, fixture_day):
     connector = mock_connector("yardi", answering(**FULL))
     (page,) = list(connector.fetch_residents(["bayview"]))
     by_id = {r.external_id: r for r in page.records}
@@ -165,6 +174,22 @@ def test_residents_with_roommates_and_every_status(mock_connector):
         ("t0100015", True)
     ]
     assert len(page.records) == 13
+
+
+def test_an_unknown_status_is_read_from_the_dates_never_dropped(mock_connector, fixture_day):
+    answers = answering(GetResidents="get_residents.unknown_status.response.xml")
+    (page,) = list(mock_connector("yardi", answers).fetch_residents(["bayview"]))
+    assert page.errors == ()
+    by_id = {r.external_id: r for r in page.records}
+    # A move-out before today: whatever "Transfer" means, they no longer live there —
+    # and so does the roommate who moved with them.
+    for external_id in ("t0200001", "r0200002"):
+        mia = by_id[external_id]
+        assert (mia.raw_status, mia.lifecycle) == ("Transfer", Lifecycle.PAST)
+        assert mia.status_reading is StatusReading.INFERRED
+    # Nothing to decide by: carried, its status kept, left to the sync and support.
+    noah = by_id["t0200003"]
+    assert (noah.raw_status, noah.status_reading) == ("Vacant", StatusReading.UNDECIDED)
 
 
 @pytest.mark.parametrize(
