@@ -37,7 +37,7 @@ from integrations.sync.statuses import (
     integration_set_status_lifecycles,
     status_lifecycles_check,
 )
-from integrations.sync.unit_sync import (
+from integrations.unit_mapping import (
     unit_sync_set,
     units_create_from_unmapped,
     units_map_identical_names,
