@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from integrations.models import PMSUnit
-from integrations.sync.unit_sync import pms_units_refresh
+from integrations.unit_mapping import pms_units_refresh
 from tests.integrations.sync.conftest import credential_create, integration_create
 
 
