@@ -22,7 +22,14 @@ def wire(vendor: str) -> ModuleType:
 
 
 def raw_status(vendor: str, resident: SimResident) -> str | None:
-    """The vendor's name for the resident's status; None if the vendor would not list them."""
+    """The vendor's name for the resident's status; None if the vendor would not list them.
+
+    A vendor whose status also says the person's role (MRI's "Co-Resident") defines its
+    own `status_of(resident)`.
+    """
+    own = getattr(wire(vendor), "status_of", None)
+    if own is not None:
+        return own(resident)  # type: ignore[no-any-return]
     names: tuple[str, ...] = wire(vendor).RAW_STATUSES.get(resident.lifecycle, ())
     if not names:
         return None
@@ -30,7 +37,19 @@ def raw_status(vendor: str, resident: SimResident) -> str | None:
 
 
 def serves(vendor: str, resident: SimResident) -> bool:
+    """Whether the vendor's resident call lists them (its own `serves_resident` may narrow
+    it)."""
+    own = getattr(wire(vendor), "serves_resident", None)
+    if own is not None:
+        return bool(own(resident))
     return resident.lifecycle in wire(vendor).RAW_STATUSES
+
+
+def as_served(vendor: str, resident: SimResident) -> SimResident:
+    """The resident as the vendor's wire can express them — a vendor that cannot say
+    "occupant" or sends no phone for roommates defines its own `as_served(resident)`."""
+    own = getattr(wire(vendor), "as_served", None)
+    return own(resident) if own is not None else resident  # type: ignore[no-any-return]
 
 
 def external_id(vendor: str, resident: SimResident) -> str:

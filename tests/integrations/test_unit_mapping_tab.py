@@ -468,7 +468,8 @@ def refresh_url(prop) -> str:
 
 
 def test_refresh_pms_units_from_the_pms(alice_client, prop_a, sim_integration, pms_simulator):
-    expected = {(str(u.id), u.name) for u in pms_simulator.state.dataset.units_of("1001")}
+    # Yardi names a unit by its code within the property (GetUnitInformation UnitID).
+    expected = {(f"1001/{u.name}", u.name) for u in pms_simulator.state.dataset.units_of("1001")}
 
     response = alice_client.post(refresh_url(prop_a))
 

@@ -1,11 +1,17 @@
 """Yardi Voyager ItfResidentData: SOAP 1.1 over one .asmx endpoint.
 
-Every body repeats the whole credential. Resident lists are not paginated — one response
-per property, tens of megabytes for a large one — so responses are parsed as they stream.
-Shapes (inferred where Yardi's docs are partner-only):
-  GetPropertyConfigurations → …Result/Properties/Property{Code, MarketingName, AddressLine1…}
-  GetUnitInformation        → …Result/UnitInformation/Property/Units/UnitInfo{UnitID, Unit{…}}
-  GetUnitConfiguration      → …Result/UnitConfiguration/Property/Units/Unit{UnitID, Resident[…]}
+Every call is one the public record shows on this interface, with its arguments spelled as
+the public WSDL spells them (fixtures/ holds a request and an answer for each, naming its
+sources):
+
+  GetPropertyConfigurations              → …Result/Properties/Property
+  GetUnitInformation(YardiPropertyId)    → …Result/UnitInformation/Property/Units/UnitInfo
+  GetResidents(YardiPropertyId)          → …Result/MITS-ResidentData/PropertyResidents/
+                                            Residents/Resident (roommates inside, as
+                                            OtherOccupants/OtherOccupant)
+
+Every body repeats the whole credential. Resident lists are not paginated — one answer per
+property, tens of megabytes for a large one — so answers are parsed as they stream.
 """
 
 from __future__ import annotations
@@ -20,24 +26,38 @@ from integrations.pms.errors import (
     RequestRejected,
     VendorUnavailable,
 )
+from integrations.pms.fields import RecordProblem, text
 from integrations.pms.http import CappedBody, HttpOptions, HttpResponse, HttpTransport
 from integrations.pms.pages import Pager, batched, checked_stream, row_key
 from integrations.pms.soap import elements, envelope, fault_text, post_streaming
 from integrations.pms.vendor import RawPage
 
 VENDOR = "Yardi"
+# The interface's namespace and its SOAPAction prefix: the ItfResidentData WSDL
+# (Credit-Jeeves/validation-bundle …/Resources/views/Yardi/ItfResidentData.html.twig),
+# neerajrana8/GetCovered …/yardi/resident_data/base.rb.
 NAMESPACE = "http://tempuri.org/YSI.Interfaces.WebServices/ItfResidentData"
-ENDPOINT_PATH = "/webservices/itfresidentdata.asmx"
+# "<Voyager URL>/webservices/<Interface>.asmx": yhavin/yardi-sdk README (WSDL_URL example);
+# a public Ruby client posts to ".../ItfResidentData.asmx". IIS does not mind the case.
+ENDPOINT_PATH = "/webservices/ItfResidentData.asmx"
 FIELDS_HINT = "username, password, database and interface license"
 
-# Units per page cut from GetUnitConfiguration's one answer (a unit holds one to four people).
-UNITS_PER_PAGE = 200
+# Residents per page cut from GetResidents' one answer (each holds its roommates too).
+RESIDENTS_PER_PAGE = 400
 
-# Voyager answers a bad login with HTTP 200 and this text, in SOAP or in an HTML page.
+# Voyager answers a bad login with HTTP 200 and this text, in SOAP or in an HTML page
+# (GetCovered …/yardi/base.rb: `result.code == 200 && body.index("Login failed.")`).
 _LOGIN_FAILED = b"login failed"
 # A login failure is a short document; only then is the text trusted (a resident could be
 # named anything).
 _SNIFF_BYTES = 4096
+# What an ASMX service answers for a method it does not have (HTTP 500 + SOAP fault).
+_UNKNOWN_METHOD = b"did not recognize the value of http header soapaction"
+
+
+class MethodUnavailable(RequestRejected):
+    """Voyager does not offer this method on this interface (an older Voyager, or a
+    license without it): the caller may fall back to a call that carries the same facts."""
 
 
 class YardiClient:
@@ -61,7 +81,9 @@ class YardiClient:
     # -- calls -------------------------------------------------------------------------
 
     def properties(self) -> list[dict[str, Any]]:
-        """GetPropertyConfigurations."""
+        # GetPropertyConfigurations (credential only): ItfResidentData WSDL; answer
+        # Properties/Property{Code, MarketingName, AddressLine1, City, State, PostalCode}:
+        # Credit-Jeeves …/Yardi/Soap/GetPropertyConfigurationsResponse.php, Property.php.
         return [
             record
             for name, record in self._call("GetPropertyConfigurations", (), frozenset({"Property"}))
@@ -69,37 +91,59 @@ class YardiClient:
         ]
 
     def units(self, property_id: str) -> list[dict[str, Any]]:
-        """GetUnitInformation."""
+        # GetUnitInformation(YardiPropertyId): GetCovered …/resident_data/get_unit_information.rb;
+        # UnitInfo{UnitID @UniqueID, Unit{…, BuildingName}}: the format example in GetCovered
+        # …/yardi/sync/insurables.rb.
         params = (("YardiPropertyId", property_id),)
-        return [
-            record
-            for name, record in self._call(
-                "GetUnitInformation", params, frozenset({"UnitInfo"}), property_id=property_id
-            )
-            if name == "UnitInfo"
-        ]
-
-    def unit_configuration(self, property_id: str) -> Iterator[dict[str, Any]]:
-        """Each <Unit> with its <Resident>s (and their <Roommate>s), as the body streams."""
-        params = (("YardiPropertyId", property_id),)
-        for name, record in self._call(
-            "GetUnitConfiguration", params, frozenset({"Unit"}), property_id=property_id
-        ):
-            if name == "Unit":
-                yield record
+        try:
+            return [
+                record
+                for name, record in self._call(
+                    "GetUnitInformation", params, frozenset({"UnitInfo"}), property_id=property_id
+                )
+                if name == "UnitInfo"
+            ]
+        except MethodUnavailable:
+            # Older ItfResidentData (the 2016 WSDL in Credit-Jeeves) has no
+            # GetUnitInformation. GetResidents names every lease's unit (UnitCode), which is
+            # what residents link to — units without any lease are then unknown.
+            return self._units_named_by_residents(property_id)
 
     def resident_pages(self, property_ids: Sequence[str]) -> Iterator[RawPage]:
         # Yardi does not paginate: pages are cut as each property's one answer streams in.
         for property_id in property_ids:
-            # A unit twice in one answer fails the fetch (pms/pages.py).
-            pager = Pager.of(self.http, "GetUnitConfiguration", key=row_key("UnitID"))
-            units = checked_stream(self.unit_configuration(property_id), pager)
-            yield from batched(units, pms_property_id=property_id, size=UNITS_PER_PAGE)
+            # A lease holder twice in one answer fails the fetch (pms/pages.py).
+            pager = Pager.of(self.http, "GetResidents", key=row_key("@tCode"))
+            residents = checked_stream(self._residents(property_id), pager)
+            yield from batched(residents, pms_property_id=property_id, size=RESIDENTS_PER_PAGE)
+
+    def _residents(self, property_id: str) -> Iterator[dict[str, Any]]:
+        # GetResidents(YardiPropertyId): ItfResidentData WSDL (YardiPropertyId, MoveOut1 —
+        # not sent: every status is wanted); Credit-Jeeves …/Yardi/Clients/ResidentDataClient.php.
+        params = (("YardiPropertyId", property_id),)
+        for name, record in self._call(
+            "GetResidents", params, frozenset({"Resident"}), property_id=property_id
+        ):
+            if name == "Resident":
+                yield record
+
+    def _units_named_by_residents(self, property_id: str) -> list[dict[str, Any]]:
+        seen: dict[str, dict[str, Any]] = {}
+        for resident in self._residents(property_id):
+            try:
+                code = text(resident, "UnitCode")
+            except RecordProblem:
+                continue
+            if code and code not in seen:
+                # The shape of a UnitInfo, so one mapping reads both.
+                seen[code] = {"UnitID": code}
+        return list(seen.values())
 
     # -- wire --------------------------------------------------------------------------
 
     def _envelope(self, method: str, params: tuple[tuple[str, str], ...]) -> bytes:
         f = self._fields
+        # The credential elements, in the WSDL's order and case.
         auth = (
             ("UserName", f["username"]),
             ("Password", f["password"]),
@@ -133,7 +177,8 @@ class YardiClient:
             wanted=wanted,
             result_tag=f"{method}Result",
             control=control,
-            control_tags=frozenset({"Fault", "Message", "Error"}),
+            # <Messages><Message messageType="Error">: Credit-Jeeves …/Yardi/Soap/Message.php.
+            control_tags=frozenset({"Fault", "Message"}),
             sniff=lambda body: self._sniff(body, method),
         )
 
@@ -153,27 +198,36 @@ class YardiClient:
     def _message_error(
         self, record: dict[str, Any], method: str, property_id: str
     ) -> PMSError | None:
-        kind = str(record.get("@messageType", "Error")).lower()
-        text = str(record.get("#text", ""))
-        if kind != "error" or not text:
+        # messageType is an attribute, the text the element's value (Message.php).
+        kind = str(record.get("@messageType", "Error"))
+        message = str(record.get("#text", ""))
+        if kind.casefold() != "error" or not message:
             return None
-        return self._error_for_text(text, method, property_id)
+        return self._error_for_text(message, method, property_id)
 
-    def _error_for_text(self, text: str, method: str, property_id: str) -> PMSError:
-        lowered = text.lower()
+    def _error_for_text(self, message: str, method: str, property_id: str) -> PMSError:
+        # Voyager's wording for these is not public: only "Login failed." is (GetCovered).
+        lowered = message.lower()
+        if "did not recognize" in lowered and "soapaction" in lowered:
+            return self.http.error(MethodUnavailable, call=method, detail=message)
         if "login failed" in lowered or "license" in lowered or "interface entity" in lowered:
-            return self.http.error(CredentialRejected, call=method, detail=text)
+            return self.http.error(CredentialRejected, call=method, detail=message)
         if "property" in lowered and (
             "invalid" in lowered or "not found" in lowered or "access" in lowered
         ):
             return self.http.error(
-                PMSPropertyNotFound, call=method, detail=text, pms_property_id=property_id
+                PMSPropertyNotFound, call=method, detail=message, pms_property_id=property_id
             )
-        return self.http.error(RequestRejected, call=method, detail=text)
+        return self.http.error(RequestRejected, call=method, detail=message)
 
     def _classify(self, response: HttpResponse, call: str) -> PMSError | None:
-        # ASMX returns SOAP faults as HTTP 500: a login fault there must not be retried.
+        # ASMX returns SOAP faults as HTTP 500: neither a login fault nor a missing method is
+        # worth retrying.
         lowered = response.content.lower()
+        if _UNKNOWN_METHOD in lowered:
+            return self.http.error(
+                MethodUnavailable, call=call, detail=f"{call} is not offered by this Voyager"
+            )
         if _LOGIN_FAILED in lowered or b"interfacelicense" in lowered:
             return self.http.error(
                 CredentialRejected, call=call, detail=f"HTTP {response.status_code}"

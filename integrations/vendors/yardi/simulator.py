@@ -1,9 +1,12 @@
-"""Yardi Voyager ItfResidentData, as the simulator speaks it."""
+"""Yardi Voyager ItfResidentData, as the simulator speaks it: the public shapes of
+fixtures/ (element names and case as Voyager's public clients read them), rendered from
+the simulator's data set."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
+from xml.sax.saxutils import quoteattr
 
 from integrations.pms.types import Lifecycle, ResidentRole
 from integrations.simulator.adversary import UNPAGED, WireTraits
@@ -13,17 +16,18 @@ from integrations.simulator.render import (
     HTML_UNAVAILABLE,
     SOAP_CLOSE,
     el,
-    iso_datetime,
     read_soap_call,
     soap_fault,
     soap_open,
     soap_result,
+    us_date,
 )
 from integrations.simulator.server import SimRequest, SimResponse, SimState
-from integrations.simulator.vocab import raw_status, role_name
+from integrations.simulator.vocab import raw_status
 
 NAMESPACE = "http://tempuri.org/YSI.Interfaces.WebServices/ItfResidentData"
 XML = "text/xml; charset=utf-8"
+METHODS = ("GetPropertyConfigurations", "GetUnitInformation", "GetResidents")
 # Written from the vendor's side on purpose — not derived from the connector's
 # STATUS_MAP — so contract tests catch a mapping that drifts from what the wire says.
 # Several names for one lifecycle are served in turn (resident.variant).
@@ -35,12 +39,6 @@ RAW_STATUSES: dict[Lifecycle, tuple[str, ...]] = {
     Lifecycle.PAST: ("Past",),
     Lifecycle.CANCELLED: ("Canceled", "Cancelled", "Denied"),
 }
-ROLE_NAMES: dict[ResidentRole, tuple[str, ...]] = {
-    ResidentRole.PRIMARY: ("Lease Holder",),
-    ResidentRole.ROOMMATE: ("Roommate", "Spouse"),
-    ResidentRole.OCCUPANT: ("Occupant",),
-    ResidentRole.GUARANTOR: ("Guarantor",),
-}
 _AUTH = {
     "UserName": "username",
     "Password": "password",
@@ -50,22 +48,50 @@ _AUTH = {
 }
 
 
+# GetResidents names no relationship: there are lease holders and other occupants.
+ROLE_NAMES: dict[ResidentRole, tuple[str, ...]] = {
+    ResidentRole.PRIMARY: ("Lease Holder",),
+    ResidentRole.ROOMMATE: ("Other Occupant",),
+    ResidentRole.OCCUPANT: ("Other Occupant",),
+    ResidentRole.GUARANTOR: ("Other Occupant",),
+}
+
+
 def record_id(resident: SimResident) -> str:
-    """The record id the vendor sends for this resident."""
-    return f"t{resident.id:07d}"
+    """The record id the vendor sends: lease holders carry a tenant code (tCode), the
+    others an occupant Code."""
+    prefix = "t" if resident.role is ResidentRole.PRIMARY else "r"
+    return f"{prefix}{resident.id:07d}"
+
+
+def serves_resident(resident: SimResident) -> bool:
+    """Whom GetResidents lists: a guarantor does not live in the unit, so Voyager has no
+    occupant record for them."""
+    return resident.lifecycle in RAW_STATUSES and resident.role is not ResidentRole.GUARANTOR
+
+
+def as_served(resident: SimResident) -> SimResident:
+    """The resident as the wire can say them: an <OtherOccupant> is a roommate (no
+    relationship is sent) and carries no phone numbers."""
+    if resident.role is ResidentRole.PRIMARY:
+        return resident
+    return replace(resident, role=ResidentRole.ROOMMATE, mobile="", home="")
 
 
 # How this wire expresses the adversarial behaviours (integrations/simulator/adversary.py):
 # one answer per property, so no page behaviours.
 TRAITS = WireTraits(
     paging=UNPAGED,
-    date_fields=frozenset({"LeaseFrom", "LeaseTo", "MoveIn", "MoveOut"}),
+    date_fields=frozenset(
+        {"LeaseFromDate", "LeaseToDate", "MoveInDate", "MoveOutDate", "NoticeDate"}
+    ),
     date_styles=(
-        iso_datetime,
+        us_date,
         lambda day: day.isoformat(),
+        lambda day: f"{day.isoformat()}T00:00:00",
         lambda day: f"{day.isoformat()}T00:00:00-05:00",
     ),
-    optional_fields=frozenset({"Email", "MiddleName", "PhoneNumber", "PhoneDescription"}),
+    optional_fields=frozenset({"Email", "PhoneDescription", "NoticeDate"}),
     body="xml",
 )
 
@@ -76,16 +102,17 @@ def failure(kind: str, retry_after: int) -> SimResponse:
     if kind == "error_200":
         message = el("Message", "Interface error: timeout expired.", messageType="Error")
         return SimResponse(
-            200, _wrap("GetUnitConfiguration", f"<Messages>{message}</Messages>"), XML
+            200, _wrap("GetResidents", f'<Messages xmlns="">{message}</Messages>'), XML
         )
     if kind == "429":
         return SimResponse(
             429, b"Too many requests", "text/plain", {"Retry-After": str(retry_after)}
         )
-    return SimResponse(200, soap_open().encode() + b"<GetUnitConfigurationResponse><Get", XML)
+    return SimResponse(200, soap_open().encode() + b"<GetResidentsResponse><Get", XML)
 
 
 def handle(request: SimRequest, state: SimState) -> SimResponse:
+    # IIS matches paths without regard to case: ItfResidentData.asmx = itfresidentdata.asmx.
     if not request.path.lower().endswith("/webservices/itfresidentdata.asmx"):
         return SimResponse(404, b"<html><body>404 - Not Found</body></html>", "text/html")
     if request.method != "POST":
@@ -94,29 +121,29 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
     if parsed is None:
         return SimResponse(500, soap_fault("soap:Client", "Request format is invalid."), XML)
     method, params = parsed
+    if method not in METHODS:
+        # ASP.NET's answer for a method the service does not have.
+        action = f"{NAMESPACE}/{method}"
+        text = f"Server did not recognize the value of HTTP Header SOAPAction: {action}."
+        return SimResponse(500, soap_fault("soap:Client", text), XML)
     expected = DEMO_CREDENTIALS["yardi"]
     if state.faults.credential_expired("yardi") or any(
         params.get(wire) != expected[ours] for wire, ours in _AUTH.items()
     ):
-        # Voyager's way: HTTP 200, and the result is just this text.
-        login_failed = el("Message", "Login failed.", messageType="Error")
-        return SimResponse(200, _wrap(method, f"<Messages>{login_failed}</Messages>"), XML)
-    property_id = str(params.get("YardiPropertyId", ""))
+        # Voyager's way: HTTP 200, and the answer says "Login failed.".
+        return SimResponse(200, _wrap(method, "Login failed."), XML)
     if method == "GetPropertyConfigurations":
         return SimResponse(200, _wrap(method, _properties(state)), XML)
-    if method not in ("GetUnitInformation", "GetUnitConfiguration"):
-        return SimResponse(
-            500, soap_fault("soap:Client", f"Server did not recognize the method {method}."), XML
-        )
+    property_id = str(params.get("YardiPropertyId", ""))
     if property_id not in state.dataset.properties:
         message = el(
             "Message", f"Invalid or no access to property {property_id}", messageType="Error"
         )
-        return SimResponse(200, _wrap(method, f"<Messages>{message}</Messages>"), XML)
+        return SimResponse(200, _wrap(method, f'<Messages xmlns="">{message}</Messages>'), XML)
     if method == "GetUnitInformation":
         return SimResponse(200, _wrap(method, _unit_information(state, property_id)), XML)
     truncate = state.faults.take_truncation("yardi")
-    return SimResponse(200, _unit_configuration(state, property_id, truncate), XML)
+    return SimResponse(200, _residents(state, property_id, truncate), XML)
 
 
 def _wrap(method: str, inner: str) -> bytes:
@@ -138,10 +165,6 @@ def _properties(state: SimState) -> str:
     return f'<Properties xmlns="">{rows}</Properties>'
 
 
-def _unit_id(unit: SimUnit) -> str:
-    return el("UnitID", unit.name, UniqueID=str(unit.id))
-
-
 def _unit_information(state: SimState, property_id: str) -> str:
     occupied = {
         r.unit_id
@@ -150,102 +173,90 @@ def _unit_information(state: SimState, property_id: str) -> str:
     }
     rows = "".join(
         "<UnitInfo>"
-        + _unit_id(u)
+        + el("UnitID", u.name, UniqueID=str(u.id))
         + "<Unit>"
-        + el("BuildingID", u.building)
-        + el("FloorID", u.floor)
         + el(
             "UnitEconomicStatusDescription",
             "Occupied No Notice" if u.id in occupied else "Vacant Unrented Ready",
         )
+        + el("BuildingName", u.building)
         + "</Unit></UnitInfo>"
         for u in state.dataset.units_of(property_id)
     )
-    return f'<UnitInformation xmlns=""><Property>{el("PropertyID", property_id)}<Units>{rows}</Units></Property></UnitInformation>'
+    return f'<UnitInformation xmlns=""><Property><Units>{rows}</Units></Property></UnitInformation>'
 
 
 def _phones(resident: SimResident) -> str:
-    # Home before Cell on purpose: the connector must prefer the mobile number anyway.
+    # Home before cell on purpose: the connector must prefer the mobile number anyway.
     out = ""
-    if resident.home:
-        out += (
-            "<Phone>"
-            + el("PhoneDescription", "Home")
-            + el("PhoneNumber", resident.home)
-            + "</Phone>"
-        )
-    if resident.mobile:
-        out += (
-            "<Phone>"
-            + el("PhoneDescription", "Cell")
-            + el("PhoneNumber", resident.mobile)
-            + "</Phone>"
-        )
+    for kind, description, number in (
+        ("home", "Home", resident.home),
+        ("cell", "Mobile", resident.mobile),
+    ):
+        if number:
+            out += (
+                f'<Phone PhoneType="{kind}">'
+                + el("PhoneDescription", description)
+                + el("PhoneNumber", number)
+                + "</Phone>"
+            )
     return out
 
 
-def _person_fields(resident: SimResident) -> str:
-    return (
-        el("Id", record_id(resident))
-        + el("FirstName", resident.first_name)
-        + el("MiddleName", "")
-        + el("LastName", resident.last_name)
-        + el("Email", resident.email)
-        + _phones(resident)
-    )
-
-
-def _household(lease: list[SimResident]) -> str:
-    holder, others = lease[0], lease[1:]
-    status = raw_status("yardi", holder) or ""
+def _lease(lease: list[SimResident], units: dict[int, SimUnit]) -> str:
+    holder, others = lease[0], [r for r in lease[1:] if serves_resident(r)]
+    unit = units.get(holder.unit_id)
     out = (
-        "<Resident>"
-        + _person_fields(holder)
-        + el("Status", status)
-        + el("LeaseFrom", iso_datetime(holder.lease_start))
-        + el("LeaseTo", iso_datetime(holder.lease_end))
-        + el("MoveIn", iso_datetime(holder.move_in))
-        + el("MoveOut", iso_datetime(holder.move_out))
-        + el("Lessee", "Yes")
+        el("Status", raw_status("yardi", holder) or "")
+        + el("FirstName", holder.first_name)
+        + el("LastName", holder.last_name)
+        + el("Email", holder.email)
+        + _phones(holder)
+        + el("UnitCode", unit.name if unit else "")
+        + el("LeaseFromDate", us_date(holder.lease_start))
+        + el("LeaseToDate", us_date(holder.lease_end))
+        + el("MoveInDate", us_date(holder.move_in))
+        + el("MoveOutDate", us_date(holder.move_out))
+        + el("NoticeDate", us_date(holder.notice_date))
     )
-    for other in others:
-        own_status = raw_status("yardi", other) or ""
-        out += (
-            "<Roommate>"
-            + _person_fields(other)
-            + el("Relationship", role_name("yardi", other.role, other.variant))
-            + (el("Status", own_status) if own_status != status else "")
-            + (el("MoveIn", iso_datetime(other.move_in)) if other.move_in != holder.move_in else "")
-            + (
-                el("MoveOut", iso_datetime(other.move_out))
-                if other.move_out != holder.move_out
-                else ""
+    if others:
+        out += "<OtherOccupants>"
+        for other in others:
+            out += (
+                el_open("OtherOccupant", Code=record_id(other))
+                + el("FirstName", other.first_name)
+                + el("LastName", other.last_name)
+                + el("Email", other.email)
+                + (el("MoveInDate", us_date(other.move_in)) if other.move_in else "")
+                + (el("MoveOutDate", us_date(other.move_out)) if other.move_out else "")
+                + "</OtherOccupant>"
             )
-            + el("Lessee", "No" if other.role is not ResidentRole.ROOMMATE else "Yes")
-            + "</Roommate>"
-        )
-    return out + "</Resident>"
+        out += "</OtherOccupants>"
+    return el_open("Resident", tCode=record_id(holder)) + out + "</Resident>"
 
 
-def _unit_configuration(state: SimState, property_id: str, truncate: bool) -> Iterator[bytes]:
-    by_unit: dict[int, list[list[SimResident]]] = defaultdict(list)
-    for lease in state.dataset.leases_of(property_id):
-        by_unit[lease[0].unit_id].append(lease)
-    units = state.dataset.units_of(property_id)
-    method = "GetUnitConfiguration"
+def el_open(tag: str, **attrs: str) -> str:
+    return f"<{tag}" + "".join(f" {name}={quoteattr(v)}" for name, v in attrs.items()) + ">"
+
+
+def _residents(state: SimState, property_id: str, truncate: bool) -> Iterator[bytes]:
+    units = {u.id: u for u in state.dataset.units_of(property_id)}
+    leases = [
+        lease
+        for lease in state.dataset.leases_of(property_id)
+        if lease[0].role is ResidentRole.PRIMARY and serves_resident(lease[0])
+    ]
+    method = "GetResidents"
     yield (
         soap_open()
         + f'<{method}Response xmlns="{NAMESPACE}"><{method}Result>'
-        + f'<UnitConfiguration xmlns=""><Property>{el("PropertyID", property_id)}<Units>'
+        + '<MITS-ResidentData xmlns=""><PropertyResidents><Residents>'
     ).encode()
-    for index, unit in enumerate(units):
-        if truncate and index >= len(units) // 2:
+    for index, lease in enumerate(leases):
+        if truncate and index >= len(leases) // 2:
             return  # the fault: the document simply stops
-        households = "".join(_household(lease) for lease in by_unit.get(unit.id, ()))
-        yield (
-            "<Unit>" + _unit_id(unit) + el("BuildingID", unit.building) + el("FloorID", unit.floor)
-            + households + "</Unit>"
-        ).encode()  # fmt: skip
+        yield _lease(lease, units).encode()
     yield (
-        f"</Units></Property></UnitConfiguration></{method}Result></{method}Response>" + SOAP_CLOSE
+        f"</Residents></PropertyResidents></MITS-ResidentData></{method}Result>"
+        f"</{method}Response>" + SOAP_CLOSE
     ).encode()

@@ -81,9 +81,17 @@ class SimulatedProperty:
         assert run.state == SyncRun.State.SUCCEEDED, run.error
         return run
 
+    def pms_unit_external_id(self, sim_unit_id: int) -> str:
+        """The PMS unit's id as the connector names it (Yardi: property/unit code, the
+        GetUnitInformation UnitID)."""
+        from integrations.vendors.yardi.mapping import unit_key
+
+        sim_unit = self.sim.state.dataset.units[sim_unit_id]
+        return unit_key(sim_unit.property_id, sim_unit.name)
+
     def unit_of_pms(self, sim_unit_id: int) -> Unit:
         return Unit.objects.get(pms_units__integration=self.integration,
-                                pms_units__external_id=str(sim_unit_id))  # fmt: skip
+                                pms_units__external_id=self.pms_unit_external_id(sim_unit_id))  # fmt: skip
 
     def unit_key(self, sim_unit_id: int) -> Key:
         unit = self.unit_of_pms(sim_unit_id)

@@ -19,7 +19,9 @@ def world(sim, org_a, prop_a) -> SimulatedProperty:
 
 
 def mapping_remove(world: SimulatedProperty, sim_unit_id: int, actor) -> None:
-    pms_unit = PMSUnit.objects.get(integration=world.integration, external_id=str(sim_unit_id))
+    pms_unit = PMSUnit.objects.get(
+        integration=world.integration, external_id=world.pms_unit_external_id(sim_unit_id)
+    )
     unit_mapping_remove(pms_unit=pms_unit, actor=actor)
 
 

@@ -120,7 +120,7 @@ def assert_matches_simulator(sim: SimulatorHandle) -> Callable[[str, Connector],
     """Fetches everything through `connector` and checks it field by field against the
     simulator's own data — the contract test every vendor runs."""
     from integrations.pms.normalize import normalize_email, normalize_phone
-    from integrations.simulator.vocab import external_id, raw_status, serves
+    from integrations.simulator.vocab import as_served, external_id, raw_status, serves
 
     def check(vendor: str, connector: Connector) -> None:
         pages = list(connector.fetch_residents(PROPERTY_IDS))
@@ -128,7 +128,7 @@ def assert_matches_simulator(sim: SimulatorHandle) -> Callable[[str, Connector],
         errors = [error for page in pages for error in page.errors]
         assert errors == []
         truth = {
-            external_id(vendor, r): r
+            external_id(vendor, r): as_served(vendor, r)
             for r in sim.state.dataset.residents.values()
             if serves(vendor, r)
         }

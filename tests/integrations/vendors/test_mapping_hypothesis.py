@@ -12,13 +12,14 @@ from integrations.vendors.appfolio.mapping import map_tenant
 from integrations.vendors.entrata.mapping import map_lease
 from integrations.vendors.mri.mapping import map_resident as map_mri
 from integrations.vendors.realpage.mapping import map_resident as map_realpage
-from integrations.vendors.yardi.mapping import map_unit_residents
+from integrations.vendors.yardi.mapping import map_resident as map_yardi
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Plausible values mixed with junk, so both the happy path and every odd shape get hit.
 plausible = st.sampled_from(
-    ["Current", "Past", "Notice", "Future", "Former", "Applicant", "Guarantor", "Primary",
+    ["Current", "Past", "Notice", "Future", "Former", "Applicant", "Guarantor", "Primary", "Old",
+     "Co-Resident", "Other Resident", "New", "Y", "N",
      "Roommate", "Yes", "No", "08/14/2024", "2024-08-14T00:00:00", "1900-01-01", "13/45/2024",
      "(415) 263-0187", "+44 20 7946 0958", " A@B.CO ", "a@", "Cell", "Mobile", "Home", ""]
 )  # fmt: skip
@@ -57,32 +58,29 @@ def check(result: tuple[list, list]) -> None:
         assert r.email == "" or normalize_email(r.email) == r.email
 
 
-yardi_phone = record(["PhoneDescription", "PhoneNumber"])
-yardi_person = ["Id", "Status", "FirstName", "LastName", "Email", "MoveIn", "MoveOut"]
-yardi_roommate = record([*yardi_person, "Relationship", "Phone"], Phone=one_or_many(yardi_phone))
+yardi_phone = record(["@PhoneType", "PhoneDescription", "PhoneNumber"])
+yardi_occupant = record(["@Code", "FirstName", "LastName", "Email", "MoveInDate", "MoveOutDate"])
 yardi_resident = record(
-    [*yardi_person, "LeaseFrom", "LeaseTo", "Phone", "Roommate"],
+    ["@tCode", "Status", "FirstName", "LastName", "Email", "Phone", "UnitCode", "LeaseFromDate",
+     "LeaseToDate", "MoveInDate", "MoveOutDate", "NoticeDate", "OtherOccupants"],
     Phone=one_or_many(yardi_phone),
-    Roommate=one_or_many(yardi_roommate),
-)
-yardi_unit = record(
-    ["UnitID", "BuildingID", "Resident"],
-    UnitID=record(["@UniqueID", "#text"]),
-    Resident=one_or_many(yardi_resident),
-)
+    OtherOccupants=record(["OtherOccupant"], OtherOccupant=one_or_many(yardi_occupant)),
+)  # fmt: skip
 
 
 @SETTINGS
-@given(yardi_unit)
-def test_yardi(unit):
-    check(map_unit_residents(unit, pms_property_id="p"))
+@given(yardi_resident)
+def test_yardi(resident):
+    records, errors = map_yardi(resident, "p")
+    check((records, errors))
+    assert records or errors  # a lease holder is never silently dropped
 
 
 @SETTINGS
 @given(junk)
 def test_yardi_arbitrary(value):
     if isinstance(value, dict):
-        check(map_unit_residents(value, pms_property_id="p"))
+        check(map_yardi(value, "p"))
 
 
 entrata_phone = record(["phoneType", "phoneNumber"])
@@ -117,9 +115,10 @@ realpage_resident = record(
      "homephone", "cellphone", "workphone", "leasestatus"]
 )  # fmt: skip
 mri_row = record(
-    ["ResidentNameID", "PropertyID", "BuildingID", "UnitID", "LeaseID", "ResidentType",
-     "FirstName", "LastName", "Email", "PhoneNumber", "CellPhoneNumber", "ResidentStatus",
-     "LeaseStart", "OccupyDate", "LeaseEnd", "LeaseMoveOut", "ResidentVacateDate"]
+    ["ResidentNameID", "PropertyID", "BuildingID", "UnitID", "LeaseID", "FirstName",
+     "LastName", "Email", "PhoneNumber", "CellPhoneNumber", "ResidentStatus", "LeaseStart",
+     "OccupyDate", "LeaseEnd", "LeaseMoveOut", "ResidentVacateDate", "DateNotified",
+     "IsCurrent", "Guarantor", "Namegroup"]
 )  # fmt: skip
 appfolio_row = record(
     ["selected_tenant_id", "occupancy_id", "property_id", "unit_id", "unit", "first_name",
@@ -139,7 +138,7 @@ def test_realpage(raw):
 @SETTINGS
 @given(mri_row)
 def test_mri(raw):
-    result = map_mri(raw, pms_property_id="p")
+    result = map_mri(raw, "p")
     check(result)
     assert len(result[0]) + len(result[1]) == 1
 
