@@ -19,7 +19,7 @@ from integrations.credentials.services import pms_credential_create
 from integrations.models import AccessMode, PMSIntegration, PMSUnit, SyncAlert
 from integrations.pms.types import Lifecycle
 from integrations.simulator.credentials import demo_fields
-from integrations.sync.unit_sync import units_map_identical_names
+from integrations.unit_mapping import units_map_identical_names
 from residents.models import Resident, ResidentStatus
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_automated_access_journey import (

@@ -22,7 +22,7 @@ from integrations.models import AccessMode, PMSIntegration, PMSUnit, SyncRun
 from integrations.pms.types import Lifecycle
 from integrations.simulator.server import SimulatorHandle
 from integrations.sync.service import user_sync_execute
-from integrations.sync.unit_sync import units_map_identical_names
+from integrations.unit_mapping import units_map_identical_names
 from residents.models import Resident, ResidentStatus
 from tests.integrations.sync.conftest import credential_create, integration_create
 from units.services import unit_create
