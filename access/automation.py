@@ -150,10 +150,16 @@ def _starts(item: ChangeItem, now: datetime) -> datetime | None:
     return now + timedelta(minutes=GRANT_DELAY_MINUTES) if item.delayed else now
 
 
-def _lock_known(detected: Sequence[DetectedTransition]) -> None:
+def _lock_known(property: Property, detected: Sequence[DetectedTransition]) -> dict[int, Resident]:
     """The lock order of every key write (access/grants.py): residents before their
-    suggestions and grants. Residents created in this transaction need no lock."""
-    residents_lock(resident_ids=[d.resident.id for d in detected if not d.resident_is_new])
+    suggestions and grants. Residents created in this transaction need no lock (no one
+    else sees them yet): they join the answer as they are, for the grant writer."""
+    locked = residents_lock(resident_ids=[d.resident.id for d in detected if not d.resident_is_new])
+    for d in detected:
+        if d.resident_is_new:
+            d.resident.property = property  # the audit rows name it: no query per resident
+            locked[d.resident.id] = d.resident
+    return locked
 
 
 def _supersede_older(
@@ -209,7 +215,7 @@ def transitions_suggest(
     """Approval Required: one suggestion per change; idempotent, newer supersedes older."""
     if not detected:
         return 0
-    _lock_known(detected)
+    _lock_known(property, detected)
     inputs = _load_inputs(property, detected)
     rows: list[AccessSuggestion] = []
     # Suggestions for residents created in this transaction cannot clash with any made
@@ -271,7 +277,7 @@ def transitions_apply_automatically(
     """
     if not detected:
         return 0, 0
-    _lock_known(detected)
+    locked = _lock_known(property, detected)
     inputs = _load_inputs(property, detected)
     _supersede_older(detected, inputs, now)
     grants: list[GrantRequest] = []
@@ -305,7 +311,7 @@ def transitions_apply_automatically(
                         state=AccessSuggestion.State.HELD,
                     )
                 )
-    written = grants_write(actor=None, grants=grants, at=now)
+    written = grants_write(actor=None, grants=grants, at=now, locked=locked)
     if held:
         AccessSuggestion.objects.bulk_create(held, ignore_conflicts=True)
     return len(written.granted), len(held)

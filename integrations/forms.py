@@ -9,7 +9,7 @@ from integrations.credentials.endpoints import endpoint_hosts_for_managers, endp
 from integrations.credentials.services import (
     MAX_FIELD_LENGTH,
     MAX_SECRET_LENGTH,
-    binding_labels,
+    binding_phrase,
     too_long_message,
 )
 from integrations.pms.registry import VendorInfo
@@ -19,8 +19,7 @@ SECRET_KEPT = "Saved — leave blank to keep it."  # noqa: S105 - help text, not
 
 def secret_kept_help(vendor: VendorInfo, *, override: bool) -> str:
     """Said under every saved secret: when blank keeps it, and when it does not."""
-    bound = binding_labels(vendor.code, override=override)
-    changing = f"{', '.join(bound[:-1])} or {bound[-1]}" if len(bound) > 1 else bound[0]
+    changing = binding_phrase(vendor.code, override=override)
     return (
         f"{SECRET_KEPT} Changing {changing} needs it entered again: a saved secret is "
         "only sent where it was entered for."

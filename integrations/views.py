@@ -216,7 +216,7 @@ def credential_edit(request: HttpRequest, prop: Property, credential_id: int) ->
             "form": form,
             "vendor": vendor,
             "credential": credential,
-            "rebinding_fields": services.binding_labels(
+            "rebinding_fields": services.binding_phrase(
                 credential.vendor, override="endpoint_override" in form.fields
             ),
         },

@@ -156,6 +156,12 @@ def binding_labels(vendor: str, *, override: bool = True) -> list[str]:
     return [*labels, "API address override"] if override else labels
 
 
+def binding_phrase(vendor: str, *, override: bool = True) -> str:
+    """Those labels as a sentence reads them: "Voyager URL, Database or API address override"."""
+    bound = binding_labels(vendor, override=override)
+    return f"{', '.join(bound[:-1])} or {bound[-1]}" if len(bound) > 1 else bound[0]
+
+
 def _bound_value(value: str | None, default: str = "") -> str:
     return ((value or "").strip() or default).rstrip("/")
 

@@ -57,7 +57,7 @@ def test_every_error_kind_is_covered():
 
 @pytest.mark.parametrize("cls", _error_classes(), ids=lambda cls: cls.__name__)
 def test_each_error_kind_names_vendor_and_call_and_what_to_do(cls):
-    extra = {"pms_property_id": "1001"} if cls is UnitsCallFailed else {}
+    extra = {"pms_property_id": "1001", "refused": False} if cls is UnitsCallFailed else {}
     error = cls(vendor="Acme PMS", call="getThings", detail="it broke", **extra)
     for message in (error.message, error.setup_message, str(error)):
         assert "Acme PMS" in message
