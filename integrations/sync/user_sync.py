@@ -61,7 +61,7 @@ class UnitsCallFailed(PMSError):
     listed: its Property ID is right, so the message must not send anyone to check it."""
 
     def __init__(
-        self, *, vendor: str, call: str, pms_property_id: str, detail: str, refused: bool
+        self, *, vendor: str, call: str, pms_property_id: str, detail: str, refused: bool = False
     ) -> None:
         self.pms_property_id = pms_property_id
         # The vendor refused this call for the credential (its permissions), rather than
