@@ -299,6 +299,8 @@ class SyncAlert(TimeStampedModel):
         EMAIL_MISMATCH = "email_mismatch", "Email Mismatch"
         POSSIBLE_MATCH = "possible_match", "Possible Match"
         DUPLICATE = "duplicate", "Duplicate"
+        # Raised by the nightly access check (integrations/access_check.py), not a sync.
+        UNJUSTIFIED_KEY = "unjustified_key", "Key no rule justifies"
 
     class State(models.TextChoices):
         OPEN = "open", "Open"
