@@ -3,6 +3,10 @@ PYTHON ?= python3
 # Use uv from PATH if there is one; otherwise bootstrap it into .tools/ with pip.
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 WEB_PORT ?= 8000
+# doorsync defaults to production (DEBUG off, no keys of its own): `make run` is the
+# development demo, so it says DEBUG=true for everything it starts. The tests say what
+# they need themselves (tests/settings.py).
+DEV_ENV := DEBUG=true
 
 .PHONY: run test lint install seed clean
 
@@ -17,8 +21,8 @@ WEB_PORT ?= 8000
 install: .venv/.installed
 
 seed: install
-	$(UV) run python manage.py migrate --noinput
-	$(UV) run python manage.py seed_demo
+	$(DEV_ENV) $(UV) run python manage.py migrate --noinput
+	$(DEV_ENV) $(UV) run python manage.py seed_demo
 
 run: seed
 	@echo ""
@@ -26,7 +30,7 @@ run: seed
 	@echo "  Django admin:      http://127.0.0.1:$(WEB_PORT)/admin/   (login: support / doorsync-support)"
 	@echo "  PMS simulator:     http://127.0.0.1:8765/"
 	@echo ""
-	WEB_PORT=$(WEB_PORT) $(UV) run honcho start
+	$(DEV_ENV) WEB_PORT=$(WEB_PORT) $(UV) run honcho start
 
 test: install
 	$(UV) run pytest

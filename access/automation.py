@@ -20,6 +20,15 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from access.brake import brake_alert_close_if_settled
+from access.grants import (
+    GrantRequest,
+    RevokeRequest,
+    active_grants,
+    automated_grant_allowed,
+    grants_write,
+    residents_lock,
+)
 from access.models import AccessEvent, AccessSuggestion, Key, KeyGrant
 from access.policy import (
     GRANT_DELAY_MINUTES,
@@ -31,7 +40,6 @@ from access.policy import (
     access_for_pms_transition,
 )
 from access.services import (
-    AUTOMATION,
     Actor,
     access_event_build,
     access_event_record,
@@ -41,7 +49,7 @@ from common.bulk import rows_insert
 from common.search import search_terms
 from common.text import plural
 from properties.models import Property
-from residents.models import Resident, ResidentStatus
+from residents.models import Resident
 
 APPROVE_BATCH = 500
 SUGGESTION_COLUMNS = [
@@ -129,9 +137,23 @@ def _changes(d: DetectedTransition, inputs: BatchInputs) -> list[ChangeItem]:
         unit_key_ids=inputs.unit_keys,
         common_key_ids=inputs.common_keys,
     )
-    if d.resident.status == ResidentStatus.CURRENT:
+    if automated_grant_allowed(status=d.resident.status):
         return items
     return [i for i in items if i.kind != ChangeKind.GRANT]
+
+
+def _starts(item: ChangeItem, now: datetime) -> datetime | None:
+    """A grant for a status becoming Current starts 15 minutes after detection (seed 004);
+    one for a unit change while living there starts at once, as the old key goes."""
+    if item.kind != ChangeKind.GRANT:
+        return None
+    return now + timedelta(minutes=GRANT_DELAY_MINUTES) if item.delayed else now
+
+
+def _lock_known(detected: Sequence[DetectedTransition]) -> None:
+    """The lock order of every key write (access/grants.py): residents before their
+    suggestions and grants. Residents created in this transaction need no lock."""
+    residents_lock(resident_ids=[d.resident.id for d in detected if not d.resident_is_new])
 
 
 def _supersede_older(
@@ -179,12 +201,12 @@ def transitions_suggest(
     """Approval Required: one suggestion per change; idempotent, newer supersedes older."""
     if not detected:
         return 0
+    _lock_known(detected)
     inputs = _load_inputs(property, detected)
     rows: list[AccessSuggestion] = []
     # Suggestions for residents created in this transaction cannot clash with any made
     # before: written as plain rows with COPY (a first sync makes thousands).
     new_rows: list[list[Any]] = []
-    starts = now + timedelta(minutes=GRANT_DELAY_MINUTES)
     for d in detected:
         for item in _changes(d, inputs):
             values = [
@@ -197,7 +219,7 @@ def transitions_suggest(
                 _label(d),
                 item.reason[:300],
                 now,
-                starts if item.kind == ChangeKind.GRANT else None,
+                _starts(item, now),
                 AccessSuggestion.State.PENDING.value,
             ]
             if d.resident_is_new:
@@ -231,62 +253,54 @@ def _still_applies(
 def transitions_apply_automatically(
     *, property: Property, detected: Sequence[DetectedTransition], now: datetime
 ) -> tuple[int, int]:
-    """Automatic mode: grants (starting detection + 15 min) and revokes, by "automation"."""
+    """Automatic mode: grants written at once by "automation" (starting detection + 15
+    min for a move-in, at once for a unit change); revokes held until the sync ends.
+
+    Revokes are written as held suggestions, in this batch's transaction, and settled
+    when the whole sync is known (``access.brake.automatic_revokes_settle``): applied,
+    or — when they would take the keys of too many residents at once — left for a
+    manager behind a sync alert. Returns (grants written, revokes held).
+    """
     if not detected:
         return 0, 0
+    _lock_known(detected)
     inputs = _load_inputs(property, detected)
     _supersede_older(detected, inputs, now)
-    grants: list[KeyGrant] = []
-    revoke_ids: list[int] = []
-    events: list[AccessEvent] = []
-    starts = now + timedelta(minutes=GRANT_DELAY_MINUTES)
+    grants: list[GrantRequest] = []
+    held: list[AccessSuggestion] = []
     for d in detected:
         for item in _changes(d, inputs):
-            name = inputs.key_names.get(item.key_id or 0, "")
+            reason = f"{_label(d)}: {item.reason}"
             if item.kind == ChangeKind.GRANT and item.key_id is not None:
                 grants.append(
-                    KeyGrant(
+                    GrantRequest(
+                        resident_id=d.resident.id,
                         key_id=item.key_id,
-                        resident=d.resident,
-                        starts_at=starts,
+                        reason=reason,
+                        starts_at=_starts(item, now),
                         source=KeyGrant.Source.AUTOMATED,
+                        data={"mode": "automatic"},
                     )
                 )
-                subject = f"“{name}” granted to {d.resident.full_name}"
-                action = AccessEvent.Action.KEY_GRANTED
             elif item.kind == ChangeKind.REVOKE and item.grant_id is not None:
-                revoke_ids.append(item.grant_id)
-                subject = f"“{name}” revoked from {d.resident.full_name}"
-                action = AccessEvent.Action.KEY_REVOKED
-            else:
-                continue
-            events.append(
-                access_event_build(
-                    property=property,
-                    actor=None,
-                    label=AUTOMATION,
-                    action=action,
-                    subject=subject,
-                    resident=d.resident,
-                    key=None,
-                    reason=f"{_label(d)}: {item.reason}",
-                    data={"key": item.key_id, "mode": "automatic"},
-                    at=now,
+                held.append(
+                    AccessSuggestion(
+                        property=property,
+                        resident=d.resident,
+                        kind=AccessSuggestion.Kind.REVOKE,
+                        key_id=item.key_id,
+                        grant_id=item.grant_id,
+                        transition_key=d.transition_key[:200],
+                        transition_label=_label(d),
+                        reason=item.reason[:300],
+                        detected_at=now,
+                        state=AccessSuggestion.State.HELD,
+                    )
                 )
-            )
-    shareable = dict(
-        Key.objects.filter(id__in={g.key_id for g in grants}).values_list("id", "shareable")
-    )
-    for g in grants:
-        g.shareable = shareable.get(g.key_id, False)
-    KeyGrant.objects.filter(id__in=revoke_ids, revoked_at__isnull=True).update(
-        revoked_at=now, revoke_reason="Automated Access: lease change in the PMS"
-    )
-    KeyGrant.objects.bulk_create(grants)
-    for e in events:
-        e.key_id = e.data.get("key")
-    AccessEvent.objects.bulk_create(events)
-    return len(grants), len(revoke_ids)
+    written = grants_write(actor=None, grants=grants, at=now)
+    if held:
+        AccessSuggestion.objects.bulk_create(held, ignore_conflicts=True)
+    return len(written.granted), len(held)
 
 
 # --- The suggestions window ---------------------------------------------------------------
@@ -325,6 +339,7 @@ class ApproveResult:
     revoked: int = 0
     acknowledged: int = 0
     refused: list[str] = field(default_factory=list)
+    brake: bool = False  # some were revokes held by the mass-revoke brake
 
 
 def suggestions_approve(
@@ -341,6 +356,8 @@ def suggestions_approve(
     for start in range(0, len(ids), APPROVE_BATCH):
         with transaction.atomic():
             _approve_batch(property, ids[start : start + APPROVE_BATCH], actor, result)
+    if result.brake:
+        brake_alert_close_if_settled(property=property, actor=actor)
     return result
 
 
@@ -348,10 +365,19 @@ def _approve_batch(property: Property, ids: list[int], actor: Actor, result: App
     now = timezone.now()
     user = actor if isinstance(actor, User) else None
     label = actor_label(actor)
+    # The lock order of every key write (access/grants.py): the residents first, then
+    # the suggestions. Locking a suggestion before its resident deadlocked against a
+    # manager's status change, which takes them the other way round.
+    locked = residents_lock(
+        resident_ids=AccessSuggestion.objects.filter(property=property, id__in=ids).values_list(
+            "resident_id", flat=True
+        )
+    )
     suggestions = list(
         AccessSuggestion.objects.select_for_update(of=("self",))
         .filter(property=property, id__in=ids, state=AccessSuggestion.State.PENDING)
         .select_related("resident", "key")
+        .order_by("id")
     )
     if len(suggestions) < len(ids):
         gone = len(ids) - len(suggestions)
@@ -360,118 +386,110 @@ def _approve_batch(property: Property, ids: list[int], actor: Actor, result: App
             "(already approved or discarded, perhaps by someone else); nothing was done with "
             f"{'it' if gone == 1 else 'them'}."
         )
-    resident_ids = {s.resident_id for s in suggestions}
-    active: dict[tuple[int, int | None], int] = {
-        (rid, kid): gid
-        for gid, rid, kid in KeyGrant.objects.filter(
-            resident_id__in=resident_ids, revoked_at__isnull=True
-        ).values_list("id", "resident_id", "key_id")
-    }
-    new_grants: list[KeyGrant] = []
-    revoke_ids: list[int] = []
-    events: list[AccessEvent] = []
-    decided: list[AccessSuggestion] = []
+    active = active_grants(resident_ids={s.resident_id for s in suggestions})
+    held = dict(active)  # what they hold now; ``active`` loses what revokes claim below
+    result.brake = result.brake or any(s.brake for s in suggestions)
+    state: dict[int, str] = {}
+    grant_asks: list[tuple[AccessSuggestion, GrantRequest]] = []
+    revoke_asks: list[tuple[AccessSuggestion, RevokeRequest]] = []
     for s in suggestions:
-        state = AccessSuggestion.State.APPROVED
-        if s.kind == AccessSuggestion.Kind.GRANT and s.key is not None:
-            if (s.resident_id, s.key_id) in active:
-                state = AccessSuggestion.State.STALE
-                result.refused.append(f"{s.resident.full_name} already holds “{s.key.name}”.")
-            elif s.resident.status != ResidentStatus.CURRENT:
-                # Past, or made Future by a manager: the override stands.
-                state = AccessSuggestion.State.STALE
-                result.refused.append(
-                    f"{s.resident.full_name} is now a {s.resident.status} resident: "
-                    f"“{s.key.name}” was not granted."
-                )
-            else:
-                active[(s.resident_id, s.key_id)] = -1  # two suggestions, one grant
-                new_grants.append(
-                    KeyGrant(
-                        key=s.key,
-                        resident=s.resident,
+        state[s.id] = AccessSuggestion.State.APPROVED
+        why = f"Access suggestion approved ({s.transition_label}: {s.reason})"
+        if s.kind == AccessSuggestion.Kind.GRANT and s.key_id is not None:
+            grant_asks.append(
+                (
+                    s,
+                    GrantRequest(
+                        resident_id=s.resident_id,
+                        key_id=s.key_id,
+                        reason=why,
                         starts_at=max(now, s.starts_at or now),
                         source=KeyGrant.Source.AUTOMATED,
-                        shareable=s.key.shareable,
-                        granted_by=user,
-                    )
+                        data={"suggestion": s.id},
+                    ),
                 )
-                result.granted += 1
-                events.append(
-                    access_event_build(
-                        property=property, actor=actor, label=label,
-                        action=AccessEvent.Action.KEY_GRANTED,
-                        subject=f"“{s.key.name}” granted to {s.resident.full_name}",
-                        resident=s.resident, key=s.key,
-                        reason=f"Access suggestion approved ({s.transition_label}: {s.reason})",
-                        data={"suggestion": s.id}, at=now,
-                    )
-                )  # fmt: skip
+            )
         elif s.kind == AccessSuggestion.Kind.REVOKE and s.key is not None:
-            gid = active.get((s.resident_id, s.key_id))
-            if gid is None or gid == -1:
-                state = AccessSuggestion.State.STALE
+            gid = active.pop((s.resident_id, s.key.id), None)
+            if gid is None:
+                state[s.id] = AccessSuggestion.State.STALE
                 result.refused.append(f"{s.resident.full_name} no longer holds “{s.key.name}”.")
             elif s.grant_id is not None and gid != s.grant_id:
                 # The grant named was revoked and the key given again since (a manual
                 # override, say): that newer grant is not this suggestion's to revoke.
-                state = AccessSuggestion.State.STALE
+                state[s.id] = AccessSuggestion.State.STALE
                 result.refused.append(
                     f"{s.resident.full_name}'s “{s.key.name}” was already revoked; "
                     "the key was given again since."
                 )
             else:
-                revoke_ids.append(gid)
-                active.pop((s.resident_id, s.key_id))
-                result.revoked += 1
-                events.append(
-                    access_event_build(
-                        property=property, actor=actor, label=label,
-                        action=AccessEvent.Action.KEY_REVOKED,
-                        subject=f"“{s.key.name}” revoked from {s.resident.full_name}",
-                        resident=s.resident, key=s.key,
-                        reason=f"Access suggestion approved ({s.transition_label}: {s.reason})",
-                        data={"suggestion": s.id}, at=now,
+                revoke_asks.append(
+                    (
+                        s,
+                        RevokeRequest(
+                            resident_id=s.resident_id,
+                            grant_id=gid,
+                            reason=why,
+                            revoke_reason="Access suggestion approved",
+                            data={"suggestion": s.id},
+                        ),
                     )
-                )  # fmt: skip
+                )
         else:
             result.acknowledged += 1
-        s.state = state
-        s.decided_by = user
-        s.decided_at = now
-        decided.append(s)
-        events.append(
-            access_event_build(
-                property=property, actor=actor, label=label,
-                action=AccessEvent.Action.SUGGESTION_APPROVED
-                if state == AccessSuggestion.State.APPROVED
-                else AccessEvent.Action.SUGGESTION_DISCARDED,
-                subject=f"{s.get_kind_display()} suggestion for {s.resident.full_name}"
-                + (f": “{s.key.name}”" if s.key else "")
-                + (" approved" if state == AccessSuggestion.State.APPROVED
-                   else " (no longer applies)"),
-                resident=s.resident, key=s.key, reason=s.reason,
-                data={"suggestion": s.id, "state": state}, at=now,
-            )
-        )  # fmt: skip
-    KeyGrant.objects.filter(id__in=revoke_ids, revoked_at__isnull=True).update(
-        revoked_at=now, revoked_by=user, revoke_reason="Access suggestion approved"
+    events: list[AccessEvent] = []
+    written = grants_write(
+        actor=actor,
+        grants=[ask for _, ask in grant_asks],
+        revokes=[ask for _, ask in revoke_asks],
+        at=now,
+        locked=locked,
+        held=held,
+        audit=events,
     )
-    KeyGrant.objects.bulk_create(new_grants)
+    for (s, _), outcome in zip(grant_asks, written.grants, strict=True):
+        if isinstance(outcome, str):
+            state[s.id] = AccessSuggestion.State.STALE
+            result.refused.append(outcome)
+        else:
+            result.granted += 1
+    for (s, _), outcome in zip(revoke_asks, written.revokes, strict=True):
+        if isinstance(outcome, str):
+            state[s.id] = AccessSuggestion.State.STALE
+            result.refused.append(f"{s.resident.full_name} no longer holds “{s.key}”.")
+        else:
+            result.revoked += 1
+    events += [
+        access_event_build(
+            property=property, actor=actor, label=label,
+            action=AccessEvent.Action.SUGGESTION_APPROVED
+            if state[s.id] == AccessSuggestion.State.APPROVED
+            else AccessEvent.Action.SUGGESTION_DISCARDED,
+            subject=f"{s.get_kind_display()} suggestion for {s.resident.full_name}"
+            + (f": “{s.key.name}”" if s.key else "")
+            + (" approved" if state[s.id] == AccessSuggestion.State.APPROVED
+               else " (no longer applies)"),
+            resident=s.resident, key=s.key, reason=s.reason,
+            data={"suggestion": s.id, "state": state[s.id]}, at=now,
+        )
+        for s in suggestions
+    ]  # fmt: skip
     # One plain UPDATE per outcome (approved, no longer applies): the whole batch has one
     # decider and one time, and bulk_update's CASE per row took seconds per 1,000 rows.
     by_state: dict[str, list[int]] = defaultdict(list)
-    for s in decided:
-        by_state[s.state].append(s.id)
-    for outcome, decided_ids in by_state.items():
+    for sid, outcome_state in state.items():
+        by_state[outcome_state].append(sid)
+    for outcome_state, decided_ids in by_state.items():
         AccessSuggestion.objects.filter(id__in=decided_ids).update(
-            state=outcome, decided_by=user, decided_at=now
+            state=outcome_state, decided_by=user, decided_at=now
         )
     AccessEvent.objects.bulk_create(events)
 
 
 @transaction.atomic
 def suggestion_discard(*, suggestion: AccessSuggestion, actor: Actor) -> None:
+    # Resident, then suggestion: the lock order of access/grants.py.
+    residents_lock(resident_ids=[suggestion.resident_id])
     locked = (
         AccessSuggestion.objects.select_for_update(of=("self",))
         .select_related("resident", "key")
@@ -495,6 +513,8 @@ def suggestion_discard(*, suggestion: AccessSuggestion, actor: Actor) -> None:
         reason=locked.reason,
         data={"suggestion": locked.id},
     )
+    if locked.brake:
+        brake_alert_close_if_settled(property=locked.property, actor=actor)
 
 
 def suggestion_counts(*, property: Property) -> dict[str, int]:

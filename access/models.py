@@ -217,6 +217,9 @@ class AccessSuggestion(models.Model):
         DISCARDED = "discarded", "Discarded"
         SUPERSEDED = "superseded", "Superseded by a newer change"
         STALE = "stale", "No longer applies"
+        # An Automatic-mode revoke written during a sync and settled when the sync ends:
+        # applied, or made pending behind the mass-revoke brake's alert (access/brake.py).
+        HELD = "held", "Held until the sync ends"
 
     property = models.ForeignKey(
         "properties.Property", on_delete=models.CASCADE, related_name="access_suggestions"
@@ -240,6 +243,9 @@ class AccessSuggestion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Held by the mass-revoke brake: a revoke Automatic mode would have applied, waiting
+    # with the others of its sync alert for a manager's approval in bulk.
+    brake = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["resident_id", "kind", "id"]

@@ -130,7 +130,7 @@ def access_for_pms_transition(
 
     | → FUTURE                  | none                                                   |
     | → CURRENT (or NOTICE)     | unit key(s) of the mapped unit + common-area keys, +15 min |
-    | unit change while current | revoke old unit key(s), grant new ones                 |
+    | unit change while current | revoke old unit key(s), grant new ones, both at once    |
     | → PAST                    | revoke every key, manual and automatic, at once        |
 
     ``unit_key_ids`` maps a unit id to its unit keys (for the old and the new unit).
@@ -194,8 +194,10 @@ def access_for_pms_transition(
             for k in sorted(old_unit_keys)
             if k in held_keys and k not in new_unit_keys
         ]
+        # No delay: the delay is for a status becoming Current (seed 004). The old key
+        # goes at once, so the new one starts at once, or the move leaves them locked out.
         items += [
-            ChangeItem(ChangeKind.GRANT, key_id=k, delayed=True, reason=reason)
+            ChangeItem(ChangeKind.GRANT, key_id=k, delayed=False, reason=reason)
             for k in new_unit_keys
             if k not in held_keys
         ]

@@ -2,65 +2,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from access.audit import AUTOMATION, Actor, access_event_build, access_event_record, actor_label
+from access.grants import GrantRequest, RevokeRequest, grants_write
 from access.models import COMMON_AREA_KEY_NAMES, AccessEvent, Door, Key, KeyGrant
 from properties.models import Property
 from residents.models import Resident, ResidentStatus
 
-Actor = AbstractBaseUser | AnonymousUser | None
-
-AUTOMATION = "automation"
-
-
-def actor_label(actor: Actor) -> str:
-    if actor is None or not actor.is_authenticated:
-        return AUTOMATION
-    full = getattr(actor, "get_full_name", lambda: "")()
-    return str(full or actor.get_username())
-
-
-def _actor_user(actor: Actor) -> Any:
-    return actor if actor is not None and actor.is_authenticated else None
-
-
-def access_event_build(
-    *,
-    property: Property,
-    actor: Actor,
-    action: str,
-    subject: str,
-    resident: Resident | None = None,
-    key: Key | None = None,
-    reason: str = "",
-    data: dict[str, Any] | None = None,
-    label: str | None = None,
-    at: datetime | None = None,
-) -> AccessEvent:
-    """An unsaved audit row, for callers that write many with bulk_create."""
-    return AccessEvent(
-        property=property,
-        actor=_actor_user(actor),
-        actor_label=label or actor_label(actor),
-        action=action,
-        subject=subject[:300],
-        resident=resident,
-        key=key,
-        reason=reason[:500],
-        data=data or {},
-        created_at=at or timezone.now(),
-    )
-
-
-def access_event_record(**kwargs: Any) -> AccessEvent:
-    event = access_event_build(**kwargs)
-    event.save()
-    return event
+# The audit helpers live in access/audit.py; imported here for the callers of old.
+__all__ = ["AUTOMATION", "Actor", "access_event_build", "access_event_record", "actor_label"]
 
 
 # --- Doors and keys ------------------------------------------------------------
@@ -242,10 +196,9 @@ def common_area_keys_ensure(*, property: Property) -> list[Key]:
     return keys
 
 
-# --- Grants ----------------------------------------------------------------------
+# --- Grants: thin callers of access.grants, which writes them -------------------------
 
 
-@transaction.atomic
 def key_grant(
     *,
     key: Key,
@@ -256,66 +209,39 @@ def key_grant(
     source: str = KeyGrant.Source.MANUAL,
     reason: str = "",
 ) -> KeyGrant:
-    if key.property_id != resident.property_id:
-        raise ValidationError("That key belongs to another property.")
-    if resident.status == ResidentStatus.PAST:
-        raise ValidationError(
-            f"{resident.full_name} is a past resident. Make them Current before granting keys."
-        )
+    """A manager's grant on the resident's page; refusals are a ValidationError."""
     starts_at = starts_at or timezone.now()
     if ends_at is not None and ends_at <= starts_at:
         raise ValidationError({"ends_at": "The end must be after the start."})
-    if KeyGrant.objects.filter(key=key, resident=resident, revoked_at__isnull=True).exists():
-        raise ValidationError(f"{resident.full_name} already holds “{key.name}”.")
-    try:
-        with transaction.atomic():
-            grant = KeyGrant.objects.create(
-                key=key,
-                resident=resident,
+    written = grants_write(
+        actor=actor,
+        grants=[
+            GrantRequest(
+                resident_id=resident.id,
+                key_id=key.id,
+                reason=reason,
                 starts_at=starts_at,
                 ends_at=ends_at,
                 source=source,
-                shareable=key.shareable,
-                granted_by=_actor_user(actor),
             )
-    except IntegrityError as exc:  # a concurrent grant won the race
-        raise ValidationError(f"{resident.full_name} already holds “{key.name}”.") from exc
-    access_event_record(
-        property=resident.property,
-        actor=actor,
-        action=AccessEvent.Action.KEY_GRANTED,
-        subject=f"“{key.name}” granted to {resident.full_name}",
-        resident=resident,
-        key=key,
-        reason=reason,
-        data={"grant": grant.id, "starts_at": starts_at.isoformat(), "source": source},
+        ],
     )
-    return grant
+    outcome = written.grants[0]
+    if isinstance(outcome, str):
+        raise ValidationError(outcome)
+    return outcome
 
 
-@transaction.atomic
 def key_grant_revoke(*, grant: KeyGrant, actor: Actor, reason: str) -> KeyGrant:
-    # Lock the row: two managers revoking at once must not write two events.
-    locked = KeyGrant.objects.select_for_update().select_related("key", "resident").get(id=grant.id)
-    if locked.revoked_at is not None:
-        raise ValidationError("That key was already revoked.")
-    now = timezone.now()
-    locked.revoked_at = now
-    locked.revoked_by = _actor_user(actor)
-    locked.revoke_reason = reason[:300]
-    locked.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-    access_event_record(
-        property=locked.resident.property,
+    """A manager's revoke; two managers revoking at once write one event."""
+    written = grants_write(
         actor=actor,
-        action=AccessEvent.Action.KEY_REVOKED,
-        subject=f"“{locked.key.name}” revoked from {locked.resident.full_name}",
-        resident=locked.resident,
-        key=locked.key,
-        reason=reason,
-        data={"grant": locked.id},
-        at=now,
+        revokes=[RevokeRequest(resident_id=grant.resident_id, grant_id=grant.id, reason=reason)],
     )
-    return locked
+    outcome = written.revokes[0]
+    if isinstance(outcome, str):
+        raise ValidationError(outcome)
+    return outcome
 
 
 def key_grants_apply(
@@ -328,71 +254,25 @@ def key_grants_apply(
     starts_at: datetime | None = None,
     source: str = KeyGrant.Source.MANUAL,
 ) -> tuple[list[KeyGrant], int]:
-    """Apply a policy result: bulk grants and revokes, each audited. Call inside a transaction."""
-    now = timezone.now()
-    starts_at = starts_at or now
-    user = _actor_user(actor)
-    label = actor_label(actor)
-    events: list[AccessEvent] = []
-
-    revoke_ids = list(revoke_grant_ids)
-    revoked = 0
-    if revoke_ids:
-        to_revoke = list(
-            KeyGrant.objects.select_for_update()
-            .filter(id__in=revoke_ids, resident=resident, revoked_at__isnull=True)
-            .select_related("key")
-        )
-        revoked = KeyGrant.objects.filter(id__in=[g.id for g in to_revoke]).update(
-            revoked_at=now, revoked_by=user, revoke_reason=reason[:300]
-        )
-        for g in to_revoke:
-            events.append(
-                access_event_build(
-                    property=resident.property,
-                    actor=actor,
-                    label=label,
-                    action=AccessEvent.Action.KEY_REVOKED,
-                    subject=f"“{g.key.name}” revoked from {resident.full_name}",
-                    resident=resident,
-                    key=g.key,
-                    reason=reason,
-                    data={"grant": g.id},
-                    at=now,
-                )
-            )
-
-    keys = list(Key.objects.filter(id__in=list(grant_key_ids), property_id=resident.property_id))
-    grants = KeyGrant.objects.bulk_create(
-        [
-            KeyGrant(
-                key=k,
-                resident=resident,
+    """A policy result for one resident (a manual status or unit change)."""
+    written = grants_write(
+        actor=actor,
+        revokes=[
+            RevokeRequest(resident_id=resident.id, grant_id=gid, reason=reason)
+            for gid in revoke_grant_ids
+        ],
+        grants=[
+            GrantRequest(
+                resident_id=resident.id,
+                key_id=kid,
+                reason=reason,
                 starts_at=starts_at,
                 source=source,
-                shareable=k.shareable,
-                granted_by=user,
             )
-            for k in keys
-        ]
+            for kid in grant_key_ids
+        ],
     )
-    for g in grants:
-        events.append(
-            access_event_build(
-                property=resident.property,
-                actor=actor,
-                label=label,
-                action=AccessEvent.Action.KEY_GRANTED,
-                subject=f"“{g.key.name}” granted to {resident.full_name}",
-                resident=resident,
-                key=g.key,
-                reason=reason,
-                data={"starts_at": starts_at.isoformat(), "source": source},
-                at=now,
-            )
-        )
-    AccessEvent.objects.bulk_create(events)
-    return grants, revoked
+    return written.granted, len(written.revoked)
 
 
 def key_share_with_current_residents(*, key: Key, actor: Actor, batch_size: int = 1000) -> int:
@@ -405,40 +285,21 @@ def key_share_with_current_residents(*, key: Key, actor: Actor, batch_size: int 
     resident_ids = list(
         Resident.objects.filter(property_id=key.property_id, status=ResidentStatus.CURRENT)
         .exclude(id__in=holders)
+        .order_by("id")
         .values_list("id", flat=True)
     )
-    now = timezone.now()
-    user = _actor_user(actor)
-    label = actor_label(actor)
+    granted = 0
     for start in range(0, len(resident_ids), batch_size):
-        chunk = resident_ids[start : start + batch_size]
-        KeyGrant.objects.bulk_create(
-            [
-                KeyGrant(
-                    key=key,
+        written = grants_write(
+            actor=actor,
+            grants=[
+                GrantRequest(
                     resident_id=rid,
-                    starts_at=now,
-                    source=KeyGrant.Source.MANUAL,
-                    shareable=key.shareable,
-                    granted_by=user,
-                )
-                for rid in chunk
-            ]
-        )
-        AccessEvent.objects.bulk_create(
-            [
-                AccessEvent(
-                    property_id=key.property_id,
-                    actor=user,
-                    actor_label=label,
-                    action=AccessEvent.Action.KEY_GRANTED,
-                    subject=f"“{key.name}” granted (shared with all current residents)",
-                    resident_id=rid,
-                    key=key,
+                    key_id=key.id,
                     reason="Key set to be shared with all current residents",
-                    created_at=now,
                 )
-                for rid in chunk
-            ]
+                for rid in resident_ids[start : start + batch_size]
+            ],
         )
-    return len(resident_ids)
+        granted += len(written.granted)
+    return granted

@@ -11,7 +11,7 @@ import django
 
 @contextmanager
 def benchmark_database(name: str = "bench_doorsync") -> Iterator[None]:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "doorsync.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
     os.environ.setdefault("AXES_ENABLED", "false")
     django.setup()
     from django.db import connection

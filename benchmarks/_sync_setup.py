@@ -29,7 +29,7 @@ DB_NAME = "bench_sync"
 @contextmanager
 def sync_benchmark_database(name: str = DB_NAME) -> Iterator[None]:
     """A throw-away test database (PostgreSQL when DATABASE_URL says so), destroyed after."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "doorsync.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
     os.environ.setdefault("AXES_ENABLED", "false")
     django.setup()
     from django.db import connection

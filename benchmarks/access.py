@@ -181,10 +181,10 @@ def world_create(org: Any, n: int, mode: str, tag: str) -> World:
 @contextmanager
 def automation_measured(into: Measured) -> Iterator[None]:
     """Time the Automated Access step the sync calls at the end of each batch, apart."""
-    from integrations.sync import user_sync
+    from integrations.sync import writer
 
     names = ("transitions_suggest", "transitions_apply_automatically")
-    originals = {name: getattr(user_sync, name) for name in names}
+    originals = {name: getattr(writer, name) for name in names}
     spent = Measured(seconds=[0.0], queries=[0])
 
     def timed(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -199,12 +199,12 @@ def automation_measured(into: Measured) -> Iterator[None]:
         return wrapper
 
     for name, fn in originals.items():
-        setattr(user_sync, name, timed(fn))
+        setattr(writer, name, timed(fn))
     try:
         yield
     finally:
         for name, fn in originals.items():
-            setattr(user_sync, name, fn)
+            setattr(writer, name, fn)
         into.seconds += spent.seconds
         into.queries += spent.queries
 

@@ -1,9 +1,12 @@
 """doorsync settings.
 
-One settings module read from the environment (django-environ). The embedded
-default — SQLite, the kombu filesystem broker, the PMS simulator — needs no
-variables at all; production and CI switch real parts on with DATABASE_URL,
-REDIS_URL and DEBUG=false. A malformed value fails at start-up, naming it.
+One settings module read from the environment (django-environ). Production is the
+default: without DEBUG=true it needs SECRET_KEY, FERNET_KEYS and ALLOWED_HOSTS, and
+ships no key of its own. Development says DEBUG=true explicitly (`make run` does; the
+test suite's tests/settings.py does): only then do the embedded defaults apply — a
+development SECRET_KEY and Fernet key, SQLite, the kombu filesystem broker, the PMS
+simulator. DATABASE_URL and REDIS_URL switch the real parts on. A malformed value fails
+at start-up, naming it.
 """
 
 from __future__ import annotations
@@ -24,11 +27,16 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # --- Core -------------------------------------------------------------------
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless set: a deployment that forgets the variable must not run with development
+# keys, tracebacks and the private-network simulator allowed.
+DEBUG = env.bool("DEBUG", default=False)
 _DEV_SECRET = "dev-only-insecure-secret-key-change-me-0123456789abcdefghijkl"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET if DEBUG else "")
 if not SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false.")
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set (DEBUG is off, the default). For development set "
+        "DEBUG=true, as `make run` does; for production see .env.example."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -125,10 +133,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "console-home"
 LOGOUT_REDIRECT_URL = "login"
-# Login throttling: five failures for one username from one address lock it for 15 minutes.
+# Login throttling: five failures for one username from one address lock it for 15 minutes
+# (per address and per account too: "Odd input, API pages and login throttling" below).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
@@ -156,8 +164,12 @@ if not DEBUG:
 FERNET_KEYS = env.list("FERNET_KEYS", default=[])
 if not FERNET_KEYS:
     if not DEBUG:
-        raise ImproperlyConfigured("FERNET_KEYS must be set when DEBUG is false.")
-    # Development only: a key derived from the dev secret so the demo works.
+        raise ImproperlyConfigured(
+            "FERNET_KEYS must be set (DEBUG is off, the default): generate one with "
+            "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
+        )
+    # Development only (DEBUG=true was set): a key derived from the dev secret so the demo
+    # works.
     FERNET_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
 
 # --- I18N / time ------------------------------------------------------------
@@ -169,7 +181,8 @@ USE_TZ = True
 
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes (and whitenoise serves from); .ci/serve_check.py uses a temp dir.
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -232,13 +245,17 @@ PMS_SIMULATOR_URL = env.str("PMS_SIMULATOR_URL", default="http://127.0.0.1:8765"
 # at (a vendor sandbox, the simulator), and the only private-network hosts PMS requests
 # may reach (integrations/pms/egress.py). Empty, the console hides the field: a form that
 # makes the server call any address is a way into the private network. Support sets
-# other public addresses in admin. In development the simulator's host is allowed.
+# other public addresses in admin. In development the simulator's host:port only — never
+# a bare host: "127.0.0.1" would also let an override reach PostgreSQL and Redis there.
+_sim = urlsplit(PMS_SIMULATOR_URL)
+_sim_host = _sim.hostname or "127.0.0.1"
+_SIMULATOR_HOST_PORT = (
+    f"{f'[{_sim_host}]' if ':' in _sim_host else _sim_host}"
+    f":{_sim.port or (443 if _sim.scheme == 'https' else 80)}"
+)
 PMS_ENDPOINT_HOSTS = [
     h.strip().lower()
-    for h in env.list(
-        "PMS_ENDPOINT_HOSTS",
-        default=[urlsplit(PMS_SIMULATOR_URL).hostname or "127.0.0.1", "localhost"] if DEBUG else [],
-    )
+    for h in env.list("PMS_ENDPOINT_HOSTS", default=[_SIMULATOR_HOST_PORT] if DEBUG else [])
 ]
 
 # --- REST API ---------------------------------------------------------------
@@ -271,4 +288,33 @@ LOGGING = {
         # httpx logs every request URL at INFO; the connectors log what matters themselves.
         "httpx": {"level": "WARNING"},
     },
+}
+
+# --- Odd input, API pages and login throttling (issue 14 items 6, 7, 11) -----------
+# NUL and lone surrogates in a query string or form are a 400 naming the parameter,
+# before any view reads them (common/middleware.py); it needs the user for the page.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "common.middleware.OddTextMiddleware",
+)
+# Every API list pages by limit/offset, at most 500 a page (common/pagination.py).
+REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "common.pagination.CappedLimitOffsetPagination"
+# How many reverse proxies (load balancer, nginx) stand in front of gunicorn and append to
+# X-Forwarded-For. 0: doorsync is reached directly and the header is ignored; a wrong
+# (higher) value lets clients choose their own address (common/client_ip.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "common.client_ip.client_ip"
+# Three limits over 15 minutes (properties/login_throttle.py): AXES_FAILURE_LIMIT for one
+# account from one address, these two per address (any usernames) and per account.
+AXES_HANDLER = "properties.login_throttle.LoginThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=10)
+
+# --- Sync runs whose worker died (issue 14 item 8) ---------------------------------
+# Every minute, runs that missed their heartbeat for two minutes are failed and said so
+# (integrations/sync/runs.py), so no integration waits behind a dead worker.
+CELERY_BEAT_SCHEDULE["sync-reap-dead-runs"] = {
+    "task": "integrations.tasks.sync_runs_reap_task",
+    "schedule": env.int("SYNC_REAP_EVERY_SECONDS", default=60),
 }

@@ -19,7 +19,7 @@ urlpatterns = [
     path("", property_views.console_home, name="console-home"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        property_views.ConsoleLoginView.as_view(),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -65,6 +65,46 @@ class PMSCredentialAdminForm(forms.ModelForm):
         model = PMSCredential
         fields = ["organization", "vendor", "label", "fields", "endpoint_override"]
 
+    def new_secret_values(self) -> dict[str, str]:
+        raw = self.cleaned_data.get("new_secrets") or ""
+        pairs = (line.split("=", 1) for line in raw.splitlines() if "=" in line and line.strip())
+        return {k.strip(): v.strip() for k, v in pairs}
+
+    def clean(self) -> dict[str, Any]:
+        """As in the console: changing the vendor, the address or the account of a saved
+        credential drops its stored secrets, so they must all be given again here
+        (services.secrets_rebound_by). Compared with the row as stored: the instance is
+        not yet updated from the form when clean() runs."""
+        cleaned = super().clean() or {}
+        self.rebound: list[str] = []
+        if self.instance.pk is None or self.errors:
+            return cleaned
+        fields = cleaned.get("fields")
+        self.rebound = services.secrets_rebound_by(
+            credential=self.instance,
+            values=fields if isinstance(fields, dict) else {},
+            endpoint_override=cleaned.get("endpoint_override") or "",
+            vendor=cleaned.get("vendor"),
+        )
+        if self.rebound:
+            vendor = cleaned.get("vendor") or self.instance.vendor
+            given = self.new_secret_values()
+            missing = (
+                [
+                    f.label
+                    for f in VENDORS[vendor].fields
+                    if f.secret and f.required and not given.get(f.name)
+                ]
+                if vendor in VENDORS
+                else []
+            )
+            if missing or not given:
+                raise forms.ValidationError(
+                    f"{services.rebinding_message(self.rebound)} Give them under New secrets"
+                    f"{' (missing: ' + ', '.join(missing) + ')' if missing else ''}."
+                )
+        return cleaned
+
 
 @admin.register(PMSCredential)
 class PMSCredentialAdmin(admin.ModelAdmin):
@@ -83,11 +123,10 @@ class PMSCredentialAdmin(admin.ModelAdmin):
         return f"{state} ({', '.join(names)})"
 
     def save_model(self, request: HttpRequest, obj: PMSCredential, form: Any, change: bool) -> None:
-        raw = form.cleaned_data.get("new_secrets") or ""
-        updates = dict(
-            line.split("=", 1) for line in raw.splitlines() if "=" in line and line.strip()
-        )
-        updates = {k.strip(): v.strip() for k, v in updates.items()}
+        updates = form.new_secret_values()
+        if change and form.rebound:
+            # Moved to another address or account: none of the stored secrets goes along.
+            obj.secrets_encrypted = ""
         super().save_model(request, obj, form, change)
         if updates:
             try:
@@ -99,9 +138,13 @@ class PMSCredentialAdmin(admin.ModelAdmin):
                     by_support=True,
                 )
             except ValidationError as exc:
-                self.message_user(
-                    request, f"Secrets not changed: {' '.join(exc.messages)}", messages.ERROR
+                said = (
+                    "The stored secrets were removed (the address or account changed) and "
+                    "the new ones were refused"
+                    if change and form.rebound
+                    else "Secrets not changed"
                 )
+                self.message_user(request, f"{said}: {' '.join(exc.messages)}", messages.ERROR)
 
     @admin.action(description="Test connection")
     def test_connection(self, request: HttpRequest, queryset: QuerySet[PMSCredential]) -> None:
@@ -217,7 +260,9 @@ class PMSIntegrationAdminForm(forms.ModelForm):
 
     class Meta:
         model = PMSIntegration
-        fields = ["property", "sync_interval_minutes"]
+        # mass_revoke_percent: the brake's threshold (access/brake.py), 1 to 100 by the
+        # model's validators and a CHECK constraint.
+        fields = ["property", "sync_interval_minutes", "mass_revoke_percent"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -5,9 +5,20 @@ from typing import Any
 from django import forms
 
 from integrations.credentials.endpoints import endpoint_hosts_for_managers, endpoint_override_clean
+from integrations.credentials.services import binding_labels
 from integrations.pms.registry import VendorInfo
 
 SECRET_KEPT = "Saved — leave blank to keep it."  # noqa: S105 - help text, not a secret
+
+
+def secret_kept_help(vendor: VendorInfo, *, override: bool) -> str:
+    """Said under every saved secret: when blank keeps it, and when it does not."""
+    bound = binding_labels(vendor.code, override=override)
+    changing = f"{', '.join(bound[:-1])} or {bound[-1]}" if len(bound) > 1 else bound[0]
+    return (
+        f"{SECRET_KEPT} Changing {changing} needs it entered again: a saved secret is "
+        "only sent where it was entered for."
+    )
 
 
 class CredentialForm(forms.Form):
@@ -31,7 +42,7 @@ class CredentialForm(forms.Form):
                     label=f.label,
                     required=f.required and not editing,
                     widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-                    help_text=SECRET_KEPT if editing else f.help_text,
+                    help_text=f.help_text,
                     strip=True,
                 )
             else:
@@ -45,6 +56,10 @@ class CredentialForm(forms.Form):
             self.fields[f.name] = field
         self.current_endpoint = current_endpoint
         hosts = endpoint_hosts_for_managers()
+        if editing:
+            for f in vendor.fields:
+                if f.secret:
+                    self.fields[f.name].help_text = secret_kept_help(vendor, override=bool(hosts))
         if hosts:  # otherwise only support sets an address (admin)
             self.fields["endpoint_override"] = forms.URLField(
                 assume_scheme="https",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from common.models import TimeStampedModel
@@ -79,6 +80,17 @@ class PMSIntegration(TimeStampedModel):
         max_length=32, choices=AccessMode.choices, default=AccessMode.APPROVAL_REQUIRED
     )
     sync_interval_minutes = models.PositiveIntegerField(default=60)
+    # The mass-revoke brake (access/brake.py): in Automatic mode, a sync that would revoke
+    # the keys of more than this share of the property's current residents (and at least
+    # MASS_REVOKE_MINIMUM of them) holds those revokes for a manager. Support sets it.
+    mass_revoke_percent = models.PositiveSmallIntegerField(
+        "mass-revoke brake (%)",
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Automatic mode holds a sync's revokes for approval when they would take "
+        "the keys of more than this percentage of the current residents (and at least 5). "
+        "1–100; 100 never holds.",
+    )
     setup_step = models.CharField(
         max_length=32, choices=SetupStep.choices, default=SetupStep.CREDENTIALS
     )
@@ -92,7 +104,11 @@ class PMSIntegration(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(sync_interval_minutes__gte=5),
                 name="integration_sync_interval_at_least_5_minutes",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mass_revoke_percent__gte=1, mass_revoke_percent__lte=100),
+                name="integration_mass_revoke_percent_1_to_100",
+            ),
         ]
         indexes = [models.Index(fields=["user_sync_enabled", "last_sync_started_at"])]
 
@@ -137,6 +153,8 @@ class SyncRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # While a run waits to be retried (rate limit, vendor down): when the next attempt is.
+    retry_at = models.DateTimeField(null=True, blank=True)
     records_total = models.PositiveIntegerField(default=0)
     records_done = models.PositiveIntegerField(default=0)
     counts = models.JSONField(default=dict, blank=True)
@@ -299,6 +317,8 @@ class SyncAlert(TimeStampedModel):
         EMAIL_MISMATCH = "email_mismatch", "Email Mismatch"
         POSSIBLE_MATCH = "possible_match", "Possible Match"
         DUPLICATE = "duplicate", "Duplicate"
+        # Not a PMS record: one per integration while open (external_id "mass-revoke").
+        MASS_REVOKE = "mass_revoke", "Mass revoke held"
         # Raised by the nightly access check (integrations/access_check.py), not a sync.
         UNJUSTIFIED_KEY = "unjustified_key", "Key no rule justifies"
 

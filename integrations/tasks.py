@@ -29,7 +29,10 @@ TIME_LIMIT = 50 * 60
     max_retries=4,
 )
 def user_sync_task(self, run_id: int) -> str:  # type: ignore[no-untyped-def]
-    result: SyncResult = user_sync_execute(run_id=run_id)
+    # Beats from a thread while the sync runs: a worker that dies stops beating, and its run
+    # is reaped within two minutes instead of blocking the integration.
+    with runs.sync_run_heartbeat(run_id=run_id):
+        result: SyncResult = user_sync_execute(run_id=run_id)
     if result.retry_in is not None:
         # Only what can pass is retried: rate limits and a vendor that is down.
         raise self.retry(countdown=result.retry_in)
@@ -37,11 +40,15 @@ def user_sync_task(self, run_id: int) -> str:  # type: ignore[no-untyped-def]
 
 
 @shared_task(acks_late=True)
+def sync_runs_reap_task() -> int:
+    """Beat, every minute: fail runs whose worker stopped beating (runs.DEAD_AFTER)."""
+    return runs.sync_runs_reap()
+
+
+@shared_task(acks_late=True)
 def sync_enqueue_due() -> int:
     """Beat, every few minutes: reap dead runs, then queue every integration that is due."""
-    reaped = runs.sync_runs_reap()
-    if reaped:
-        logger.warning("Reaped %s sync run(s) whose worker stopped responding", reaped)
+    runs.sync_runs_reap()
     started = 0
     for integration in runs.integrations_due():
         with transaction.atomic():

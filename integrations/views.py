@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +16,11 @@ from common.forms import form_add_service_errors
 from common.text import plural
 from integrations.credentials import services
 from integrations.credentials.crypto import SecretsUnreadable
+from integrations.credentials.ownership import (
+    credential_get_managed,
+    credential_lock_managed,
+    credentials_managed_by,
+)
 from integrations.forms import CredentialForm
 from integrations.models import (
     AccessMode,
@@ -49,7 +55,7 @@ from integrations.setup import (
 )
 from integrations.sync.alerts import RESOLUTIONS, sync_alert_resolve
 from integrations.sync.normalize import IN_SCOPE
-from integrations.sync.runs import sync_run_start
+from integrations.sync.runs import sync_run_start, sync_runs_reap
 from integrations.sync.unit_sync import (
     pms_unit_mapping_totals,
     pms_units_for_mapping,
@@ -63,23 +69,39 @@ from properties.models import Property
 from units.selectors import unit_choices
 
 
-def _credential(prop: Property, credential_id: int) -> PMSCredential:
-    # Credentials belong to the organization: another portfolio's id is a 404.
-    return get_object_or_404(PMSCredential, organization_id=prop.organization_id, id=credential_id)
+def _credential(request: HttpRequest, prop: Property, credential_id: int) -> PMSCredential:
+    # Another organization's credential, and one this manager does not manage (it also
+    # serves a property they do not manage: integrations/credentials/ownership.py), is a 404.
+    credential = credential_get_managed(
+        user=request.user, organization=prop.organization, credential_id=credential_id
+    )
+    if credential is None:
+        raise Http404("No such credential.")
+    return credential
 
 
 @console_view
 def integrations_page(request: HttpRequest, prop: Property) -> HttpResponse:
     # in_use: a credential a property syncs with offers no Delete.
-    credentials = PMSCredential.objects.filter(organization_id=prop.organization_id).annotate(
-        in_use=Exists(PMSIntegration.objects.filter(credential=OuterRef("pk")))
-    )
+    credentials = credentials_managed_by(
+        user=request.user, organization=prop.organization
+    ).annotate(in_use=Exists(PMSIntegration.objects.filter(credential=OuterRef("pk"))))
     integration = integration_for_property(property=prop)
+    # This property's own credential when it is shared with a property this manager does
+    # not manage: shown, read-only.
+    shared = None
+    if (
+        integration
+        and integration.credential_id
+        and not any(c.id == integration.credential_id for c in credentials)
+    ):
+        shared = integration.credential
     return render(
         request,
         "integrations/integrations.html",
         {
             "credentials": credentials,
+            "shared_credential": shared,
             "vendors": VENDORS.values(),
             "integration": integration,
             "sync": sync_status(integration=integration) if integration else None,
@@ -148,7 +170,7 @@ def credential_create(request: HttpRequest, prop: Property) -> HttpResponse:
 
 @console_view
 def credential_edit(request: HttpRequest, prop: Property, credential_id: int) -> HttpResponse:
-    credential = _credential(prop, credential_id)
+    credential = _credential(request, prop, credential_id)
     vendor = VENDORS.get(credential.vendor)
     if vendor is None:
         raise Http404("Unknown vendor.")
@@ -166,13 +188,23 @@ def credential_edit(request: HttpRequest, prop: Property, credential_id: int) ->
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.pms_credential_update(
-                credential=credential,
-                label=form.cleaned_data["label"],
-                values=form.values(),
-                # Absent when managers may not set an address: the stored one stays.
-                endpoint_override=form.cleaned_data.get("endpoint_override"),
-            )
+            with transaction.atomic():
+                if (
+                    credential_lock_managed(
+                        user=request.user,
+                        organization=prop.organization,
+                        credential_id=credential.id,
+                    )
+                    is None
+                ):
+                    raise Http404("No such credential.")  # shared meanwhile
+                services.pms_credential_update(
+                    credential=credential,
+                    label=form.cleaned_data["label"],
+                    values=form.values(),
+                    # Absent when managers may not set an address: the stored one stays.
+                    endpoint_override=form.cleaned_data.get("endpoint_override"),
+                )
         except (ValidationError, SecretsUnreadable) as exc:
             if isinstance(exc, ValidationError):
                 form_add_service_errors(form, exc)
@@ -184,14 +216,21 @@ def credential_edit(request: HttpRequest, prop: Property, credential_id: int) ->
     return render(
         request,
         "integrations/credential_form.html",
-        {"form": form, "vendor": vendor, "credential": credential},
+        {
+            "form": form,
+            "vendor": vendor,
+            "credential": credential,
+            "rebinding_fields": services.binding_labels(
+                credential.vendor, override="endpoint_override" in form.fields
+            ),
+        },
     )
 
 
 @console_view
 def credential_test(request: HttpRequest, prop: Property, credential_id: int) -> HttpResponse:
     # Look the credential up before the method check: another portfolio's id is a 404.
-    credential = _credential(prop, credential_id)
+    credential = _credential(request, prop, credential_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     _report_test(request, credential, saved=False)
@@ -200,7 +239,7 @@ def credential_test(request: HttpRequest, prop: Property, credential_id: int) ->
 
 @console_view
 def credential_delete(request: HttpRequest, prop: Property, credential_id: int) -> HttpResponse:
-    credential = _credential(prop, credential_id)
+    credential = _credential(request, prop, credential_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
@@ -276,10 +315,17 @@ def _pms_error_message(exc: Exception) -> str:
 def _step_credentials(
     request: HttpRequest, prop: Property, integration: PMSIntegration, mode: str
 ) -> HttpResponse:
-    credentials = PMSCredential.objects.filter(organization_id=prop.organization_id)
+    # Only credentials this manager manages may be chosen (ownership.py); the property's
+    # current one stays listed, read-only, when it is shared beyond them.
+    credentials = credentials_managed_by(user=request.user, organization=prop.organization)
+    shared = None
+    if integration.credential_id and not credentials.filter(id=integration.credential_id).exists():
+        shared = integration.credential
     if request.method == "POST":
         raw = request.POST.get("credential", "")
         credential = credentials.filter(id=int(raw)).first() if raw.isdigit() else None
+        if credential is None and shared is not None and raw == str(shared.id):
+            credential = shared  # kept as it is: choosing it again changes nothing
         if credential is None:
             messages.error(request, "Choose a credential, or add one with “Add credential”.")
         else:
@@ -303,7 +349,11 @@ def _step_credentials(
     return render(
         request,
         "integrations/step_credentials.html",
-        {**_step_context(mode, "credentials", integration), "credentials": credentials},
+        {
+            **_step_context(mode, "credentials", integration),
+            "credentials": credentials,
+            "shared_credential": shared,
+        },
     )
 
 
@@ -532,11 +582,15 @@ def sync_run_detail(request: HttpRequest, prop: Property, run_id: int) -> HttpRe
 
 
 def _sync_panel(
-    request: HttpRequest, prop: Property, *, joined: SyncRun | None = None
+    request: HttpRequest, prop: Property, *, joined: SyncRun | None = None, reaped: bool = False
 ) -> HttpResponse:
     integration = integration_for_property(property=prop)
     status = sync_status(integration=integration) if integration else None
-    return render(request, "integrations/_sync_panel.html", {"sync": status, "joined": joined})
+    return render(
+        request,
+        "integrations/_sync_panel.html",
+        {"sync": status, "joined": joined, "reaped": reaped},
+    )
 
 
 @console_view
@@ -553,12 +607,20 @@ def people_sync_now(request: HttpRequest, prop: Property) -> HttpResponse:
             # A redirect would be followed and the whole page drawn inside the panel.
             return HttpResponseClientRedirect(reverse("people", args=[prop.id]))
         return redirect("people", property_id=prop.id)
+    # A run whose worker died is closed first, and said so, rather than joined frozen.
+    reaped = sync_runs_reap(integration=integration) > 0
     run, created = sync_run_start(
         integration=integration, trigger=SyncRun.Trigger.SYNC_NOW, user=request.user
     )
     if getattr(request, "htmx", False):
         # Said in the panel itself: a queued message would surface stale on the next page.
-        return _sync_panel(request, prop, joined=None if created else run)
+        return _sync_panel(request, prop, joined=None if created else run, reaped=reaped)
+    if reaped:
+        messages.warning(
+            request,
+            "The sync that was running had stopped responding: its worker was lost. "
+            "doorsync closed it and started a new one.",
+        )
     if not created:
         messages.info(request, "A sync is already running; showing its progress.")
     return redirect("people", property_id=prop.id)

@@ -2,18 +2,18 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.api_views import PropertyApiView
+from common.pagination import CappedLimitOffsetPagination
 from residents.models import ResidentStatus
 from residents.selectors import residents_for_property
 
 
 class ResidentListApi(PropertyApiView):
     # Declared so drf-spectacular documents limit/offset and the page envelope.
-    pagination_class = LimitOffsetPagination
+    pagination_class = CappedLimitOffsetPagination
 
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=ResidentStatus.choices, required=False)

@@ -223,8 +223,11 @@ def resident_status_change(
     if new_status not in ResidentStatus.values:
         raise ValidationError(f"“{new_status}” is not a status. Choose Future, Current or Past.")
     locked = (
-        # of=self: the unit join is nullable and PostgreSQL cannot lock that side.
-        Resident.objects.select_for_update(of=("self",))
+        # The lock order of every key write (access/grants.py): the resident first, then
+        # their grants, then their suggestions. of=self: the unit join is nullable and
+        # PostgreSQL cannot lock that side; NO KEY: rows that only point at the resident
+        # (grants, audit rows) need not wait.
+        Resident.objects.select_for_update(no_key=True, of=("self",))
         .select_related("property", "unit")
         .get(id=resident.id)
     )

@@ -2,18 +2,18 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.api_views import PropertyApiView
+from common.pagination import CappedLimitOffsetPagination
 from units.selectors import units_for_property
 
 
 class UnitListApi(PropertyApiView):
     # Declared, not only used: drf-spectacular documents limit/offset and the page envelope
     # from this attribute.
-    pagination_class = LimitOffsetPagination
+    pagination_class = CappedLimitOffsetPagination
 
     # Its own component name: every API's serializer is called OutputSerializer, and two
     # components named "Output" make the schema document one endpoint with the other's fields.

@@ -11,6 +11,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from common.odd_text import odd_character
 from units.labels import unit_label
 
 REQUIRED_COLUMNS = ("name",)
@@ -56,12 +57,23 @@ class ParsedFile:
 
 def decode(raw: bytes) -> str:
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CSVFileError(
             "The file is not UTF-8 text (the problem starts at byte "
             f"{exc.start}). In Excel choose Save As → “CSV UTF-8”, then upload it again."
         ) from exc
+    # The file is kept for the preview, and PostgreSQL cannot store a NUL: refused whole,
+    # naming the line (strict UTF-8 never yields a lone surrogate, so NUL is the one left).
+    nul = text.find("\x00")
+    if nul != -1:
+        line = text.count("\n", 0, nul) + 1
+        raise CSVFileError(
+            f"Line {line:,} holds {odd_character(text[nul])}, which a unit CSV cannot contain "
+            "(a file saved as UTF-16 or “Unicode text” has them everywhere). In Excel choose "
+            "Save As → “CSV UTF-8”, then upload it again."
+        )
+    return text
 
 
 def _header_map(header: list[str]) -> dict[str, int]:

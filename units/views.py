@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import csv
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -9,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from common.csv_export import SafeCSVWriter
 from common.forms import form_add_service_errors
 from properties.console import console_view
 from properties.models import Property
@@ -117,7 +116,8 @@ def unit_import_errors(request: HttpRequest, prop: Property, import_id: int) -> 
     parsed = services.unit_import_parse(upload=upload)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="unit-import-{upload.id}-errors.csv"'
-    writer = csv.writer(response)
+    # Names are the manager's own typing: a unit named =HYPERLINK(…) must not run in Excel.
+    writer = SafeCSVWriter(response)
     writer.writerow(["line", "name", "problem"])
     for e in parsed.errors:
         writer.writerow([e.line, e.name, e.message])

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
@@ -105,6 +105,85 @@ def pms_credential_create(
     return credential
 
 
+# --- A stored secret is bound to where it was entered for ------------------------------
+# Secrets are write-only, and a blank secret field on edit keeps the stored one. Were that
+# to hold whatever else changed, anyone who may edit a credential could point it at a host
+# of their choosing (an address override, Yardi's Voyager URL, RealPage's gateway) and
+# have Save or Test connection deliver the stored password there — or open another PMS
+# account with it (another Yardi database, Entrata subdomain, MRI client). So changing the
+# vendor, the address override, or any field naming where requests go or which account
+# they open drops every stored secret: they must all be entered again, with the new
+# address, by someone who knows them.
+
+
+def binding_field_names(vendor: str) -> tuple[str, ...]:
+    """The vendor's fields a stored secret is bound to: every address it builds requests
+    from (``url`` and host-label fields) and the fields naming the PMS account."""
+    info = vendor_info(vendor)
+    return tuple(
+        f.name
+        for f in info.fields
+        if not f.secret and (f.kind in ("url", "label") or f.name in info.account_fields)
+    )
+
+
+def binding_labels(vendor: str, *, override: bool = True) -> list[str]:
+    """What the person editing reads: the labels of those fields, and the address
+    override where they can see it."""
+    names = set(binding_field_names(vendor))
+    labels = [f.label for f in vendor_info(vendor).fields if f.name in names]
+    return [*labels, "API address override"] if override else labels
+
+
+def _bound_value(value: str | None, default: str = "") -> str:
+    return ((value or "").strip() or default).rstrip("/")
+
+
+def secrets_rebound_by(
+    *,
+    credential: PMSCredential,
+    values: Mapping[str, str],
+    endpoint_override: str | None,
+    vendor: str | None = None,
+) -> list[str]:
+    """The labels of what an edit changes among the things the stored secrets are bound
+    to (empty: the stored secrets may be kept). ``values`` absent a field keeps it;
+    ``endpoint_override`` None keeps the stored address."""
+    if vendor is not None and vendor != credential.vendor:
+        return ["PMS"]
+    changed: list[str] = []
+    for f in vendor_info(credential.vendor).fields:
+        if f.name not in binding_field_names(credential.vendor) or f.name not in values:
+            continue
+        before = _bound_value(credential.fields.get(f.name), f.default)
+        if _bound_value(values[f.name], f.default) != before:
+            changed.append(f.label)
+    if endpoint_override is not None and _bound_value(endpoint_override) != _bound_value(
+        credential.endpoint_override
+    ):
+        changed.append("API address override")
+    return changed
+
+
+def rebinding_message(changed: list[str]) -> str:
+    return (
+        f"You changed {', '.join(changed)}: enter the passwords and keys again. A saved "
+        "secret is only ever sent to the address and account it was entered for."
+    )
+
+
+def _require_secrets_again(vendor: str, values: Mapping[str, str], changed: list[str]) -> None:
+    info = vendor_info(vendor)
+    typed = {n for n in info.secret_field_names if (values.get(n) or "").strip()}
+    errors: dict[str, list[str]] = {}
+    for f in info.fields:
+        if f.secret and f.required and f.name not in typed:
+            errors[f.name] = [f"Enter the {f.label.lower()} again (see above)."]
+    if errors or not typed:
+        errors[NON_FIELD_ERRORS] = [rebinding_message(changed)]
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def pms_credential_update(
     *,
@@ -114,9 +193,11 @@ def pms_credential_update(
     endpoint_override: str | None = None,
     by_support: bool = False,
 ) -> PMSCredential:
-    """Secret fields left blank keep their stored value: secrets are write-only.
-    ``endpoint_override`` None keeps the stored address; the stored address itself is
-    accepted unchanged (support may have set one a manager could not)."""
+    """Secret fields left blank keep their stored value (secrets are write-only) — unless
+    the edit changes what they are bound to (secrets_rebound_by): then every secret must
+    be entered again, and none of the stored ones is kept. ``endpoint_override`` None
+    keeps the stored address; the stored address itself is accepted unchanged (support may
+    have set one a manager could not)."""
     _validate(
         organization=credential.organization,
         vendor=credential.vendor,
@@ -127,7 +208,12 @@ def pms_credential_update(
         endpoint = credential.endpoint_override
     else:
         endpoint = _endpoint(endpoint_override, by_support=by_support)
-    stored = secrets_decrypt(credential.secrets_encrypted)
+    changed = secrets_rebound_by(credential=credential, values=values, endpoint_override=endpoint)
+    if changed:
+        _require_secrets_again(credential.vendor, values, changed)
+        stored: dict[str, str] = {}  # never decrypted: none of them goes anywhere new
+    else:
+        stored = secrets_decrypt(credential.secrets_encrypted)
     merged = {**credential.fields, **stored}
     for name, value in values.items():
         if name in vendor_info(credential.vendor).secret_field_names and not value:

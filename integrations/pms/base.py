@@ -1,63 +1,94 @@
-"""The contract every vendor connector fulfils."""
+"""The connector: one vendor credential's properties, units and residents, normalized.
+
+There is one Connector class for every vendor. It is built from what the vendor's package
+declares (pms/vendor.py): the client class that speaks the wire format and the mapping
+that turns wire rows into normalized records. A vendor therefore writes no connector code
+of its own — adding one is its package plus one registry line.
+"""
 
 from __future__ import annotations
 
-import abc
 from collections.abc import Iterable, Iterator, Mapping
-from typing import ClassVar
 
 from integrations.pms.http import HttpOptions
-from integrations.pms.types import PMSProperty, PMSUnit, ResidentPage
+from integrations.pms.types import PMSProperty, PMSResident, PMSUnit, RecordError, ResidentPage
+from integrations.pms.vendor import VendorClient, VendorInfo, VendorMapping
 
 
-class Connector(abc.ABC):
+class Connector:
     """Reads one vendor credential's properties, units and residents.
 
     Every method either returns complete data or raises a PMSError. `fetch_residents`
-    streams: pages are yielded as they arrive, and a failure on any page raises from the
+    streams: pages are yielded as they arrive, and a failure on any page — or after the
+    last one, when the pages disagree with what the vendor announced — raises from the
     iterator. A consumer must therefore treat the fetch as failed unless the iterator is
     exhausted without raising — never infer a departure or a revocation from the pages it
     saw before the error.
     """
 
-    vendor: ClassVar[str]
-    display_name: ClassVar[str]
-
     def __init__(
         self,
+        info: VendorInfo,
         fields: Mapping[str, str],
         *,
         options: HttpOptions | None = None,
         base_url: str | None = None,
     ) -> None:
+        self.info = info
         self.fields = dict(fields)
         self.options = options or HttpOptions()
         # Replaces the vendor host root (e.g. the simulator's http://127.0.0.1:8765/entrata).
         self.base_url = base_url.rstrip("/") if base_url else None
+        self.mapping: VendorMapping = info.vendor_mapping()
+        self.client: VendorClient = info.client_class()(
+            self.fields, options=self.options, base_url=self.base_url
+        )
 
-    @abc.abstractmethod
+    @property
+    def vendor(self) -> str:
+        return self.info.code
+
+    @property
+    def display_name(self) -> str:
+        return self.info.display_name
+
     def check_credential(self) -> None:
         """Make the cheapest authenticated call; raise CredentialRejected if it is refused."""
+        self.client.properties()
 
-    @abc.abstractmethod
     def list_properties(self) -> list[PMSProperty]:
         """The PMS properties this credential can see."""
+        found = (self.mapping.property(raw) for raw in self.client.properties())
+        return [prop for prop in found if prop is not None]
 
-    @abc.abstractmethod
     def list_lease_statuses(self) -> list[str]:
         """The vendor's own lease status names, for the exclusion step."""
+        return list(self.mapping.statuses)
 
-    @abc.abstractmethod
     def fetch_units(self, pms_property_id: str) -> list[PMSUnit]:
         """Every unit of one PMS property."""
+        found = (
+            self.mapping.unit(raw, pms_property_id) for raw in self.client.units(pms_property_id)
+        )
+        return [unit for unit in found if unit is not None]
 
-    @abc.abstractmethod
     def fetch_residents(self, pms_property_ids: Iterable[str]) -> Iterator[ResidentPage]:
         """Every resident record of the given PMS properties, page by page."""
+        ids = list(pms_property_ids)
+        if not ids:
+            return
+        for page in self.client.resident_pages(ids):
+            records: list[PMSResident] = []
+            errors: list[RecordError] = []
+            for row in page.rows:
+                built, failed = self.mapping.resident(row, page.pms_property_id)
+                records.extend(built)
+                errors.extend(failed)
+            yield ResidentPage(tuple(records), tuple(errors), page.pms_property_id)
 
-    @abc.abstractmethod
     def close(self) -> None:
         """Release pooled connections."""
+        self.client.close()
 
     def __enter__(self) -> Connector:
         return self

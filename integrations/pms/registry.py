@@ -5,146 +5,35 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import cast
 from urllib.parse import urlsplit
 
 from integrations.pms.base import Connector
 from integrations.pms.errors import CredentialFieldsInvalid
 from integrations.pms.http import HttpOptions
 from integrations.pms.types import Lifecycle
+from integrations.pms.vendor import CredentialField, VendorInfo
+
+# One line per vendor: the package whose entry.py declares it (see pms/vendor.py).
+VENDOR_PACKAGES: tuple[str, ...] = (
+    "integrations.vendors.yardi",
+    "integrations.vendors.realpage",
+    "integrations.vendors.entrata",
+    "integrations.vendors.mri",
+    "integrations.vendors.appfolio",
+)
 
 
-@dataclass(frozen=True, slots=True)
-class CredentialField:
-    name: str
-    label: str
-    # Secret fields are encrypted at rest, never shown again, and redacted everywhere.
-    secret: bool = False
-    required: bool = True
-    help_text: str = ""
-    default: str = ""
-    # "url": an https:// address the connector calls; "label": one DNS label the
-    # connector puts into the vendor's host name (yourcompany.entrata.com). Checked here
-    # so a typed value cannot steer requests elsewhere (see also pms/egress.py).
-    kind: str = "text"
+def _declared(packages: tuple[str, ...]) -> dict[str, VendorInfo]:
+    found: dict[str, VendorInfo] = {}
+    for package in packages:
+        info = importlib.import_module(f"{package}.entry").VENDOR
+        if not isinstance(info, VendorInfo) or info.code in found:
+            raise TypeError(f"{package}.entry.VENDOR must be one new VendorInfo")
+        found[info.code] = info
+    return found
 
 
-@dataclass(frozen=True, slots=True)
-class VendorInfo:
-    code: str
-    display_name: str
-    fields: tuple[CredentialField, ...]
-    # "module:Class", imported on first use so the registry loads without every vendor.
-    connector_path: str
-    # Shown under the form when the fields alone cannot express the rule.
-    note: str = ""
-    # The fields naming the PMS account (not the login): two credentials equal on these
-    # reach the same PMS properties, whoever logs in.
-    account_fields: tuple[str, ...] = ()
-
-    @property
-    def secret_field_names(self) -> frozenset[str]:
-        return frozenset(field.name for field in self.fields if field.secret)
-
-
-VENDORS: dict[str, VendorInfo] = {
-    info.code: info
-    for info in (
-        VendorInfo(
-            code="yardi",
-            account_fields=("url", "database"),
-            display_name="Yardi Voyager",
-            connector_path="integrations.vendors.yardi:YardiConnector",
-            fields=(
-                CredentialField(
-                    "url",
-                    "Voyager URL",
-                    help_text="e.g. https://www.yardiasp14.com/12345company",
-                    kind="url",
-                ),
-                CredentialField("username", "Username"),
-                CredentialField("password", "Password", secret=True),
-                CredentialField("server_name", "Server name"),
-                CredentialField("database", "Database"),
-                CredentialField("platform", "Platform", required=False, default="SQL Server"),
-                CredentialField("interface_entity", "Interface entity"),
-                CredentialField("interface_license", "Interface license", secret=True),
-            ),
-        ),
-        VendorInfo(
-            code="realpage",
-            account_fields=("pmc_id",),
-            display_name="RealPage OneSite",
-            connector_path="integrations.vendors.realpage:RealPageConnector",
-            fields=(
-                CredentialField("partner", "RPX partner name"),
-                CredentialField("pmc_id", "PMC ID"),
-                CredentialField("license_key", "License key", secret=True),
-                CredentialField(
-                    "gateway_url",
-                    "Gateway URL",
-                    required=False,
-                    default="https://gateway.rpx.realpage.com/rpxgateway",
-                    kind="url",
-                ),
-            ),
-        ),
-        VendorInfo(
-            code="entrata",
-            account_fields=("subdomain",),
-            display_name="Entrata",
-            connector_path="integrations.vendors.entrata:EntrataConnector",
-            note="Give either an API key, or a username and password.",
-            fields=(
-                CredentialField(
-                    "subdomain",
-                    "Subdomain",
-                    help_text="yourcompany in yourcompany.entrata.com",
-                    kind="label",
-                ),
-                CredentialField("username", "Username", required=False),
-                CredentialField("password", "Password", secret=True, required=False),
-                CredentialField("api_key", "API key", secret=True, required=False),
-            ),
-        ),
-        VendorInfo(
-            code="mri",
-            account_fields=("url", "client_id", "database"),
-            display_name="MRI Residential (x5)",
-            connector_path="integrations.vendors.mri:MRIConnector",
-            fields=(
-                CredentialField(
-                    "url",
-                    "API URL",
-                    help_text="e.g. https://mrix5.example.com/mriapiservices/api.asp",
-                    kind="url",
-                ),
-                CredentialField("client_id", "Client ID"),
-                CredentialField("database", "Database"),
-                CredentialField("username", "Web service user"),
-                CredentialField("partner_key", "Partner key", secret=True),
-                CredentialField("password", "Password", secret=True),
-            ),
-        ),
-        VendorInfo(
-            code="appfolio",
-            account_fields=("vhost",),
-            display_name="AppFolio",
-            connector_path="integrations.vendors.appfolio:AppFolioConnector",
-            fields=(
-                CredentialField(
-                    "vhost",
-                    "Database name",
-                    help_text="yourcompany in yourcompany.appfolio.com",
-                    kind="label",
-                ),
-                CredentialField("client_id", "Client ID"),
-                CredentialField("client_secret", "Client secret", secret=True),
-            ),
-        ),
-    )
-}
+VENDORS: dict[str, VendorInfo] = _declared(VENDOR_PACKAGES)
 
 
 def vendor_info(vendor: str) -> VendorInfo:
@@ -229,13 +118,22 @@ def get_connector(
     lets tests inject `sleep` and an httpx transport.
     """
     info = vendor_info(vendor)
-    module_name, class_name = info.connector_path.split(":")
-    connector_class: type[Connector] = getattr(importlib.import_module(module_name), class_name)
-    return connector_class(clean_fields(vendor, fields), options=options, base_url=base_url)
+    return Connector(info, clean_fields(vendor, fields), options=options, base_url=base_url)
 
 
 def status_lifecycles(vendor: str) -> Mapping[str, Lifecycle]:
     """The vendor's lease statuses and what each means (integrations/vendors/*/statuses)."""
-    info = vendor_info(vendor)
-    module = importlib.import_module(f"integrations.vendors.{info.code}.statuses")
-    return cast(Mapping[str, Lifecycle], module.STATUS_MAP)
+    return vendor_info(vendor).vendor_mapping().statuses
+
+
+__all__ = [
+    "VENDORS",
+    "VENDOR_PACKAGES",
+    "CredentialField",
+    "VendorInfo",
+    "clean_fields",
+    "get_connector",
+    "secret_values",
+    "status_lifecycles",
+    "vendor_info",
+]

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
+from integrations.pms.registry import VENDORS
 from integrations.simulator import page
 from integrations.simulator.data import InvalidEdit
 from integrations.simulator.server import SimRequest, SimResponse, SimState
-from integrations.simulator.vocab import RAW_STATUSES, external_id, raw_status
+from integrations.simulator.vocab import external_id, raw_status
 
 
 def resident_json(resident: Any) -> dict[str, Any]:
     out: dict[str, Any] = resident.as_json()
-    out["external_ids"] = {vendor: external_id(vendor, resident) for vendor in RAW_STATUSES}
-    out["raw_statuses"] = {vendor: raw_status(vendor, resident) for vendor in RAW_STATUSES}
+    out["external_ids"] = {vendor: external_id(vendor, resident) for vendor in VENDORS}
+    out["raw_statuses"] = {vendor: raw_status(vendor, resident) for vendor in VENDORS}
     return out
 
 
@@ -50,6 +51,8 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
         return SimResponse.of_json([vars_of(u) for u in units])
     if path == "/_sim/faults":
         return _faults(state, method, _body(request))
+    if path == "/_sim/adversary":
+        return _adversary(state, method, request)
     if path == "/_sim/reset" and method == "POST":
         state.reset()
         return SimResponse.of_json({"reset": True, "residents": len(state.dataset.residents)})
@@ -102,6 +105,30 @@ def _update(state: SimState, raw_id: str, body: dict[str, Any] | None) -> SimRes
             return _error(str(exc))
         return _error(f"no resident {raw_id}", 404)
     return SimResponse.of_json(resident_json(resident))
+
+
+def _adversary(state: SimState, method: str, request: SimRequest) -> SimResponse:
+    """GET: every vendor's adversarial behaviours (and which its wire can express).
+    POST {vendor, behaviour: value, …} (JSON, or the page's form, which is sent back)."""
+    if method == "GET":
+        return SimResponse.of_json(page.adversary_snapshot(state))
+    body = _body(request)
+    if method != "POST" or body is None:
+        return _error("POST a JSON object: {vendor, page_cap, reordered, …}")
+    settings = dict(body)
+    vendor = str(settings.pop("vendor", ""))
+    from_form = settings.pop("_form", None) is not None
+    try:
+        if from_form:
+            settings = page.adversary_form_settings(settings)
+        current = state.adversary.set(vendor, settings)
+    except (TypeError, ValueError) as exc:
+        return _error(str(exc))
+    if from_form:
+        return SimResponse(
+            303, b"", "text/plain", {"Location": "/?msg=" + quote(f"Adversary for {vendor} saved")}
+        )
+    return SimResponse.of_json(current)
 
 
 def _faults(state: SimState, method: str, body: dict[str, Any] | None) -> SimResponse:

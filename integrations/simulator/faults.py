@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-VENDOR_CODES = ("yardi", "realpage", "entrata", "mri", "appfolio")
+from integrations.pms.registry import VENDORS
+
+VENDOR_CODES = tuple(VENDORS)
 
 
 @dataclass(slots=True)

@@ -6,7 +6,9 @@ from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
+from integrations.pms.registry import VENDORS
 from integrations.pms.types import Lifecycle, ResidentRole
+from integrations.simulator.adversary import BEHAVIOURS, WireTraits, expressible
 from integrations.simulator.data import InvalidEdit, SimResident
 from integrations.simulator.server import SimResponse, SimState
 from integrations.simulator.vocab import raw_status
@@ -20,7 +22,8 @@ _STYLE = """
 body{font:14px system-ui,sans-serif;margin:2rem;color:#222}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left}
 form.edit{display:grid;grid-template-columns:repeat(4,minmax(10rem,1fr));gap:.5rem 1rem;margin:1rem 0;padding:1rem;background:#f6f6f6}
-label{display:flex;flex-direction:column;font-size:12px}.msg{padding:.5rem;background:#e8f4e8}
+label{display:flex;flex-direction:column;font-size:12px}
+form.adv{display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:center;margin:.25rem 0}form.adv label{flex-direction:row;gap:.25rem}.msg{padding:.5rem;background:#e8f4e8}
 """
 
 
@@ -64,6 +67,51 @@ def _form(state: SimState, property_id: str, resident: SimResident | None) -> st
     )
 
 
+def adversary_snapshot(state: SimState) -> dict[str, dict[str, Any]]:
+    """Each vendor's behaviours, and those its wire can express (the rest are inert)."""
+    snapshot = state.adversary.snapshot()
+    for vendor, settings in snapshot.items():
+        traits = getattr(VENDORS[vendor].simulator_module(), "TRAITS", WireTraits())
+        settings["expressible"] = sorted(expressible(traits))
+    return snapshot
+
+
+def adversary_form_settings(form: dict[str, Any]) -> dict[str, Any]:
+    """The page's form → settings: an unticked box is not sent, so it means off."""
+    settings: dict[str, Any] = {}
+    for name in BEHAVIOURS:
+        if name in ("page_cap", "error_200", "slow_trickle_ms"):
+            settings[name] = str(form.get(name) or "0").strip() or "0"
+        else:
+            settings[name] = name in form
+    return settings
+
+
+def _adversary_forms(state: SimState) -> str:
+    rows = []
+    for vendor, settings in adversary_snapshot(state).items():
+        inputs = []
+        for name in BEHAVIOURS:
+            # Not expressible by this vendor's wire (no paging, say): shown, but inert.
+            inert = "" if name in settings["expressible"] else ' title="inert for this vendor"'
+
+            if name in ("page_cap", "error_200", "slow_trickle_ms"):
+                inputs.append(
+                    f'<label>{name}<input name="{name}" size=4 value="{settings[name]}"{inert}></label>'
+                )
+            else:
+                checked = " checked" if settings[name] else ""
+                inputs.append(
+                    f'<label><input type=checkbox name="{name}"{checked}{inert}>{name}</label>'
+                )
+        rows.append(
+            f"<form class=adv method=post action=/_sim/adversary><b>{escape(vendor)}</b>"
+            f'<input type=hidden name=vendor value="{escape(vendor)}"><input type=hidden name=_form value=1>'
+            f"{''.join(inputs)}<button>Set</button></form>"
+        )
+    return "<h2>Adversarial mode</h2>" + "".join(rows)
+
+
 def render(state: SimState, query: dict[str, str]) -> SimResponse:
     properties = state.dataset.properties
     property_id = query.get("property") or next(iter(properties))
@@ -95,7 +143,7 @@ def render(state: SimState, query: dict[str, str]) -> SimResponse:
     html = (
         f"<!DOCTYPE html><html><head><meta charset=utf-8><title>PMS simulator</title>"
         f"<style>{_STYLE}</style></head><body><h1>PMS simulator</h1><p>{tabs}</p>{message}"
-        f"{_form(state, property_id, editing)}"
+        f"{_form(state, property_id, editing)}{_adversary_forms(state)}"
         f"<h2>Residents ({len(residents)})</h2><table><tr><th>id</th><th>name</th><th>email</th>"
         f"<th>phone</th><th>unit</th><th>lease</th><th>role</th><th>status</th><th>lease dates</th>"
         f"<th></th></tr>{rows}</table><p>{pager}</p></body></html>"

@@ -16,8 +16,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
+from integrations.simulator.adversary import Adversary, WireTraits, chunked
 from integrations.simulator.data import DEFAULT_RESIDENTS, DEFAULT_SEED, Dataset, generate
-from integrations.simulator.faults import Faults
+from integrations.simulator.faults import VENDOR_CODES, Faults
 
 if TYPE_CHECKING:
     from integrations.pms.base import Connector
@@ -52,6 +53,9 @@ class SimResponse:
     body: bytes | Iterable[bytes] = b""
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+    # Small writes are coalesced before hitting the socket — except for a trickle, whose
+    # point is the small pieces.
+    coalesce: bool = True
 
     @classmethod
     def of_json(cls, payload: Any, status: int = 200, **headers: str) -> SimResponse:
@@ -65,6 +69,10 @@ class SimState:
         self.residents = residents
         self.seed = seed
         self.faults = Faults()
+        self.adversary = Adversary(VENDOR_CODES)
+        # Every wait the simulator makes (latency, a slow trickle) goes through here, so
+        # tests inject a recorder and never wait on the wall clock.
+        self.sleep: Callable[[float], None] = time.sleep
         self.dataset: Dataset = generate(residents=residents, seed=seed)
         self.dataset.warm()
         self._lock = threading.Lock()
@@ -75,22 +83,34 @@ class SimState:
             dataset.warm()
             self.dataset = dataset
             self.faults.reset()
+            self.adversary.reset()
 
 
 VendorHandler = Callable[[SimRequest, SimState], SimResponse]
 FailureRenderer = Callable[[str, int], SimResponse]
 
 
-def _vendor_handlers() -> dict[str, tuple[VendorHandler, FailureRenderer]]:
-    from integrations.simulator.wire import appfolio, entrata, mri, realpage, yardi
+@dataclass(frozen=True, slots=True)
+class VendorWire:
+    """One vendor's simulator module, as the core uses it."""
 
-    return {
-        "yardi": (yardi.handle, yardi.failure),
-        "realpage": (realpage.handle, realpage.failure),
-        "entrata": (entrata.handle, entrata.failure),
-        "mri": (mri.handle, mri.failure),
-        "appfolio": (appfolio.handle, appfolio.failure),
-    }
+    handle: VendorHandler
+    # failure(kind, retry_after): "5xx", "429", "malformed", or "error_200" (HTTP 200 with
+    # the vendor's own error body).
+    failure: FailureRenderer
+    traits: WireTraits
+
+
+def _vendor_handlers() -> dict[str, VendorWire]:
+    """Each registered vendor's wire format, from its package's simulator module."""
+    from integrations.pms.registry import VENDORS
+
+    handlers: dict[str, VendorWire] = {}
+    for code, info in VENDORS.items():
+        module = info.simulator_module()
+        traits = getattr(module, "TRAITS", WireTraits())
+        handlers[code] = VendorWire(module.handle, module.failure, traits)
+    return handlers
 
 
 class SimulatorServer(ThreadingHTTPServer):
@@ -143,14 +163,17 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         self._send(response)
 
     def _vendor(self, vendor: str, request: SimRequest, state: SimState) -> SimResponse:
-        handle, failure = self.server.vendors[vendor]
+        wire = self.server.vendors[vendor]
         delay = state.faults.latency(vendor)
         if delay:
-            time.sleep(delay)
+            state.sleep(delay)
         injected = state.faults.take_failure(vendor)
         if injected is not None:
-            return failure(*injected)
-        return handle(request, state)
+            return wire.failure(*injected)
+        if state.adversary.take_error_200(vendor):
+            return wire.failure("error_200", 0)
+        response = wire.handle(request, state)
+        return _adversarial(vendor, wire.traits, response, state)
 
     def _read_request(self) -> SimRequest:
         parts = urlsplit(self.path)
@@ -181,13 +204,50 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
             else:
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
-                for chunk in _coalesce(response.body):
+                chunks = _coalesce(response.body) if response.coalesce else response.body
+                for chunk in chunks:
+                    if not chunk:
+                        continue  # an empty chunk would end the chunked body
                     self.wfile.write(b"%X\r\n%s\r\n" % (len(chunk), chunk))
+                    if not response.coalesce:
+                        self.wfile.flush()
                 self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up (a size cap, a test closing early): nothing to answer.
             self.close_connection = True
+
+
+def _adversarial(
+    vendor: str, traits: WireTraits, response: SimResponse, state: SimState
+) -> SimResponse:
+    """The vendor's answer with its adversarial body behaviours applied."""
+    if response.status != 200:
+        return response
+    adversary = state.adversary
+    if isinstance(response.body, bytes):
+        response.body = adversary.rewrite(vendor, traits, response.body)
+    else:
+        response.body = adversary.rewrite_stream(vendor, traits, response.body)
+    pause = adversary.settings(vendor).slow_trickle_ms / 1000
+    if pause:
+        response.body = _trickle(response.body, pause, state.sleep)
+        response.coalesce = False
+    return response
+
+
+def _trickle(
+    body: bytes | Iterable[bytes], pause: float, sleep: Callable[[float], None]
+) -> Iterator[bytes]:
+    pieces = (
+        chunked(body)
+        if isinstance(body, bytes)
+        else (piece for part in body for piece in chunked(part))
+    )
+    for index, piece in enumerate(pieces):
+        if index:
+            sleep(pause)
+        yield piece
 
 
 def _coalesce(pieces: Iterable[bytes]) -> Iterator[bytes]:

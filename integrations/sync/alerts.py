@@ -1,7 +1,13 @@
-"""Resolving sync alerts. Each resolution is audited and respected by later runs."""
+"""Sync alerts: when the sync opens and closes them, and a manager's resolutions.
+
+The open/close rules (``alert_changes``) are pure: the sync's planner calls them per
+record. Each resolution is audited and respected by later runs.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -12,8 +18,10 @@ from django.utils import timezone
 from access.models import AccessEvent
 from access.services import Actor, access_event_record
 from integrations.models import Outcome, PMSRecord, SyncAlert
-from integrations.sync.normalize import door_status_for
-from residents.models import Resident, StatusSource
+from integrations.pms.types import Lifecycle, PMSResident
+from integrations.sync.rules import Action, Decision
+from integrations.sync.values import resident_from_pms
+from residents.models import Resident
 
 RESOLUTIONS: dict[str, dict[str, str]] = {
     SyncAlert.Kind.EMAIL_MISMATCH: {
@@ -39,30 +47,112 @@ RESOLUTIONS: dict[str, dict[str, str]] = {
 }
 
 
+# --- When the sync opens and closes alerts (pure) -------------------------------------
+
+ALERT_KIND_FOR = {
+    Action.ALERT_EMAIL_MISMATCH: SyncAlert.Kind.EMAIL_MISMATCH,
+    Action.ALERT_POSSIBLE_MATCH: SyncAlert.Kind.POSSIBLE_MATCH,
+    Action.ALERT_DUPLICATE: SyncAlert.Kind.DUPLICATE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AlertOpen:
+    """An alert to open for a record, or the open one of its kind to refresh."""
+
+    kind: str
+    pms_email: str
+    pms_name: str
+    pms_data: dict[str, str]
+    resident_id: int | None
+    refresh_id: int | None = None
+    # A Duplicate of a record whose resident is created in the same batch names that
+    # resident once it has an id, so "Use this PMS record" takes it over.
+    owner_external_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertChanges:
+    open: AlertOpen | None = None
+    close_ids: tuple[int, ...] = field(default=())
+
+
+def pms_data_of(record: PMSResident, *, lifecycle: str, detail: str) -> dict[str, str]:
+    """The record as an alert keeps it, to act on without another PMS call."""
+    return {
+        "external_id": record.external_id,
+        "first_name": record.first_name,
+        "last_name": record.last_name,
+        "email": record.email,
+        "phone": record.phone,
+        "raw_status": record.raw_status,
+        # The person's own lifecycle: "Create a new resident" makes them what the sync would.
+        "lifecycle": lifecycle,
+        "lease_start": str(record.lease_start or ""),
+        "lease_end": str(record.lease_end or ""),
+        "move_in": str(record.move_in or ""),
+        "move_out": str(record.move_out or ""),
+        "unit_name": record.unit_name,
+        "detail": detail,
+    }
+
+
+def alert_changes(
+    *,
+    record: PMSResident,
+    lifecycle: str,
+    decision: Decision,
+    detail: str,
+    open_alerts: Mapping[str, int],
+    owner_external_id: str | None,
+) -> AlertChanges:
+    """A decision that holds the record opens its kind of alert (or refreshes the open
+    one with the latest PMS values); an open alert whose reason went away (the PMS
+    fixed the email, say) closes itself."""
+    kind = ALERT_KIND_FOR.get(decision.action)
+    close = tuple(alert_id for k, alert_id in open_alerts.items() if k != kind)
+    if kind is None:
+        return AlertChanges(close_ids=close)
+    opened = AlertOpen(
+        kind=kind,
+        pms_email=record.email,
+        pms_name=f"{record.first_name} {record.last_name}".strip()[:210],
+        pms_data=pms_data_of(record, lifecycle=lifecycle, detail=detail),
+        resident_id=decision.resident_id,
+        refresh_id=open_alerts.get(kind),
+        owner_external_id=owner_external_id if kind == SyncAlert.Kind.DUPLICATE else None,
+    )
+    return AlertChanges(open=opened, close_ids=close)
+
+
+# --- Resolutions --------------------------------------------------------------------
+
+
 def _date(value: str) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
 def _resident_from_pms(alert: SyncAlert) -> Resident:
+    """The resident the sync would create from the record the alert keeps."""
     d = alert.pms_data
-    lifecycle = d.get("lifecycle", "future")
-    resident = Resident(
-        property_id=alert.integration.property_id,
-        first_name=(d.get("first_name") or "(no first name)")[:100],
-        last_name=(d.get("last_name") or "(no last name)")[:100],
-        email=d.get("email", "")[:254],
-        phone=d.get("phone", "")[:20],
-        pms_status=d.get("raw_status", "")[:100],
-        status=door_status_for(lifecycle),
-        status_source=StatusSource.PMS,
-        status_changed_at=timezone.now(),
+    record = PMSResident(
+        external_id=alert.external_id,
+        pms_property_id="",
+        first_name=d.get("first_name", ""),
+        last_name=d.get("last_name", ""),
+        email=d.get("email", ""),
+        phone=d.get("phone", ""),
+        lease_start=_date(d.get("lease_start", "")),
+        lease_end=_date(d.get("lease_end", "")),
+        move_in=_date(d.get("move_in", "")),
+        move_out=_date(d.get("move_out", "")),
+        unit_id="",
+        unit_name=d.get("unit_name", ""),
+        raw_status=d.get("raw_status", ""),
+        lifecycle=Lifecycle(d.get("lifecycle") or Lifecycle.FUTURE),
     )
-    start, end = _date(d.get("lease_start", "")), _date(d.get("lease_end", ""))
-    if not (start and end and end < start):
-        resident.lease_start, resident.lease_end = start, end
-    move_in, move_out = _date(d.get("move_in", "")), _date(d.get("move_out", ""))
-    if not (move_in and move_out and move_out < move_in):
-        resident.move_in, resident.move_out = move_in, move_out
+    built = resident_from_pms(record, lifecycle=record.lifecycle.value, now=timezone.now())
+    resident = Resident(property_id=alert.integration.property_id, **built.values.as_fields())
     resident.save()
     return resident
 

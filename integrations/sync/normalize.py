@@ -27,8 +27,13 @@ def door_status_for(lifecycle: str) -> str:
     return "future"
 
 
-def record_hash(record: PMSResident) -> str:
-    """Fingerprint of everything the sync reads from a record: equal hash, nothing to do."""
+def record_hash(record: PMSResident, *, lifecycle: Lifecycle | None = None) -> str:
+    """Fingerprint of everything the sync reads from a record: equal hash, nothing to do.
+
+    ``lifecycle`` is the person's own when their dates narrow the lease's (the same
+    fingerprint as before whenever they agree): the day a roommate's own move-out date
+    passes, the record is applied again though the PMS sent the same data.
+    """
     parts = (
         record.pms_property_id,
         record.first_name,
@@ -43,7 +48,7 @@ def record_hash(record: PMSResident) -> str:
         record.unit_id,
         record.unit_name,
         record.raw_status,
-        record.lifecycle.value,
+        (lifecycle or record.lifecycle).value,
         record.role.value,
     )
     return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()

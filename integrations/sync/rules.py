@@ -9,15 +9,19 @@ DESIGN.md, User Sync:
    link; email match with another name → Possible Match; a second record
    claiming one email → Duplicate; no match → create.
 3. Records without a valid email are skipped.
+4. A person's own move-in and move-out dates decide their own lifecycle
+   (``person_lifecycle``): the lease's status never extends anyone's access past
+   their own move-out, nor starts it before their own move-in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
-from integrations.pms.types import PMSResident
+from integrations.pms.types import Lifecycle, PMSResident
 from integrations.sync.normalize import IN_SCOPE, email_key, name_key
 
 
@@ -52,9 +56,37 @@ class Decision:
     keep_our_email: bool = False
 
 
+LIVING_LIFECYCLES = frozenset({Lifecycle.CURRENT, Lifecycle.NOTICE})
+
+
+def person_lifecycle(record: PMSResident, today: date) -> Lifecycle:
+    """The lifecycle of this person, which may differ from their lease's.
+
+    A household's lease status is each person's only while their own dates agree: a
+    roommate whose own move-out date has passed (the others stay on) is Past, and one
+    added to a running lease who moves in later is Future until their own move-in.
+    The move-out day itself still counts as living there. Dates that contradict each
+    other (a move-out before the move-in: an old move-out left behind on a return) say
+    nothing, and the lease's status stands. Only a living lease is narrowed: the
+    dates never give anyone access the lease does not.
+    """
+    lifecycle = record.lifecycle
+    if lifecycle not in LIVING_LIFECYCLES:
+        return lifecycle
+    move_in, move_out = record.move_in, record.move_out
+    if move_in is not None and move_out is not None and move_out < move_in:
+        return lifecycle
+    if move_out is not None and move_out < today:
+        return Lifecycle.PAST
+    if move_in is not None and move_in > today:
+        return Lifecycle.FUTURE
+    return lifecycle
+
+
 def decide(
     *,
     record: PMSResident,
+    lifecycle: Lifecycle | str | None = None,
     linked_resident_id: int | None,
     linked_resident_email: str | None,
     excluded_statuses: Collection[str],
@@ -68,8 +100,10 @@ def decide(
     ``duplicate_of`` is the external id of another record of this snapshot that
     owns the same email (this one is the second); ``kept_emails`` are PMS emails
     a manager chose to keep ours over; ``ignored`` means a manager ignored this
-    record's alert.
+    record's alert; ``lifecycle`` is the person's own (``person_lifecycle``), the
+    record's when not given.
     """
+    own = Lifecycle(lifecycle) if lifecycle else record.lifecycle
     pms_email = email_key(record.email)
     if linked_resident_id is not None:
         ours = email_key(linked_resident_email or "")
@@ -105,12 +139,15 @@ def decide(
             "skipped_excluded",
             f"lease status “{record.raw_status}” is excluded in Manage Settings",
         )
-    if record.lifecycle not in IN_SCOPE:
-        return Decision(
-            Action.SKIP,
-            "skipped_lifecycle",
-            f"lease status “{record.raw_status}” ({record.lifecycle.value}) is not pending or current",
-        )
+    if own not in IN_SCOPE:
+        if own != record.lifecycle and record.move_out is not None:
+            why = (
+                f"their own move-out date {record.move_out.isoformat()} has passed "
+                f"(the lease is “{record.raw_status}”)"
+            )
+        else:
+            why = f"lease status “{record.raw_status}” ({own.value}) is not pending or current"
+        return Decision(Action.SKIP, "skipped_lifecycle", why)
     if not pms_email:
         shown = f" (“{record.raw_email}”)" if record.raw_email else ""
         return Decision(

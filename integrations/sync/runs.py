@@ -8,20 +8,36 @@ pressed during a scheduled run all end up on the same run.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from integrations.models import PMSIntegration, SyncRun
+from integrations.pms.errors import PMSError, RateLimited
 
 logger = logging.getLogger(__name__)
 
-# A running run whose worker has not reported for this long is presumed dead.
-STALE_AFTER = timedelta(minutes=10)
+# A worker running a sync beats every HEARTBEAT_EVERY from a thread of its own
+# (sync_run_heartbeat), besides the progress it reports per batch, so a slow vendor call or
+# a long batch never looks like death. A run that misses its beats for DEAD_AFTER is
+# presumed dead: a redelivered message may claim it, and the reaper (beat, every minute,
+# and Sync Now) fails it, so the integration is not stuck "running" behind a dead worker.
+HEARTBEAT_EVERY = timedelta(seconds=20)
+DEAD_AFTER = timedelta(minutes=2)
+STALE_AFTER = DEAD_AFTER
+# What a reaped run says (the Sync Now panel and the run history show it).
+WORKER_LOST_PHASE = "Worker lost"
+WORKER_LOST_ERROR = (
+    "The worker running this sync stopped responding (no heartbeat for over 2 minutes), so "
+    "doorsync closed the run. What it applied is consistent; the next sync finishes the work."
+)
 # A queued run nobody has claimed or retried for this long lost its Celery message (the
 # broker was down when it was sent, or lost it): far beyond any retry countdown.
 LOST_AFTER = timedelta(hours=2)
@@ -45,6 +61,8 @@ def sync_run_start(
     """
     from integrations.tasks import user_sync_task
 
+    # A run whose worker died would be joined for good: close it first (one UPDATE).
+    sync_runs_reap(integration=integration)
     active = sync_run_active(integration=integration)
     if active is not None:
         return active, False
@@ -85,11 +103,77 @@ def sync_run_claim(*, run_id: int) -> bool:
             state=SyncRun.State.RUNNING,
             started_at=now,
             heartbeat_at=now,
+            retry_at=None,
             attempts=F("attempts") + 1,
             phase="Starting",
         )
     )
+    if claimed == 1:
+        heartbeat = _heartbeats.get(run_id)
+        if heartbeat is not None:
+            heartbeat.owned(
+                attempts=SyncRun.objects.filter(id=run_id).values_list("attempts", flat=True)[0]
+            )
     return claimed == 1
+
+
+class Heartbeat:
+    """Beats for one run while this worker owns it; see sync_run_heartbeat."""
+
+    def __init__(self, *, run_id: int, every: timedelta = HEARTBEAT_EVERY) -> None:
+        self.run_id = run_id
+        self.every = every
+        self.attempts: int | None = None  # known once this worker's claim succeeds
+        self.stop = threading.Event()
+        self.thread = threading.Thread(
+            target=self._loop, name=f"sync-run-{run_id}-heartbeat", daemon=True
+        )
+
+    def owned(self, *, attempts: int) -> None:
+        self.attempts = attempts
+
+    def beat(self) -> bool:
+        """One beat; False when the run is not this worker's to keep alive (not claimed
+        yet, requeued, finished, reaped or re-claimed by another worker)."""
+        if self.attempts is None:
+            return False
+        return (
+            SyncRun.objects.filter(
+                id=self.run_id, attempts=self.attempts, state=SyncRun.State.RUNNING
+            ).update(heartbeat_at=timezone.now())
+            == 1
+        )
+
+    def _loop(self) -> None:
+        try:
+            while not self.stop.wait(self.every.total_seconds()):
+                try:
+                    self.beat()
+                except Exception:  # a database blip: the next beat tries again
+                    logger.warning("Heartbeat of sync run %s failed", self.run_id, exc_info=True)
+        finally:
+            # This thread's own database connection, not the task's.
+            connections.close_all()
+
+
+_heartbeats: dict[int, Heartbeat] = {}
+
+
+@contextmanager
+def sync_run_heartbeat(*, run_id: int) -> Iterator[Heartbeat]:
+    """Beat for ``run_id`` from a thread while the block runs (the task wraps a sync in it).
+
+    A worker that crashes, is killed or loses its machine stops beating with it, and the
+    reaper closes its run within DEAD_AFTER."""
+    heartbeat = Heartbeat(run_id=run_id)
+    _heartbeats[run_id] = heartbeat
+    heartbeat.thread.start()
+    try:
+        yield heartbeat
+    finally:
+        heartbeat.stop.set()
+        _heartbeats.pop(run_id, None)
+        heartbeat.thread.join()
 
 
 class RunLost(Exception):
@@ -129,6 +213,7 @@ def sync_run_finish(*, run: SyncRun, ok: bool, counts: dict[str, int], error: st
         "error": error[:5000],
         "phase": "Done" if ok else "Failed",
         "heartbeat_at": now,
+        "retry_at": None,
     }
     if _owned(run).update(**fields) != 1:
         logger.warning("Sync run %s finished after it was reaped or re-claimed; dropped", run.id)
@@ -140,28 +225,73 @@ def sync_run_finish(*, run: SyncRun, ok: bool, counts: dict[str, int], error: st
     return True
 
 
-def sync_run_requeue(*, run: SyncRun, error: str) -> None:
-    """Back to the queue after a passing failure (rate limit, vendor down); nothing was applied."""
+def sync_run_requeue(*, run: SyncRun, error: str, retry_in: int | None = None) -> None:
+    """Back to the queue after a passing failure (rate limit, vendor down); nothing was
+    applied. ``retry_in`` seconds: when the task will try again, said in the panel."""
+    retry_at = timezone.now() + timedelta(seconds=retry_in) if retry_in is not None else None
     SyncRun.objects.filter(id=run.id).update(
-        state=SyncRun.State.QUEUED, phase="Retrying soon", error=error[:5000]
+        state=SyncRun.State.QUEUED, phase="Retrying soon", error=error[:5000], retry_at=retry_at
+    )
+    run.state, run.phase, run.error, run.retry_at = (
+        SyncRun.State.QUEUED,
+        "Retrying soon",
+        error,
+        retry_at,
     )
 
 
-def sync_runs_reap(*, older_than: timedelta = STALE_AFTER * 2) -> int:
-    """Fail runs stuck in "running" whose worker stopped reporting, and queued runs whose
+def gave_up_message(*, error: PMSError, attempts: int) -> str:
+    """The final failure after the last retry: says what kept failing and what happens now,
+    not "the sync will retry on its own" (it will not: the next run is a new one)."""
+    detail = f": {error.detail}" if error.detail and not isinstance(error, RateLimited) else ""
+    if isinstance(error, RateLimited):
+        what, advice = "kept limiting requests", "ask the vendor to raise the API limit"
+    else:
+        what = "kept not answering properly"
+        advice = f"check {error.vendor}'s status page or contact their support"
+    return (
+        f"{error.vendor} {what} ({error.call}{detail}); doorsync tried {attempts} times and "
+        "stopped. Nothing was changed. The next scheduled sync tries again, or press Sync Now; "
+        f"if this lasts for hours, {advice}."
+    )
+
+
+def sync_run_retry_or_fail(
+    *, run: SyncRun, error: PMSError, retry_in: int, max_attempts: int
+) -> bool:
+    """After a passing failure: requeue the run to be retried in ``retry_in`` seconds (True),
+    or, when it has had ``max_attempts``, fail it saying it gave up (False)."""
+    if run.attempts < max_attempts:
+        sync_run_requeue(run=run, error=str(error), retry_in=retry_in)
+        return True
+    sync_run_finish(
+        run=run, ok=False, counts={}, error=gave_up_message(error=error, attempts=run.attempts)
+    )
+    return False
+
+
+def sync_runs_reap(
+    *, older_than: timedelta = DEAD_AFTER, integration: PMSIntegration | None = None
+) -> int:
+    """Fail runs stuck in "running" whose worker stopped beating, and queued runs whose
     message never reached a worker, so new runs can start (a joined run would block the
-    integration for good). A message that turns up later finds its run taken: harmless."""
+    integration for good). A message that turns up later finds its run taken: harmless.
+    With ``integration``, only its runs (Sync Now reaps before it joins a run)."""
     now = timezone.now()
-    dead = SyncRun.objects.filter(
-        state=SyncRun.State.RUNNING, heartbeat_at__lt=now - older_than
-    ).update(
+    scope = SyncRun.objects.all()
+    if integration is not None:
+        scope = scope.filter(integration=integration)
+    dead = scope.filter(state=SyncRun.State.RUNNING, heartbeat_at__lt=now - older_than).update(
         state=SyncRun.State.FAILED,
         finished_at=now,
-        phase="Failed",
-        error="The worker running this sync stopped responding. The next sync finishes the work.",
+        phase=WORKER_LOST_PHASE,
+        retry_at=None,
+        error=WORKER_LOST_ERROR,
     )
+    if dead:
+        logger.warning("Reaped %s sync run(s) whose worker stopped responding", dead)
     lost = (
-        SyncRun.objects.filter(state=SyncRun.State.QUEUED)
+        scope.filter(state=SyncRun.State.QUEUED)
         .annotate(waiting_since=Coalesce("heartbeat_at", "created_at"))
         .filter(waiting_since__lt=now - LOST_AFTER)
         .update(

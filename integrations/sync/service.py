@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from access.brake import automatic_revokes_settle
 from integrations.models import SyncRun
 from integrations.pms.errors import PMSError, RateLimited, VendorUnavailable
 from integrations.sync import runs
@@ -47,13 +48,11 @@ def user_sync_execute(*, run_id: int) -> SyncResult:
         logger.warning("Sync run %s was taken from this worker while fetching", run_id)
         return SyncResult(state="lost")
     except (RateLimited, VendorUnavailable) as exc:
-        if run.attempts < MAX_ATTEMPTS:
-            runs.sync_run_requeue(run=run, error=str(exc))
-            return SyncResult(
-                state=SyncRun.State.QUEUED,
-                retry_in=_backoff(run.attempts, getattr(exc, "retry_after", None)),
-            )
-        runs.sync_run_finish(run=run, ok=False, counts={}, error=str(exc))
+        retry_in = _backoff(run.attempts, getattr(exc, "retry_after", None))
+        if runs.sync_run_retry_or_fail(
+            run=run, error=exc, retry_in=retry_in, max_attempts=MAX_ATTEMPTS
+        ):
+            return SyncResult(state=SyncRun.State.QUEUED, retry_in=retry_in)
         return SyncResult(state=SyncRun.State.FAILED)
     except PMSError as exc:
         runs.sync_run_finish(run=run, ok=False, counts={}, error=str(exc))
@@ -71,6 +70,9 @@ def user_sync_execute(*, run_id: int) -> SyncResult:
         raise
     try:
         counts = snapshot_apply(run=run, snapshot=snapshot)
+        # Automatic mode's revokes were held batch by batch: applied now, or held for a
+        # manager by the mass-revoke brake when they would take too many residents' keys.
+        automatic_revokes_settle(integration=run.integration)
     except runs.RunLost:
         # Reaped or re-claimed while this worker was slow: what it applied is consistent
         # (batches commit whole) and the run's new owner or the next run finishes the work.

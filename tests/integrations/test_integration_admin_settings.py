@@ -46,6 +46,7 @@ def form_data(integration: PMSIntegration, **changes: Any) -> dict[str, Any]:
         "unit_sync_enabled": integration.unit_sync_enabled,
         "access_mode": integration.access_mode,
         "sync_interval_minutes": integration.sync_interval_minutes,
+        "mass_revoke_percent": integration.mass_revoke_percent,
     }
     values.update(changes)
     # Checkboxes are sent only when ticked.

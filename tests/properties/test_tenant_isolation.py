@@ -6,6 +6,8 @@ this test for an unknown URL argument) without anyone remembering to add it.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -17,6 +19,7 @@ from integrations.models import PMSCredential, PMSIntegration, PMSUnit, SyncAler
 from residents.models import ResidentStatus
 from tests.factories import DoorFactory, KeyFactory, ResidentFactory
 from units.models import UnitImport
+from units.services import unit_create
 
 pytestmark = pytest.mark.django_db
 
@@ -36,17 +39,17 @@ def property_url_names() -> list[str]:
     return names
 
 
-@pytest.fixture
-def objects_of_prop_a(prop_a, unit_a, alice):
-    resident = ResidentFactory(property=prop_a, unit=unit_a, status=ResidentStatus.CURRENT)
-    key = KeyFactory(property=prop_a)
-    grant = key_grant(key=key, resident=resident, actor=alice)
-    upload = UnitImport.objects.create(property=prop_a, filename="u.csv", content="name\n1\n")
+def objects_of(prop, unit, actor, label="MRI"):
+    """One of everything a console URL can name, in ``prop``."""
+    resident = ResidentFactory(property=prop, unit=unit, status=ResidentStatus.CURRENT)
+    key = KeyFactory(property=prop)
+    grant = key_grant(key=key, resident=resident, actor=actor)
+    upload = UnitImport.objects.create(property=prop, filename="u.csv", content="name\n1\n")
     credential = PMSCredential.objects.create(
-        organization=prop_a.organization, vendor="mri", label="MRI", fields={}
+        organization=prop.organization, vendor="mri", label=label, fields={}
     )
     integration = PMSIntegration.objects.create(
-        property=prop_a,
+        property=prop,
         credential=credential,
         pms_property_ids=["1"],
         setup_step="done",
@@ -57,7 +60,7 @@ def objects_of_prop_a(prop_a, unit_a, alice):
         integration=integration, kind="possible_match", external_id="t1", resident=resident
     )
     suggestion = AccessSuggestion.objects.create(
-        property=prop_a,
+        property=prop,
         resident=resident,
         kind="grant",
         key=key,
@@ -71,11 +74,11 @@ def objects_of_prop_a(prop_a, unit_a, alice):
         external_id="u1",
         pms_property_id="1",
         name="12B",
-        unit=unit_a,
+        unit=unit,
         first_seen_at=timezone.now(),
         last_seen_at=timezone.now(),
     )
-    door = DoorFactory(property=prop_a, name="Lobby")
+    door = DoorFactory(property=prop, name="Lobby")
     return {
         "door_id": door.id,
         "pms_unit_id": pms_unit.id,
@@ -85,12 +88,17 @@ def objects_of_prop_a(prop_a, unit_a, alice):
         "step": "credentials",
         "tab": "sync-history",
         "credential_id": credential.id,
-        "property_id": prop_a.id,
+        "property_id": prop.id,
         "resident_id": resident.id,
         "grant_id": grant.id,
         "key_id": key.id,
         "import_id": upload.id,
     }
+
+
+@pytest.fixture
+def objects_of_prop_a(prop_a, unit_a, alice):
+    return objects_of(prop_a, unit_a, alice)
 
 
 def url_for(name: str, ids: dict[str, int]) -> str:
@@ -189,3 +197,195 @@ def test_anonymous_is_sent_to_login(prop_a):
 
 def test_nonexistent_property_is_404(alice_client):
     assert alice_client.get("/p/999999/people/").status_code == 404
+
+
+# --- property-scoped managers ------------------------------------------------------------
+# carol manages prop_a only; prop_a2 is another property of the same organization. Within
+# one organization the walk must hold just as across organizations: every URL of prop_a2
+# is a 404 for her, every object of prop_a2 named under her own prop_a is a 404, and so is
+# every PMS credential she does not manage (integrations/credentials/ownership.py).
+
+ID_ARGUMENTS = {"step", "tab", "property_id"}
+
+
+def urls_naming_objects() -> list[str]:
+    """Property URLs that also name an object (resident, key, credential, run, …)."""
+    names = []
+    for name, route in _walk(get_resolver().url_patterns):
+        if "<int:property_id>" not in route:
+            continue
+        args = set(re.findall(r"<(?:\w+:)?(\w+)>", route))
+        if args - ID_ARGUMENTS:
+            names.append(name)
+    return sorted(set(names))
+
+
+@pytest.fixture
+def objects_of_prop_a2(prop_a2, alice):
+    unit = unit_create(property=prop_a2, name="3C", building="", floor="3", actor=None)
+    return objects_of(prop_a2, unit, alice, label="MRI Maple")
+
+
+def snapshot():
+    return (
+        KeyGrant.objects.filter(revoked_at__isnull=True).count(),
+        sorted(PMSCredential.objects.values_list("id", "label", "fields", "last_tested_at")),
+        sorted(
+            PMSIntegration.objects.values_list(
+                "property_id", "credential_id", "pms_property_ids", "user_sync_enabled"
+            )
+        ),
+        SyncRun.objects.count(),
+        AccessSuggestion.objects.filter(state="pending").count(),
+    )
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_every_url_of_another_property_is_404_for_a_property_scoped_manager(
+    carol, objects_of_prop_a2, method
+):
+    client = Client()
+    client.force_login(carol)
+    before = snapshot()
+    for name in property_url_names():
+        url = url_for(name, objects_of_prop_a2)
+        response = getattr(client, method)(url)
+        assert response.status_code == 404, (
+            f"{method.upper()} {url} ({name}) answered {response.status_code}"
+        )
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_propertys_objects_under_her_own_property_are_404(
+    carol, prop_a, objects_of_prop_a, objects_of_prop_a2, method
+):
+    """Every URL that names an object, with her own property and prop_a2's object ids:
+    the resident, key, grant, run, alert, PMS unit, import — and the PMS credential."""
+    client = Client()
+    client.force_login(carol)
+    names = urls_naming_objects()
+    assert {
+        "integrations-credential-edit",
+        "integrations-credential-test",
+        "integrations-credential-delete",
+        "resident-detail",
+    } <= set(names)
+    before = snapshot()
+    ids = {**objects_of_prop_a2, "property_id": prop_a.id}
+    nowhere = {k: (v if k in ID_ARGUMENTS else 999_999) for k, v in ids.items()}
+    for name in names:
+        url = url_for(name, ids)
+        status = getattr(client, method)(url).status_code
+        # A POST-only action may answer a GET 405 before looking anything up; then it
+        # answers the same for an id that exists nowhere, and so reveals nothing.
+        if status == 405:
+            status = (
+                404
+                if getattr(client, method)(url_for(name, nowhere)).status_code == 405
+                else status
+            )
+        assert status == 404, f"{method.upper()} {url} ({name}) answered {status}"
+    assert snapshot() == before
+
+
+@pytest.fixture
+def shared_credential(prop_a, prop_a2, objects_of_prop_a, objects_of_prop_a2):
+    """One login used by both properties: prop_a2 switched to prop_a's credential."""
+    credential = PMSCredential.objects.get(id=objects_of_prop_a["credential_id"])
+    PMSIntegration.objects.filter(property=prop_a2).update(credential=credential)
+    return credential
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "integrations-credential-edit",
+        "integrations-credential-test",
+        "integrations-credential-delete",
+    ],
+)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_credential_shared_with_a_property_she_does_not_manage_is_404(
+    carol, prop_a, shared_credential, name, method
+):
+    client = Client()
+    client.force_login(carol)
+    before = snapshot()
+    url = reverse(name, args=[prop_a.id, shared_credential.id])
+    assert getattr(client, method)(url).status_code == 404
+    assert snapshot() == before
+
+
+def test_a_portfolio_manager_manages_the_shared_credential(alice, prop_a, shared_credential):
+    client = Client()
+    client.force_login(alice)
+    edit = reverse("integrations-credential-edit", args=[prop_a.id, shared_credential.id])
+    assert client.get(edit).status_code == 200
+    page = client.get(reverse("integrations", args=[prop_a.id])).content.decode()
+    assert f'href="{edit}"' in page
+
+
+def test_she_manages_her_own_propertys_credential_and_unused_ones(
+    carol, prop_a, org_a, objects_of_prop_a, objects_of_prop_a2
+):
+    client = Client()
+    client.force_login(carol)
+    own = objects_of_prop_a["credential_id"]
+    unused = PMSCredential.objects.create(
+        organization=org_a, vendor="yardi", label="Just added", fields={}
+    )
+    for credential_id in (own, unused.id):
+        edit = reverse("integrations-credential-edit", args=[prop_a.id, credential_id])
+        assert client.get(edit).status_code == 200
+    page = client.get(reverse("integrations", args=[prop_a.id])).content.decode()
+    assert "Just added" in page and "MRI Maple" not in page
+    delete = reverse("integrations-credential-delete", args=[prop_a.id, unused.id])
+    assert client.post(delete).status_code == 302
+    assert not PMSCredential.objects.filter(id=unused.id).exists()
+
+
+def test_her_propertys_shared_credential_is_shown_read_only(carol, prop_a, shared_credential):
+    client = Client()
+    client.force_login(carol)
+    page = client.get(reverse("integrations", args=[prop_a.id])).content.decode()
+    assert 'data-testid="shared-credential"' in page
+    assert shared_credential.label in page
+    edit = reverse("integrations-credential-edit", args=[prop_a.id, shared_credential.id])
+    assert edit not in page
+    step = client.get(reverse("integrations-manage", args=[prop_a.id, "credentials"]))
+    assert 'data-testid="shared-credential"' in step.content.decode()
+    assert edit not in step.content.decode()
+
+
+def test_the_wizard_lets_her_choose_only_credentials_she_manages(
+    carol, prop_a, org_a, objects_of_prop_a, objects_of_prop_a2
+):
+    client = Client()
+    client.force_login(carol)
+    step = reverse("integrations-manage", args=[prop_a.id, "credentials"])
+    theirs = objects_of_prop_a2["credential_id"]
+    page = client.get(step).content.decode()
+    assert "MRI Maple" not in page and f'value="{theirs}"' not in page
+
+    # A forged choice of prop_a2's credential is refused and changes nothing.
+    before = snapshot()
+    response = client.post(step, {"credential": theirs}, follow=True)
+    assert "Choose a credential" in response.content.decode()
+    assert snapshot() == before
+
+    # Her own, unused credential she may choose.
+    mine = PMSCredential.objects.create(
+        organization=org_a, vendor="yardi", label="Yardi for Harborview", fields={}
+    )
+    client.post(step, {"credential": mine.id})
+    assert PMSIntegration.objects.get(property=prop_a).credential_id == mine.id
+
+
+def test_choosing_her_shared_credential_again_is_no_change(carol, prop_a, shared_credential):
+    client = Client()
+    client.force_login(carol)
+    step = reverse("integrations-manage", args=[prop_a.id, "credentials"])
+    before = snapshot()
+    client.post(step, {"credential": shared_credential.id})
+    assert snapshot() == before

@@ -1,5 +1,1 @@
-from __future__ import annotations
-
-from integrations.vendors.appfolio.connector import AppFolioConnector
-
-__all__ = ["AppFolioConnector"]
+"""AppFolio: see integrations/vendors/__init__.py for what each module holds."""

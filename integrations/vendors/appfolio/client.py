@@ -7,7 +7,7 @@ URL until it is null.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from integrations.pms.errors import (
@@ -18,11 +18,15 @@ from integrations.pms.errors import (
     RequestRejected,
 )
 from integrations.pms.http import HttpOptions, HttpResponse, HttpTransport
+from integrations.pms.jsonapi import error_member, json_object, json_rows
 from integrations.pms.links import same_origin_next
+from integrations.pms.pages import Announced, Pager, PageRequest, row_key
+from integrations.pms.vendor import RawPage, Row
 from integrations.vendors.appfolio.statuses import STATUS_CODES
 
 VENDOR = "AppFolio"
-MAX_PAGES = 10_000
+# One row per tenant per occupancy.
+_TENANT_KEY = row_key("occupancy_id", "selected_tenant_id")
 FIELDS_HINT = "client ID and client secret"
 
 
@@ -45,13 +49,21 @@ class AppFolioClient:
 
     def properties(self) -> list[Mapping[str, Any]]:
         body = {"properties_visibility": "active", "paginate_results": True}
-        return [row for page in self._report("property_directory", body) for row in page]
+        pages = self._report("property_directory", body, key=row_key("property_id"))
+        return [row for page in pages for row in page]
 
     def units(self, property_id: str) -> list[Mapping[str, Any]]:
         body = {"properties": {"properties_ids": [property_id]}, "paginate_results": True}
-        return [row for page in self._report("unit_directory", body) for row in page]
+        pages = self._report("unit_directory", body, key=row_key("unit_id"))
+        return [row for page in pages for row in page]
 
-    def tenant_pages(self, property_ids: Sequence[str]) -> Iterator[list[Mapping[str, Any]]]:
+    def resident_pages(self, property_ids: Sequence[str]) -> Iterator[RawPage]:
+        # One report covers every property; a page can mix them, each row says its own.
+        label = property_ids[0] if len(property_ids) == 1 else ""
+        for rows in self.tenant_pages(property_ids):
+            yield RawPage(rows, label)
+
+    def tenant_pages(self, property_ids: Sequence[str]) -> Iterator[Sequence[Mapping[str, Any]]]:
         body = {
             "tenant_visibility": "all",
             "tenant_types": ["all"],
@@ -59,44 +71,42 @@ class AppFolioClient:
             "properties": {"properties_ids": list(property_ids)},
             "paginate_results": True,
         }
-        return self._report("tenant_directory", body)
+        return self._report("tenant_directory", body, key=_TENANT_KEY)
 
-    def _report(self, report: str, body: Mapping[str, Any]) -> Iterator[list[Mapping[str, Any]]]:
+    def _report(
+        self, report: str, body: Mapping[str, Any], key: Callable[[Row], str] | None = None
+    ) -> Iterator[Sequence[Mapping[str, Any]]]:
+        """Every page of one report: the POST, then GETs of next_page_url until it is null,
+        whatever each page's size."""
         call = f"{report}.json"
-        response = self.http.request(
-            "POST",
-            f"{self.root}/api/v2/reports/{report}.json",
-            call=call,
-            content=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        for _ in range(MAX_PAGES):
+
+        def read(page: PageRequest) -> tuple[Sequence[Mapping[str, Any]], Announced]:
+            if page.link:
+                response = self.http.request("GET", page.link, call=call)
+            else:
+                response = self.http.request(
+                    "POST",
+                    f"{self.root}/api/v2/reports/{report}.json",
+                    call=call,
+                    content=json.dumps(body).encode(),
+                    headers={"Content-Type": "application/json"},
+                )
             payload = self._parse(response, call)
-            rows = payload.get("results")
-            if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-                raise self.http.error(MalformedResponse, call=call, detail="results is not a list")
-            if rows:
-                yield rows
+            rows = json_rows(self.http, payload, "results", call)
             link = payload.get("next_page_url")
             if not link:
-                return
+                return rows, Announced(next="")
             following = same_origin_next(response.url, str(link))
-            if following is None or following == response.url:
+            if following is None:
                 raise self.http.error(
-                    MalformedResponse, call=call, detail="next_page_url leaves AppFolio or repeats"
+                    MalformedResponse, call=call, detail="next_page_url leaves AppFolio"
                 )
-            response = self.http.request("GET", following, call=call)
-        raise self.http.error(MalformedResponse, call=call, detail=f"more than {MAX_PAGES} pages")
+            return rows, Announced(next=following)
+
+        return Pager.of(self.http, call, key=key).read(read)
 
     def _parse(self, response: HttpResponse, call: str) -> dict[str, Any]:
-        try:
-            payload = json.loads(response.content)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise self.http.error(
-                MalformedResponse, call=call, detail=f"broken JSON: {exc}"
-            ) from None
-        if not isinstance(payload, dict):
-            raise self.http.error(MalformedResponse, call=call, detail="answer is not an object")
+        payload = json_object(self.http, response, call)
         if payload.get("error"):
             raise self._error_for(str(payload["error"]), call)
         return payload
@@ -110,12 +120,5 @@ class AppFolioClient:
         return self.http.error(RequestRejected, call=call, detail=message)
 
     def _classify(self, response: HttpResponse, call: str) -> PMSError | None:
-        if response.status_code not in (400, 404, 422):
-            return None
-        try:
-            payload = json.loads(response.content)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return None
-        if isinstance(payload, dict) and payload.get("error"):
-            return self._error_for(str(payload["error"]), call)
-        return None
+        error = error_member(response, (400, 404, 422))
+        return None if error is None else self._error_for(str(error), call)

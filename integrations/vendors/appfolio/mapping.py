@@ -11,6 +11,7 @@ from integrations.pms.fields import RecordProblem, date_field, flag, text
 from integrations.pms.mapping import MappingResult, VocabularyTable, guarded, role_for
 from integrations.pms.normalize import ISO_DATE_FORMATS, US_DATE_FORMATS, first_email, pick_phone
 from integrations.pms.types import PMSProperty, PMSResident, PMSUnit, ResidentRole
+from integrations.pms.vendor import VendorMapping
 from integrations.vendors.appfolio.statuses import ROLE_MAP, STATUS_MAP
 
 DATE_FORMATS = ISO_DATE_FORMATS + US_DATE_FORMATS
@@ -92,9 +93,12 @@ def _tenant(raw: Mapping[str, Any], pms_property_id: str) -> list[PMSResident]:
     ]
 
 
-def map_tenant(raw: Mapping[str, Any], *, pms_property_id: str = "") -> MappingResult:
+def map_tenant(raw: Mapping[str, Any], pms_property_id: str = "") -> MappingResult:
     try:
         external_id = text(raw, "selected_tenant_id")
     except RecordProblem:
         external_id = ""
     return guarded(external_id, pms_property_id, partial(_tenant, raw, pms_property_id))
+
+
+MAPPING = VendorMapping(map_property, map_unit, map_tenant, STATUS_MAP)

@@ -1,5 +1,1 @@
-from __future__ import annotations
-
-from integrations.vendors.entrata.connector import EntrataConnector
-
-__all__ = ["EntrataConnector"]
+"""Entrata: see integrations/vendors/__init__.py for what each module holds."""

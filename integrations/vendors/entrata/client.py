@@ -3,14 +3,14 @@
 Two ways in: https://<sub>.entrata.com/api/v1/<endpoint> with Basic auth, or
 https://apis.entrata.com/ext/orgs/<sub>/v1/<endpoint> with X-Api-Key. Errors come back as
 response.error{code, message}, often with HTTP 200. getLeases pages with
-?page_no=N&per_page=M; a page shorter than M, or "No records found…", is the last.
+?page_no=N&per_page=M, read to the end the pager contract allows (pms/pages.py).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from integrations.pms.errors import (
@@ -25,11 +25,17 @@ from integrations.pms.errors import (
 )
 from integrations.pms.fields import RecordProblem, items, mapping
 from integrations.pms.http import HttpOptions, HttpResponse, HttpTransport
+from integrations.pms.pages import (
+    Announced,
+    Pager,
+    PageRequest,
+    count_field,
+    row_key,
+)
+from integrations.pms.vendor import RawPage
 
 VENDOR = "Entrata"
 PER_PAGE = 500
-# A vendor bug that keeps answering full pages must not loop for ever.
-MAX_PAGES = 10_000
 
 
 class EntrataClient:
@@ -82,7 +88,7 @@ class EntrataClient:
         except RecordProblem as exc:
             raise self._malformed("getProperties", str(exc)) from None
 
-    def property_units(self, property_id: str) -> list[Mapping[str, Any]]:
+    def units(self, property_id: str) -> list[Mapping[str, Any]]:
         result = self._rpc(
             "propertyunits",
             "getPropertyUnits",
@@ -98,31 +104,58 @@ class EntrataClient:
         except RecordProblem as exc:
             raise self._malformed("getPropertyUnits", str(exc)) from None
 
-    def lease_pages(self, property_id: str) -> Iterator[list[Mapping[str, Any]]]:
-        """Each page of getLeases for one property, every lease status included."""
+    def resident_pages(self, property_ids: Sequence[str]) -> Iterator[RawPage]:
+        for property_id in property_ids:
+            for leases in self.lease_pages(property_id):
+                yield RawPage(leases, property_id)
+
+    def lease_pages(self, property_id: str) -> Iterator[Sequence[Mapping[str, Any]]]:
+        """Each page of getLeases for one property, every lease status included.
+
+        Pages are read until the total Entrata announces, or — when it announces none — until
+        a page comes back empty ("No records found"): a server may cap per_page below what
+        was asked, so a short page is never taken for the last.
+        """
         params = {
             "propertyId": property_id,
             "leaseStatusTypeIds": "1,2,3,4,5,6,7",
             "includeOtherIncomeLeases": "0",
         }
-        for page_no in range(1, MAX_PAGES + 1):
+
+        def read(page: PageRequest) -> tuple[Sequence[Mapping[str, Any]], Announced]:
+            envelope: dict[str, Any] = {}
             result = self._rpc(
                 "leases",
                 "getLeases",
                 params,
                 version="r2",
-                query={"page_no": page_no, "per_page": PER_PAGE},
+                query={"page_no": page.number, "per_page": PER_PAGE},
                 property_id=property_id,
+                whole=envelope,
             )
             try:
                 leases = items(mapping(result, "leases"), "lease")
             except RecordProblem as exc:
-                raise self._malformed("getLeases", f"page {page_no}: {exc}") from None
-            if leases:
-                yield leases
-            if len(leases) < PER_PAGE:
-                return
-        raise self._malformed("getLeases", f"more than {MAX_PAGES} pages")
+                raise self._malformed("getLeases", f"page {page.number}: {exc}") from None
+            return leases, self._announced(envelope, result, page.number)
+
+        return Pager.of(self.http, "getLeases", key=row_key("id")).read(read)
+
+    def _announced(
+        self, envelope: Mapping[str, Any], result: Mapping[str, Any], page_no: int
+    ) -> Announced:
+        """What a getLeases page says about the whole result: `pagination` in the response
+        or its result, with a record total and/or a page count."""
+        found = envelope.get("pagination") or result.get("pagination")
+        if not isinstance(found, Mapping):
+            return Announced()
+        try:
+            return Announced(
+                total=count_field(found, "total", "totalRecords", "total_records"),
+                pages=count_field(found, "totalPages", "total_pages", "pageCount"),
+            )
+        except ValueError as exc:
+            raise self._malformed("getLeases", f"page {page_no}: pagination {exc}") from None
 
     # -- wire --------------------------------------------------------------------------
 
@@ -135,8 +168,11 @@ class EntrataClient:
         version: str = "r1",
         query: Mapping[str, str | int] | None = None,
         property_id: str = "",
+        whole: dict[str, Any] | None = None,
     ) -> Mapping[str, Any]:
-        """The `result` object of one call; {} for Entrata's "No records found" text."""
+        """The `result` object of one call; {} for Entrata's "No records found" text.
+
+        `whole`, when given, receives the whole `response` object (paging sits there)."""
         request_id = str(next(self._request_ids))
         body = {
             "auth": {"type": self.auth_type},
@@ -160,6 +196,8 @@ class EntrataClient:
             raise self._malformed(method, "no response object")
         if envelope.get("error"):
             raise self._error_for(envelope, method, property_id)
+        if whole is not None:
+            whole.update(envelope)
         result = envelope.get("result")
         if isinstance(result, str):
             if result.lower().startswith("no records found"):

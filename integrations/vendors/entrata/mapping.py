@@ -16,6 +16,7 @@ from integrations.pms.types import (
     RecordError,
     ResidentRole,
 )
+from integrations.pms.vendor import VendorMapping
 from integrations.vendors.entrata.statuses import ROLE_MAP, STATUS_MAP, STATUS_TYPE_IDS
 
 # Entrata writes MM/DD/YYYY (Mountain Time calendar days); ISO is accepted as a fallback.
@@ -106,7 +107,7 @@ def _customer(
     ]
 
 
-def map_lease(lease: Mapping[str, Any], *, pms_property_id: str) -> MappingResult:
+def map_lease(lease: Mapping[str, Any], pms_property_id: str) -> MappingResult:
     """Every customer on one lease; each that cannot be mapped is its own RecordError."""
     try:
         lease_id = text(lease, "id")
@@ -132,3 +133,6 @@ def map_lease(lease: Mapping[str, Any], *, pms_property_id: str) -> MappingResul
         records.extend(built)
         errors.extend(failed)
     return records, errors
+
+
+MAPPING = VendorMapping(map_property, map_unit, map_lease, STATUS_MAP)

@@ -1,5 +1,1 @@
-from __future__ import annotations
-
-from integrations.vendors.mri.connector import MRIConnector
-
-__all__ = ["MRIConnector"]
+"""MRI Residential (x5): see integrations/vendors/__init__.py for what each module holds."""

@@ -7,8 +7,7 @@ other than ResidentLeaseDetailsByPropertyID are inferred.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from integrations.pms.errors import (
@@ -19,7 +18,10 @@ from integrations.pms.errors import (
     RequestRejected,
 )
 from integrations.pms.http import HttpOptions, HttpResponse, HttpTransport
+from integrations.pms.jsonapi import error_member, json_object, json_rows
 from integrations.pms.links import same_origin_next
+from integrations.pms.pages import Announced, Pager, PageRequest, row_key
+from integrations.pms.vendor import RawPage, Row
 
 VENDOR = "MRI"
 API_PATH = "/mriapiservices/api.asp"
@@ -27,7 +29,8 @@ PROPERTIES_API = "MRI_S-PMRM_PropertyList"
 UNITS_API = "MRI_S-PMRM_UnitsByPropertyID"
 RESIDENTS_API = "MRI_S-PMRM_ResidentLeaseDetailsByPropertyID"
 PAGE_SIZE = 300
-MAX_PAGES = 10_000
+# One row per person per lease: a person renewing stands on two leases.
+_ROW_KEY = row_key("LeaseID", "ResidentNameID")
 FIELDS_HINT = "client ID, database, web service user, partner key and password"
 
 
@@ -56,57 +59,56 @@ class MRIClient:
         self.http.close()
 
     def properties(self) -> list[Mapping[str, Any]]:
-        return [row for page in self._pages(PROPERTIES_API, {}) for row in page]
+        pages = self._pages(PROPERTIES_API, {}, key=row_key("PropertyID"))
+        return [row for page in pages for row in page]
 
     def units(self, property_id: str) -> list[Mapping[str, Any]]:
         params = {"RMPROPID": property_id}
-        return [row for page in self._pages(UNITS_API, params, property_id) for row in page]
+        pages = self._pages(UNITS_API, params, property_id, key=row_key("BuildingID", "UnitID"))
+        return [row for page in pages for row in page]
 
-    def resident_pages(self, property_id: str) -> Iterator[list[Mapping[str, Any]]]:
-        return self._pages(RESIDENTS_API, {"RMPROPID": property_id}, property_id)
+    def resident_pages(self, property_ids: Sequence[str]) -> Iterator[RawPage]:
+        for property_id in property_ids:
+            params = {"RMPROPID": property_id}
+            for rows in self._pages(RESIDENTS_API, params, property_id, key=_ROW_KEY):
+                yield RawPage(rows, property_id)
 
     def _pages(
-        self, api: str, params: Mapping[str, str], property_id: str = ""
-    ) -> Iterator[list[Mapping[str, Any]]]:
-        url = self.endpoint
-        query: dict[str, str | int] | None = {
+        self,
+        api: str,
+        params: Mapping[str, str],
+        property_id: str = "",
+        *,
+        key: Callable[[Row], str],
+    ) -> Iterator[Sequence[Mapping[str, Any]]]:
+        """Every page of one API: nextLink is followed to the end; a page without one is
+        the last, whatever its size (a server may cap $top)."""
+        first: dict[str, str | int] = {
             "$api": api,
             "$format": "json",
             **params,
             "$top": PAGE_SIZE,
             "$skip": 0,
         }
-        for _ in range(MAX_PAGES):
+
+        def read(page: PageRequest) -> tuple[Sequence[Mapping[str, Any]], Announced]:
+            # A link carries the whole query, $skip included.
+            url, query = (page.link, None) if page.link else (self.endpoint, first)
             response = self.http.request("GET", url, call=api, params=query)
             payload = self._parse(response, api, property_id)
-            rows = payload.get("value")
-            if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-                raise self.http.error(
-                    MalformedResponse, call=api, detail="value is not a list of rows"
-                )
-            if rows:
-                yield rows
+            rows = json_rows(self.http, payload, "value", api)
             link = payload.get("nextLink") or payload.get("@odata.nextLink")
             if not link:
-                return
+                return rows, Announced(next="")
             following = same_origin_next(response.url, str(link))
-            if following is None or following == response.url:
-                raise self.http.error(
-                    MalformedResponse, call=api, detail="nextLink leaves the API or repeats"
-                )
-            # The link carries the whole query, $skip included.
-            url, query = following, None
-        raise self.http.error(MalformedResponse, call=api, detail=f"more than {MAX_PAGES} pages")
+            if following is None:
+                raise self.http.error(MalformedResponse, call=api, detail="nextLink leaves the API")
+            return rows, Announced(next=following)
+
+        return Pager.of(self.http, api, key=key).read(read)
 
     def _parse(self, response: HttpResponse, api: str, property_id: str) -> dict[str, Any]:
-        try:
-            payload = json.loads(response.content)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise self.http.error(
-                MalformedResponse, call=api, detail=f"broken JSON: {exc}"
-            ) from None
-        if not isinstance(payload, dict):
-            raise self.http.error(MalformedResponse, call=api, detail="answer is not an object")
+        payload = json_object(self.http, response, api)
         if "error" in payload:
             raise self._error_for(payload["error"], api, property_id)
         return payload
@@ -125,12 +127,5 @@ class MRIClient:
         return self.http.error(RequestRejected, call=api, detail=message)
 
     def _classify(self, response: HttpResponse, call: str) -> PMSError | None:
-        if response.status_code not in (400, 404, 422):
-            return None
-        try:
-            payload = json.loads(response.content)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return None
-        if isinstance(payload, dict) and "error" in payload:
-            return self._error_for(payload["error"], call, "")
-        return None
+        error = error_member(response, (400, 404, 422))
+        return None if error is None else self._error_for(error, call, "")

@@ -10,6 +10,7 @@ from integrations.pms.fields import RecordProblem, date_field, text
 from integrations.pms.mapping import MappingResult, VocabularyTable, guarded, role_for
 from integrations.pms.normalize import ISO_DATE_FORMATS, US_DATE_FORMATS, first_email, pick_phone
 from integrations.pms.types import PMSProperty, PMSResident, PMSUnit, ResidentRole
+from integrations.pms.vendor import VendorMapping
 from integrations.vendors.mri.statuses import ROLE_MAP, STATUS_MAP
 
 DATE_FORMATS = ISO_DATE_FORMATS + US_DATE_FORMATS
@@ -87,9 +88,12 @@ def _resident(raw: Mapping[str, Any], pms_property_id: str) -> list[PMSResident]
     ]
 
 
-def map_resident(raw: Mapping[str, Any], *, pms_property_id: str) -> MappingResult:
+def map_resident(raw: Mapping[str, Any], pms_property_id: str) -> MappingResult:
     try:
         external_id = text(raw, "ResidentNameID")
     except RecordProblem:
         external_id = ""
     return guarded(external_id, pms_property_id, partial(_resident, raw, pms_property_id))
+
+
+MAPPING = VendorMapping(map_property, map_unit, map_resident, STATUS_MAP)

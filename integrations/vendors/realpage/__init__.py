@@ -1,5 +1,1 @@
-from __future__ import annotations
-
-from integrations.vendors.realpage.connector import RealPageConnector
-
-__all__ = ["RealPageConnector"]
+"""RealPage OneSite: see integrations/vendors/__init__.py for what each module holds."""

@@ -9,7 +9,7 @@ Resident lists are not paginated (one answer per site), so they are parsed as th
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import defusedxml.ElementTree as SafeElementTree
@@ -21,6 +21,7 @@ from integrations.pms.errors import (
     RequestRejected,
 )
 from integrations.pms.http import HttpOptions, HttpResponse, HttpTransport
+from integrations.pms.pages import Pager, batched, checked_stream, row_key
 from integrations.pms.soap import (
     XML_ERRORS,
     element_to_dict,
@@ -30,6 +31,7 @@ from integrations.pms.soap import (
     local_name,
     post_streaming,
 )
+from integrations.pms.vendor import RawPage
 
 VENDOR = "RealPage"
 TEMPURI = "http://tempuri.org/"
@@ -56,7 +58,8 @@ class RealPageClient:
     def close(self) -> None:
         self.http.close()
 
-    def sites(self) -> list[dict[str, Any]]:
+    def properties(self) -> list[dict[str, Any]]:
+        """getSiteList."""
         return [r for _, r in self._call("getSiteList", "", frozenset({"site"}))]
 
     def units(self, site_id: str) -> list[dict[str, Any]]:
@@ -70,6 +73,14 @@ class RealPageClient:
         )
         for _, record in self._call("getresidentlist", site_id, frozenset({"resident"}), args):
             yield record
+
+    def resident_pages(self, site_ids: Sequence[str]) -> Iterator[RawPage]:
+        # getresidentlist is not paginated: pages are cut as each site's answer streams in.
+        for site_id in site_ids:
+            # A household member twice in one answer fails the fetch (pms/pages.py).
+            pager = Pager.of(self.http, "getresidentlist", key=row_key("reshid", "resmid"))
+            residents = checked_stream(self.residents(site_id), pager)
+            yield from batched(residents, pms_property_id=site_id)
 
     def _envelope(self, method: str, site_id: str, args: str) -> bytes:
         auth = elements(

@@ -1,5 +1,1 @@
-from __future__ import annotations
-
-from integrations.vendors.yardi.connector import YardiConnector
-
-__all__ = ["YardiConnector"]
+"""Yardi Voyager: see integrations/vendors/__init__.py for what each module holds."""

@@ -10,7 +10,7 @@ Shapes (inferred where Yardi's docs are partner-only):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from integrations.pms.errors import (
@@ -21,12 +21,17 @@ from integrations.pms.errors import (
     VendorUnavailable,
 )
 from integrations.pms.http import CappedBody, HttpOptions, HttpResponse, HttpTransport
+from integrations.pms.pages import Pager, batched, checked_stream, row_key
 from integrations.pms.soap import elements, envelope, fault_text, post_streaming
+from integrations.pms.vendor import RawPage
 
 VENDOR = "Yardi"
 NAMESPACE = "http://tempuri.org/YSI.Interfaces.WebServices/ItfResidentData"
 ENDPOINT_PATH = "/webservices/itfresidentdata.asmx"
 FIELDS_HINT = "username, password, database and interface license"
+
+# Units per page cut from GetUnitConfiguration's one answer (a unit holds one to four people).
+UNITS_PER_PAGE = 200
 
 # Voyager answers a bad login with HTTP 200 and this text, in SOAP or in an HTML page.
 _LOGIN_FAILED = b"login failed"
@@ -55,14 +60,16 @@ class YardiClient:
 
     # -- calls -------------------------------------------------------------------------
 
-    def property_configurations(self) -> list[dict[str, Any]]:
+    def properties(self) -> list[dict[str, Any]]:
+        """GetPropertyConfigurations."""
         return [
             record
             for name, record in self._call("GetPropertyConfigurations", (), frozenset({"Property"}))
             if name == "Property"
         ]
 
-    def unit_information(self, property_id: str) -> list[dict[str, Any]]:
+    def units(self, property_id: str) -> list[dict[str, Any]]:
+        """GetUnitInformation."""
         params = (("YardiPropertyId", property_id),)
         return [
             record
@@ -80,6 +87,14 @@ class YardiClient:
         ):
             if name == "Unit":
                 yield record
+
+    def resident_pages(self, property_ids: Sequence[str]) -> Iterator[RawPage]:
+        # Yardi does not paginate: pages are cut as each property's one answer streams in.
+        for property_id in property_ids:
+            # A unit twice in one answer fails the fetch (pms/pages.py).
+            pager = Pager.of(self.http, "GetUnitConfiguration", key=row_key("UnitID"))
+            units = checked_stream(self.unit_configuration(property_id), pager)
+            yield from batched(units, pms_property_id=property_id, size=UNITS_PER_PAGE)
 
     # -- wire --------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from integrations.pms.types import (
     RecordError,
     ResidentRole,
 )
+from integrations.pms.vendor import VendorMapping
 from integrations.vendors.yardi.statuses import ROLE_MAP, STATUS_MAP
 
 # Voyager sends ISO dates, with a time part from some interfaces; older exports use US.
@@ -107,7 +108,7 @@ def _person(
     )
 
 
-def map_unit_residents(unit: Mapping[str, Any], *, pms_property_id: str) -> MappingResult:
+def map_unit_residents(unit: Mapping[str, Any], pms_property_id: str) -> MappingResult:
     """Every lease holder and roommate in one <Unit> of GetUnitConfiguration."""
     records: list[PMSResident] = []
     errors: list[RecordError] = []
@@ -165,3 +166,6 @@ def _safe_id(record: Mapping[str, Any]) -> str:
         return text(record, "Id")
     except RecordProblem:
         return ""
+
+
+MAPPING = VendorMapping(map_property, map_unit_info, map_unit_residents, STATUS_MAP)

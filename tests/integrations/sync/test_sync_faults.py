@@ -152,6 +152,7 @@ def test_vendor_down_beyond_the_retry_budget_requeues_then_fails(synced, sim, sl
     assert run.phase == "Retrying soon"
     assert run.error.startswith(f"{VENDOR_NAMES[vendor]} is not answering properly")
     assert "the sync will retry on its own" in run.error
+    assert run.retry_at is not None  # the panel says when
     assert len(sleeps.calls) == 3  # four tries inside the fetch, none slept for real
     assert database_state() == before
 
@@ -162,6 +163,9 @@ def test_vendor_down_beyond_the_retry_budget_requeues_then_fails(synced, sim, sl
     assert run.attempts == MAX_ATTEMPTS
     assert run.last_result.retry_in is None
     assert VENDOR_NAMES[vendor] in run.error
+    # It says it gave up; no "the sync will retry on its own" once it will not
+    assert "will retry" not in run.error
+    assert f"doorsync tried {MAX_ATTEMPTS} times and stopped" in run.error
     assert not SyncOutcome.objects.filter(run=run).exists()
     assert database_state() == before
 

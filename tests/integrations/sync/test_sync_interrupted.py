@@ -1,6 +1,6 @@
 """A run that dies part-way leaves consistent data, and the next run finishes the work.
 
-`_apply_batch` is wrapped so that its third batch does all its writes and then raises,
+`_batch_sync` is wrapped so that its third batch does all its writes and then raises,
 as a worker killed mid-batch would: that batch's transaction is rolled back whole, the
 two before it stay, and a rerun ends exactly where one clean run over the same data
 ends.
@@ -40,13 +40,13 @@ def small_batches(monkeypatch) -> None:
 
 
 class DyingWorker:
-    """Wraps `_apply_batch`: the third batch writes everything, then its worker dies."""
+    """Wraps `_batch_sync`: the third batch writes everything, then its worker dies."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.real = user_sync._apply_batch
+        self.real = user_sync._batch_sync
         self.batches: list[int] = []
         self.monkeypatch = monkeypatch
-        monkeypatch.setattr(user_sync, "_apply_batch", self.apply_then_die)
+        monkeypatch.setattr(user_sync, "_batch_sync", self.apply_then_die)
 
     def apply_then_die(self, **kwargs: Any):
         self.batches.append(len(kwargs["batch"]))
@@ -56,7 +56,7 @@ class DyingWorker:
         return counts
 
     def heal(self) -> None:
-        self.monkeypatch.setattr(user_sync, "_apply_batch", self.real)
+        self.monkeypatch.setattr(user_sync, "_batch_sync", self.real)
 
 
 @pytest.fixture
@@ -213,18 +213,18 @@ def test_a_run_killed_while_updating_leaves_consistent_data_and_a_rerun_finishes
 
 
 class ReapedWorker:
-    """Wraps `_apply_batch`: during the second batch the reaper fails the run, as it does
+    """Wraps `_batch_sync`: during the second batch the reaper fails the run, as it does
     when a slow worker's heartbeat goes stale; the worker itself is still alive."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.real = user_sync._apply_batch
+        self.real = user_sync._batch_sync
         self.batches = 0
-        monkeypatch.setattr(user_sync, "_apply_batch", self.apply)
+        monkeypatch.setattr(user_sync, "_batch_sync", self.apply)
 
     def apply(self, **kwargs: Any):
         self.batches += 1
         if self.batches == 2:
-            SyncRun.objects.filter(id=kwargs["run"].id).update(
+            SyncRun.objects.filter(id=kwargs["write_ctx"].run_id).update(
                 state=SyncRun.State.FAILED, error="reaped", phase="Failed"
             )
         return self.real(**kwargs)
@@ -248,7 +248,7 @@ def test_a_worker_whose_run_was_reaped_stops_at_the_next_batch_and_reports_nothi
     assert integration.last_successful_sync_at is None
 
     # And the next run finishes the work
-    monkeypatch.setattr(user_sync, "_apply_batch", worker.real)
+    monkeypatch.setattr(user_sync, "_batch_sync", worker.real)
     again = pms.sync()
     assert again.state == SyncRun.State.SUCCEEDED
     assert PMSRecord.objects.count() == 5 * BATCH

@@ -160,32 +160,31 @@ def test_a_stale_run_can_be_claimed_again_and_is_reaped(integration, queued):
         assert sync_run_claim(run_id=run.id)
         run.refresh_from_db()  # the claim took attempt 1
         # While its worker reports, nobody else takes it
-        clock.shift(timedelta(minutes=9))
-        runs.sync_run_progress(run=run, phase="Applying changes", done=10)
-        clock.shift(timedelta(minutes=9))
+        for _ in range(5):
+            clock.shift(runs.DEAD_AFTER - timedelta(seconds=1))
+            runs.sync_run_progress(run=run, phase="Applying changes", done=10)
+        clock.shift(runs.DEAD_AFTER - timedelta(seconds=1))
         assert sync_run_claim(run_id=run.id) is False
         assert sync_runs_reap() == 0
 
-        # When the worker goes silent for longer than STALE_AFTER
-        clock.shift(runs.STALE_AFTER + timedelta(seconds=1))
+        # When the worker goes silent for longer than DEAD_AFTER
+        clock.shift(timedelta(seconds=2))
         # Then a redelivered message may take it over
         assert sync_run_claim(run_id=run.id) is True
         run.refresh_from_db()
         assert run.attempts == 2
 
-        # And when that worker dies too, the reaper fails the run after twice as long
-        clock.shift(runs.STALE_AFTER * 2 - timedelta(seconds=1))
+        # And when that worker dies too, the reaper fails the run as soon as it is silent
+        clock.shift(runs.DEAD_AFTER - timedelta(seconds=1))
         assert sync_runs_reap() == 0
         clock.shift(timedelta(seconds=2))
         assert sync_runs_reap() == 1
 
     run.refresh_from_db()
     assert run.state == SyncRun.State.FAILED
-    assert run.phase == "Failed"
+    assert run.phase == runs.WORKER_LOST_PHASE
     assert run.finished_at is not None
-    assert run.error == (
-        "The worker running this sync stopped responding. The next sync finishes the work."
-    )
+    assert run.error == runs.WORKER_LOST_ERROR
     # And the integration can start a new run
     new, created = sync_run_start(integration=integration, trigger=SyncRun.Trigger.SCHEDULE)
     assert created and new.id != run.id

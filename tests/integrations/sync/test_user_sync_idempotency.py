@@ -34,10 +34,11 @@ pytestmark = pytest.mark.django_db
 #   4. SELECT pmsunit …                              (unit_context: the Unit Mapping)
 #   5. UPDATE syncrun … phase='Applying changes'     (progress)
 #   6. UPDATE syncrun … phase='Checking for residents no longer in the PMS'
-#   7. UPDATE syncrun … state='succeeded'            (sync_run_finish)
-#   8. UPDATE pmsintegration … last_successful_sync_at
+#   7. SELECT EXISTS accesssuggestion … state='held'  (revokes Automatic mode held: none)
+#   8. UPDATE syncrun … state='succeeded'            (sync_run_finish)
+#   9. UPDATE pmsintegration … last_successful_sync_at
 # (The hand-written snapshot has no PMS unit list, so no "Updating PMS units" step.)
-RUN_QUERIES = 8
+RUN_QUERIES = 9
 
 # Each batch of new records:
 #   SAVEPOINT                                        (the batch's transaction)

@@ -12,7 +12,7 @@ import pytest
 from integrations.pms import Connector, HttpOptions, get_connector
 from integrations.simulator import SimulatorHandle, demo_fields, start_simulator
 
-PAYLOADS = Path(__file__).parent / "payloads"
+HERE = Path(__file__).parent
 VENDOR_CODES = ("yardi", "realpage", "entrata", "mri", "appfolio")
 SIM_RESIDENTS = 900
 
@@ -35,10 +35,13 @@ def simulator() -> Iterator[SimulatorHandle]:
 
 @pytest.fixture
 def sim(simulator: SimulatorHandle) -> Iterator[SimulatorHandle]:
-    """The session simulator, with faults cleared before and after the test."""
+    """The session simulator, with faults and adversarial behaviours cleared before and
+    after the test."""
     simulator.state.faults.reset()
+    simulator.state.adversary.reset()
     yield simulator
     simulator.state.faults.reset()
+    simulator.state.adversary.reset()
 
 
 @pytest.fixture
@@ -68,8 +71,9 @@ def sim_connector(sim: SimulatorHandle, options: HttpOptions) -> Callable[[str],
 
 @pytest.fixture
 def load_payload() -> Callable[[str], bytes]:
-    """Reads a hand-written sample from payloads/."""
-    return lambda name: (PAYLOADS / name).read_bytes()
+    """Reads a hand-written sample from <vendor>/payloads/ ("yardi_login_failed.xml" is
+    tests/integrations/vendors/yardi/payloads/yardi_login_failed.xml)."""
+    return lambda name: (HERE / name.split("_", 1)[0] / "payloads" / name).read_bytes()
 
 
 Handler = Callable[[httpx.Request], httpx.Response]

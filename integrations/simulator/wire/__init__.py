@@ -1,1 +1,0 @@
-"""The five vendors' wire formats, rendered from the simulator's data set."""

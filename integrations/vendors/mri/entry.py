@@ -1,0 +1,28 @@
+"""MRI Residential's registry entry."""
+
+from __future__ import annotations
+
+from integrations.pms.vendor import Capabilities, CredentialField, VendorInfo
+
+VENDOR = VendorInfo(
+    code="mri",
+    display_name="MRI Residential (x5)",
+    client="integrations.vendors.mri.client:MRIClient",
+    mapping="integrations.vendors.mri.mapping:MAPPING",
+    simulator="integrations.vendors.mri.simulator",
+    capabilities=Capabilities(changed_since=False, webhooks=False),
+    account_fields=("url", "client_id", "database"),
+    fields=(
+        CredentialField(
+            "url",
+            "API URL",
+            help_text="e.g. https://mrix5.example.com/mriapiservices/api.asp",
+            kind="url",
+        ),
+        CredentialField("client_id", "Client ID"),
+        CredentialField("database", "Database"),
+        CredentialField("username", "Web service user"),
+        CredentialField("partner_key", "Partner key", secret=True),
+        CredentialField("password", "Password", secret=True),
+    ),
+)

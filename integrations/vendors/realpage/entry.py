@@ -1,0 +1,27 @@
+"""RealPage OneSite's registry entry."""
+
+from __future__ import annotations
+
+from integrations.pms.vendor import Capabilities, CredentialField, VendorInfo
+
+VENDOR = VendorInfo(
+    code="realpage",
+    display_name="RealPage OneSite",
+    client="integrations.vendors.realpage.client:RealPageClient",
+    mapping="integrations.vendors.realpage.mapping:MAPPING",
+    simulator="integrations.vendors.realpage.simulator",
+    capabilities=Capabilities(changed_since=False, webhooks=False),
+    account_fields=("pmc_id",),
+    fields=(
+        CredentialField("partner", "RPX partner name"),
+        CredentialField("pmc_id", "PMC ID"),
+        CredentialField("license_key", "License key", secret=True),
+        CredentialField(
+            "gateway_url",
+            "Gateway URL",
+            required=False,
+            default="https://gateway.rpx.realpage.com/rpxgateway",
+            kind="url",
+        ),
+    ),
+)
