@@ -153,6 +153,7 @@ def test_owner_reaches_every_property_url(alice, objects_of_prop_a):
             "integrations-credential-delete",
             "people-sync-now",
             "alerts-sync-resolve",
+            "alerts-mass-revoke-resolve",
             "suggestions-update-access",
             "suggestion-discard",
             "integrations-unit-mapping-refresh",
