@@ -9,8 +9,9 @@ DEBUG off; a manifest missing from that step made every page a 500 while every t
    DEBUG=false and freshly generated keys;
 3. gunicorn on a free loopback port, as a TLS-terminating proxy would reach it
    (X-Forwarded-Proto: https, so the SSL redirect and Secure cookies stay on);
-4. the login page, a hashed static file, People (logged in as the demo manager), and
-   Django admin (logged in as support) must each answer 200.
+4. the login page (with its Content-Security-Policy), a hashed static file, People
+   (logged in as the demo manager; never stored by a cache), and Django admin (logged in
+   as support) must each answer 200.
 
 Exits non-zero, printing gunicorn's log, when one does not. Usage:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/doorsync python .ci/serve_check.py
@@ -140,6 +141,8 @@ def check_pages(base: str) -> None:
     if css is None:
         raise CheckFailed("the login page links no hashed stylesheet (no static manifest?)")
     anonymous.expect(css.group(1))
+    if "script-src 'self'" not in login.headers.get("content-security-policy", ""):
+        raise CheckFailed("the login page carries no Content-Security-Policy")
 
     manager = Browser(base)
     manager.login("/accounts/login/", *MANAGER)
@@ -149,6 +152,8 @@ def check_pages(base: str) -> None:
         raise CheckFailed(f"the console's home led to {path}, not a property's People page")
     if people.status_code != 200:
         raise CheckFailed(f"People answered {people.status_code}")
+    if "no-store" not in people.headers.get("cache-control", ""):
+        raise CheckFailed("People (personal data) may be cached: no Cache-Control: no-store")
 
     support = Browser(base)
     support.login("/admin/login/", *SUPPORT)

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from access.brake import brake_alert_close_if_settled
+from access.brake import brake_alert_refresh
 from access.grants import (
     GrantRequest,
     RevokeRequest,
@@ -150,10 +150,16 @@ def _starts(item: ChangeItem, now: datetime) -> datetime | None:
     return now + timedelta(minutes=GRANT_DELAY_MINUTES) if item.delayed else now
 
 
-def _lock_known(detected: Sequence[DetectedTransition]) -> None:
+def _lock_known(property: Property, detected: Sequence[DetectedTransition]) -> dict[int, Resident]:
     """The lock order of every key write (access/grants.py): residents before their
-    suggestions and grants. Residents created in this transaction need no lock."""
-    residents_lock(resident_ids=[d.resident.id for d in detected if not d.resident_is_new])
+    suggestions and grants. Residents created in this transaction need no lock (no one
+    else sees them yet): they join the answer as they are, for the grant writer."""
+    locked = residents_lock(resident_ids=[d.resident.id for d in detected if not d.resident_is_new])
+    for d in detected:
+        if d.resident_is_new:
+            d.resident.property = property  # the audit rows name it: no query per resident
+            locked[d.resident.id] = d.resident
+    return locked
 
 
 def _supersede_older(
@@ -175,24 +181,32 @@ def _supersede_older(
             resident_id__in=list(keys_by_resident), state=AccessSuggestion.State.PENDING
         )
         .exclude(transition_key__in={k for keys in keys_by_resident.values() for k in keys})
-        .values_list("id", "resident_id", "kind", "key_id", "key__kind")
+        .values_list("id", "resident_id", "kind", "key_id", "key__kind", "brake", "property_id")
     )
     superseded = [
-        sid
-        for sid, rid, kind, key_id, key_kind in older
+        (sid, brake, pid)
+        for sid, rid, kind, key_id, key_kind, brake, pid in older
         if not _still_applies(newest[rid], kind, key_id, key_kind, inputs)
     ]
     if superseded:
-        AccessSuggestion.objects.filter(id__in=superseded).update(
+        AccessSuggestion.objects.filter(id__in=[sid for sid, _, _ in superseded]).update(
             state=AccessSuggestion.State.SUPERSEDED, decided_at=now
         )
+    # The PMS took back what the brake held (everyone Current again): the alert follows.
+    for pid in {pid for _, brake, pid in superseded if brake}:
+        brake_alert_refresh(property_id=pid)
 
 
 def suggestions_supersede_for_resident(*, resident: Resident, at: datetime) -> int:
     """A manager's status change settles whatever was waiting for the resident."""
-    return AccessSuggestion.objects.filter(
+    waiting = AccessSuggestion.objects.filter(
         resident=resident, state=AccessSuggestion.State.PENDING
-    ).update(state=AccessSuggestion.State.SUPERSEDED, decided_at=at)
+    )
+    held_by_brake = any(waiting.values_list("brake", flat=True))
+    count = waiting.update(state=AccessSuggestion.State.SUPERSEDED, decided_at=at)
+    if held_by_brake:
+        brake_alert_refresh(property_id=resident.property_id)
+    return count
 
 
 def transitions_suggest(
@@ -201,7 +215,7 @@ def transitions_suggest(
     """Approval Required: one suggestion per change; idempotent, newer supersedes older."""
     if not detected:
         return 0
-    _lock_known(detected)
+    _lock_known(property, detected)
     inputs = _load_inputs(property, detected)
     rows: list[AccessSuggestion] = []
     # Suggestions for residents created in this transaction cannot clash with any made
@@ -263,7 +277,7 @@ def transitions_apply_automatically(
     """
     if not detected:
         return 0, 0
-    _lock_known(detected)
+    locked = _lock_known(property, detected)
     inputs = _load_inputs(property, detected)
     _supersede_older(detected, inputs, now)
     grants: list[GrantRequest] = []
@@ -297,7 +311,7 @@ def transitions_apply_automatically(
                         state=AccessSuggestion.State.HELD,
                     )
                 )
-    written = grants_write(actor=None, grants=grants, at=now)
+    written = grants_write(actor=None, grants=grants, at=now, locked=locked)
     if held:
         AccessSuggestion.objects.bulk_create(held, ignore_conflicts=True)
     return len(written.granted), len(held)
@@ -357,7 +371,7 @@ def suggestions_approve(
         with transaction.atomic():
             _approve_batch(property, ids[start : start + APPROVE_BATCH], actor, result)
     if result.brake:
-        brake_alert_close_if_settled(property=property, actor=actor)
+        brake_alert_refresh(property_id=property.id, actor=actor)
     return result
 
 
@@ -514,7 +528,7 @@ def suggestion_discard(*, suggestion: AccessSuggestion, actor: Actor) -> None:
         data={"suggestion": locked.id},
     )
     if locked.brake:
-        brake_alert_close_if_settled(property=locked.property, actor=actor)
+        brake_alert_refresh(property_id=locked.property_id, actor=actor)
 
 
 def suggestion_counts(*, property: Property) -> dict[str, int]:

@@ -165,24 +165,30 @@ def brake_message(*, revoking: int, current: int, keys: int, percent: int) -> st
     )
 
 
-def _alert_open(integration: PMSIntegration, now: datetime) -> SyncAlert:
-    """Open the integration's brake alert, or bring the open one up to date: it speaks
-    for every revoke the brake holds, this sync's and earlier ones'."""
-    pending = brake_pending(property=integration.property_id)
+def _alert_data(integration_percent: int, property_id: int) -> dict[str, object] | None:
+    pending = brake_pending(property=property_id)
+    if not pending:
+        return None
     residents = {rid for _, rid in pending}
-    current = _current_before_sync(integration.property_id, residents)
-    data = {
+    current = _current_before_sync(property_id, residents)
+    return {
         "revoking": len(residents),
         "current": current,
         "keys": len(pending),
-        "percent": integration.mass_revoke_percent,
+        "percent": integration_percent,
         "detail": brake_message(
             revoking=len(residents),
             current=current,
             keys=len(pending),
-            percent=integration.mass_revoke_percent,
+            percent=integration_percent,
         ),
     }
+
+
+def _alert_open(integration: PMSIntegration, now: datetime) -> SyncAlert:
+    """Open the integration's brake alert, or bring the open one up to date: it speaks
+    for every revoke the brake holds, this sync's and earlier ones'."""
+    data = _alert_data(integration.mass_revoke_percent, integration.property_id)
     alert, created = SyncAlert.objects.get_or_create(
         integration=integration,
         kind=SyncAlert.Kind.MASS_REVOKE,
@@ -196,39 +202,55 @@ def _alert_open(integration: PMSIntegration, now: datetime) -> SyncAlert:
     return alert
 
 
-def brake_alert_close_if_settled(*, property: Property, actor: Actor) -> None:
-    """Once every held revoke was approved or discarded one by one, the alert closes."""
-    if brake_pending(property=property):
+def brake_alert_refresh(*, property_id: int, actor: Actor = None) -> None:
+    """After held revokes were decided one by one, superseded by a newer PMS change (the
+    PMS reporting them Current again) or by a manager's status change: the open alert
+    counts what still waits, and closes once nothing does.
+
+    Called last by those writers, after the residents and suggestions they locked: the
+    alert row is the last in the lock order (``brake_resolve`` takes it last too).
+    """
+    alert = (
+        SyncAlert.objects.filter(
+            integration__property_id=property_id,
+            kind=SyncAlert.Kind.MASS_REVOKE,
+            state=SyncAlert.State.OPEN,
+        )
+        .select_related("integration")
+        .first()
+    )
+    if alert is None:
         return
-    SyncAlert.objects.filter(
-        integration__property=property,
-        kind=SyncAlert.Kind.MASS_REVOKE,
-        state=SyncAlert.State.OPEN,
-    ).update(
+    data = _alert_data(alert.integration.mass_revoke_percent, property_id)
+    if data is not None:
+        SyncAlert.objects.filter(id=alert.id).update(pms_data=data, updated_at=timezone.now())
+        return
+    SyncAlert.objects.filter(id=alert.id, state=SyncAlert.State.OPEN).update(
         state=SyncAlert.State.RESOLVED,
         resolution="settled",
         resolved_by=actor if isinstance(actor, User) else None,
         resolved_at=timezone.now(),
+        updated_at=timezone.now(),
     )
 
 
 def brake_resolve(*, alert: SyncAlert, decision: str, actor: Actor) -> str:
     """The manager's bulk answer: revoke every held key, or keep them all. Returns what
-    happened, as a sentence."""
+    happened, as a sentence.
+
+    Locks: the integration first (two answers, or an answer and a sync's settle, queue
+    there), then the key-write order of access/grants.py, the alert row last.
+    """
     from access.automation import suggestions_approve
 
     if decision not in RESOLUTIONS:
         raise ValidationError(f"Choose one of: {', '.join(RESOLUTIONS.values())}.")
     with transaction.atomic():
         PMSIntegration.objects.select_for_update().get(id=alert.integration_id)
-        locked = (
-            SyncAlert.objects.select_for_update(of=("self",))
-            .select_related("integration__property")
-            .get(id=alert.id)
-        )
-        if locked.state != SyncAlert.State.OPEN or locked.kind != SyncAlert.Kind.MASS_REVOKE:
+        fresh = SyncAlert.objects.select_related("integration__property").get(id=alert.id)
+        if fresh.state != SyncAlert.State.OPEN or fresh.kind != SyncAlert.Kind.MASS_REVOKE:
             raise ValidationError("This alert was already resolved.")
-        prop = locked.integration.property
+        prop = fresh.integration.property
         pending = brake_pending(property=prop)
         residents = len({rid for _, rid in pending})
         if decision == "approve":
@@ -244,6 +266,7 @@ def brake_resolve(*, alert: SyncAlert, decision: str, actor: Actor) -> str:
                 f"Kept the keys of {plural(residents, 'resident')}: "
                 f"{plural(len(pending), 'revoke')} discarded."
             )
+        locked = SyncAlert.objects.select_for_update().get(id=alert.id)
         locked.state = SyncAlert.State.RESOLVED
         locked.resolution = decision
         locked.resolved_by = actor if isinstance(actor, User) else None

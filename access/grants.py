@@ -196,11 +196,12 @@ def grants_write(
         }
         by_reason: dict[str, list[int]] = {}
         for r in revokes:
-            grant = by_id.pop(r.grant_id, None)
+            grant = by_id.get(r.grant_id)
             resident = residents.get(r.resident_id)
             if grant is None or resident is None or grant.resident_id != r.resident_id:
                 result.revokes.append("That key was already revoked.")
                 continue
+            del by_id[r.grant_id]  # asked twice: revoked once
             grant.revoked_at, grant.revoked_by = now, user
             grant.revoke_reason = (r.revoke_reason or r.reason)[:300]
             by_reason.setdefault(grant.revoke_reason, []).append(grant.id)

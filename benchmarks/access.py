@@ -124,8 +124,8 @@ def world_create(org: Any, n: int, mode: str, tag: str) -> World:
     from integrations.pms.types import Lifecycle, PMSResident
     from integrations.pms.types import PMSUnit as PMSUnitRecord
     from integrations.simulator.credentials import demo_fields
-    from integrations.sync.unit_sync import units_map_identical_names
     from integrations.sync.user_sync import Snapshot
+    from integrations.unit_mapping import units_map_identical_names
     from properties.services import property_create
     from units.services import units_bulk_create
 

@@ -14,14 +14,15 @@ from common.odd_text import BROKEN, odd_character, odd_text_message
 API_PREFIX = "/api/"
 
 
-def _undecodable(encoded: str) -> str | None:
-    """The first parameter of a query string or form body whose bytes are not UTF-8 (a lone
-    surrogate arrives as such bytes), or None. Django would quietly turn them into U+FFFD."""
-    for pair in encoded.split("&"):
-        key, _, value = pair.partition("=")
+def _undecodable(encoded: bytes) -> str | None:
+    """The first parameter of a query string or form body whose bytes, raw or
+    percent-encoded, are not UTF-8 (a lone surrogate arrives as such bytes), or None.
+    Django would quietly turn them into U+FFFD."""
+    for pair in encoded.split(b"&"):
+        key, _, value = pair.partition(b"=")
         for part in (key, value):
             try:
-                unquote_to_bytes(part.replace("+", " ")).decode("utf-8")
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
             except UnicodeDecodeError:
                 return unquote_to_bytes(key).decode("utf-8", errors="replace")
     return None
@@ -57,7 +58,7 @@ class OddTextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         # WSGI hands the query string over as latin-1: each character is one raw byte.
         raw_query = request.META.get("QUERY_STRING", "").encode("latin-1", errors="replace")
-        broken = _undecodable(raw_query.decode("ascii", errors="replace"))
+        broken = _undecodable(raw_query)
         if broken is not None:
             return self._refuse(request, "query", broken, BROKEN)
         if request.content_type == "application/x-www-form-urlencoded" and request.method in {
@@ -66,7 +67,7 @@ class OddTextMiddleware:
             "PATCH",
             "DELETE",
         }:
-            broken = _undecodable(request.body.decode("ascii", errors="replace"))
+            broken = _undecodable(request.body)
             if broken is not None:
                 return self._refuse(request, "form", broken, BROKEN)
         for kind, parameter, value in _pairs(request):

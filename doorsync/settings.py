@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_htmx",
+    "csp",
     "axes",
     "common",
     "properties",
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "common.headers.NoStoreWhenSignedIn",
     # Axes last: it locks out repeated failed logins (login throttling).
     "axes.middleware.AxesMiddleware",
 ]
@@ -158,6 +162,26 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Content-Security-Policy (django-csp; Django 5.2 has none of its own): everything from
+# this origin only — no inline script, inline style or eval — which the console
+# (static/js/console.js, htmx served from our static files, htmx's own indicator style
+# turned off in base.html) and Django admin work under. tests/browser checks pages load
+# with no violation in the browser console.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
+
 # --- PMS credential encryption ----------------------------------------------
 # Comma-separated Fernet keys, newest first (MultiFernet): add a key at the
 # front, run `manage.py rotate_pms_secrets`, then drop the old key.
@@ -197,6 +221,13 @@ STORAGES = {
 # Unit CSV uploads above this size are refused with a message, not read.
 UNIT_CSV_MAX_BYTES = env.int("UNIT_CSV_MAX_BYTES", default=2 * 1024 * 1024)
 UNIT_CSV_MAX_ROWS = env.int("UNIT_CSV_MAX_ROWS", default=20_000)
+# Uploads are kept between preview and confirmation, so what is kept is bounded too: a
+# preview nobody confirmed is dropped after a day, at most this many wait per property,
+# and an imported file's text is dropped after 30 days (its record — name, counts, who —
+# stays). Pruned on every upload (units/services.py).
+UNIT_CSV_PREVIEW_HOURS = env.int("UNIT_CSV_PREVIEW_HOURS", default=24)
+UNIT_CSV_PREVIEWS_KEPT = env.int("UNIT_CSV_PREVIEWS_KEPT", default=10)
+UNIT_CSV_CONTENT_DAYS = env.int("UNIT_CSV_CONTENT_DAYS", default=30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -265,6 +296,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        # DRF's own, but with the inline styles its template needs allowed (common/api.py).
+        "common.api.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "common.api.exception_handler",

@@ -33,7 +33,11 @@ from integrations.pms.registry import VENDORS
 from integrations.pms.types import PMSProperty
 from integrations.selectors import stale_integrations, staleness
 from integrations.sync.runs import sync_run_start
-from integrations.sync.unit_sync import (
+from integrations.sync.statuses import (
+    integration_set_status_lifecycles,
+    status_lifecycles_check,
+)
+from integrations.unit_mapping import (
     unit_sync_set,
     units_create_from_unmapped,
     units_map_identical_names,
@@ -46,6 +50,8 @@ class PMSCredentialAdminForm(forms.ModelForm):
 
     new_secrets = forms.CharField(
         required=False,
+        # A few secrets of at most services.MAX_SECRET_LENGTH each, which the service checks.
+        max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
         help_text="Write-only. One per line, name=value (e.g. password=…). Blank keeps the stored secrets.",
     )
@@ -241,6 +247,13 @@ class PMSIntegrationAdminForm(forms.ModelForm):
         required=False,
         help_text='A list of the PMS\'s own lease statuses, e.g. ["Applicant", "Denied"].',
     )
+    status_lifecycles = forms.JSONField(
+        label="Status lifecycles",
+        required=False,
+        help_text="Lease statuses the PMS sends but doorsync does not know, each mapped to "
+        'a lifecycle, e.g. {"Old": "past"} (applicant, future, current, notice, past, '
+        "cancelled). A sync alert names each unknown status; the next sync applies this.",
+    )
     user_sync_enabled = forms.BooleanField(label="User Sync", required=False)
     unit_sync_enabled = forms.BooleanField(
         label="Unit Sync",
@@ -253,6 +266,7 @@ class PMSIntegrationAdminForm(forms.ModelForm):
         "credential",
         "pms_property_ids",
         "excluded_statuses",
+        "status_lifecycles",
         "user_sync_enabled",
         "unit_sync_enabled",
         "access_mode",
@@ -368,6 +382,7 @@ class PMSIntegrationAdminForm(forms.ModelForm):
         if statuses is not None:
             data["excluded_statuses"] = statuses
 
+        self._clean_status_lifecycles(data, credential)
         user_sync = bool(data.get("user_sync_enabled"))
         try:
             setup.integration_user_sync_check(
@@ -387,6 +402,22 @@ class PMSIntegrationAdminForm(forms.ModelForm):
             if data.get(name) != getattr(stored, name):
                 self.changed_settings.add(name)
         return data
+
+    def _clean_status_lifecycles(
+        self, data: dict[str, Any], credential: PMSCredential | None
+    ) -> None:
+        mapping = data.get("status_lifecycles") or {}
+        if mapping == (self.instance.status_lifecycles or {}):
+            return
+        if credential is None:
+            self.add_error("status_lifecycles", "Choose a credential first.")
+            return
+        try:
+            data["status_lifecycles"] = status_lifecycles_check(mapping, vendor=credential.vendor)
+        except ValidationError as exc:
+            self.add_error("status_lifecycles", exc)
+            return
+        self.changed_settings.add("status_lifecycles")
 
 
 class SyncStalenessFilter(admin.SimpleListFilter):
@@ -487,6 +518,10 @@ class PMSIntegrationAdmin(NoDirectDeleteMixin, admin.ModelAdmin):
                 statuses=data["excluded_statuses"],
                 available=form.available_statuses,
                 actor=actor,
+            )
+        if "status_lifecycles" in changed:
+            integration_set_status_lifecycles(
+                integration=integration, mapping=data["status_lifecycles"], actor=actor
             )
         if "user_sync_enabled" in changed:
             setup.integration_set_user_sync(

@@ -3,9 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 
 from integrations.credentials.endpoints import endpoint_hosts_for_managers, endpoint_override_clean
-from integrations.credentials.services import binding_labels
+from integrations.credentials.services import (
+    MAX_FIELD_LENGTH,
+    MAX_SECRET_LENGTH,
+    binding_phrase,
+    too_long_message,
+)
 from integrations.pms.registry import VendorInfo
 
 SECRET_KEPT = "Saved — leave blank to keep it."  # noqa: S105 - help text, not a secret
@@ -13,8 +19,7 @@ SECRET_KEPT = "Saved — leave blank to keep it."  # noqa: S105 - help text, not
 
 def secret_kept_help(vendor: VendorInfo, *, override: bool) -> str:
     """Said under every saved secret: when blank keeps it, and when it does not."""
-    bound = binding_labels(vendor.code, override=override)
-    changing = f"{', '.join(bound[:-1])} or {bound[-1]}" if len(bound) > 1 else bound[0]
+    changing = binding_phrase(vendor.code, override=override)
     return (
         f"{SECRET_KEPT} Changing {changing} needs it entered again: a saved secret is "
         "only sent where it was entered for."
@@ -41,6 +46,13 @@ class CredentialForm(forms.Form):
                 field: forms.Field = forms.CharField(
                     label=f.label,
                     required=f.required and not editing,
+                    # A validator, not max_length: a maxlength attribute would make the
+                    # browser cut a long paste silently instead of saying so.
+                    validators=[
+                        MaxLengthValidator(
+                            MAX_SECRET_LENGTH, too_long_message(f.label, MAX_SECRET_LENGTH)
+                        )
+                    ],
                     widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
                     help_text=f.help_text,
                     strip=True,
@@ -51,7 +63,8 @@ class CredentialForm(forms.Form):
                     required=f.required,
                     help_text=f.help_text,
                     initial=f.default,
-                    max_length=300,
+                    max_length=MAX_FIELD_LENGTH,
+                    error_messages={"max_length": too_long_message(f.label, MAX_FIELD_LENGTH)},
                 )
             self.fields[f.name] = field
         self.current_endpoint = current_endpoint

@@ -73,6 +73,10 @@ class PMSIntegration(TimeStampedModel):
     # Names of the attached PMS properties when attached, for showing without a PMS call.
     pms_property_names = models.JSONField(default=dict, blank=True)
     excluded_statuses = models.JSONField(default=list, blank=True)
+    # Support's mapping of lease statuses the vendor sends but doorsync does not know
+    # ({"Old": "past"}): a lifecycle per status, for this integration only. Checked and
+    # saved by integrations/sync/statuses.py; the next sync applies it.
+    status_lifecycles = models.JSONField(default=dict, blank=True)
     user_sync_enabled = models.BooleanField(default=False)
     # On with User Sync; only support (admin) turns it off.
     unit_sync_enabled = models.BooleanField(default=True)
@@ -319,6 +323,8 @@ class SyncAlert(TimeStampedModel):
         DUPLICATE = "duplicate", "Duplicate"
         # Not a PMS record: one per integration while open (external_id "mass-revoke").
         MASS_REVOKE = "mass_revoke", "Mass revoke held"
+        # One per unknown lease status (external_id "status:<name>"), not per record.
+        UNKNOWN_STATUS = "unknown_status", "Unknown lease status"
         # Raised by the nightly access check (integrations/access_check.py), not a sync.
         UNJUSTIFIED_KEY = "unjustified_key", "Key no rule justifies"
 

@@ -6,10 +6,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from common.search import search_terms
-from integrations.models import PMSIntegration, PMSRecord, SyncAlert, SyncOutcome, SyncRun
+from integrations.models import (
+    PMSIntegration,
+    PMSRecord,
+    PMSUnit,
+    SyncAlert,
+    SyncOutcome,
+    SyncRun,
+)
 from properties.models import Property
 
 STALE_WARNING = timedelta(hours=2)
@@ -159,3 +167,38 @@ def pms_records_for_resident(*, resident: Any) -> list[PMSRecord]:
         .select_related("integration__credential")
         .order_by("-last_seen_at")
     )
+
+
+# --- The Unit Mapping ------------------------------------------------------------------
+
+
+def pms_units_for_mapping(*, integration: PMSIntegration, state: str = "", search: str = "") -> Any:
+    # A PMS unit gone from the PMS is listed while it still holds a unit, so its mapping
+    # can be removed: until then no other PMS unit can take that unit.
+    qs = (
+        PMSUnit.objects.filter(integration=integration)
+        .filter(Q(gone_from_pms_at__isnull=True) | Q(unit__isnull=False))
+        .select_related("unit")
+    )
+    if state == "mapped":
+        qs = qs.filter(unit__isnull=False)
+    elif state == "unmapped":
+        qs = qs.filter(unit__isnull=True)
+    if search:
+        qs = qs.filter(
+            Q(name__icontains=search)
+            | Q(building__icontains=search)
+            | Q(unit__name__icontains=search)
+        )
+    # Shorter names first within a building puts "A-101" before "A-1001", the order a
+    # manager reads units in, and the database can still page through it.
+    return qs.order_by("building", Length("name"), "name", "id")
+
+
+def pms_unit_mapping_totals(*, integration: PMSIntegration) -> dict[str, int]:
+    rows = PMSUnit.objects.filter(integration=integration).filter(
+        Q(gone_from_pms_at__isnull=True) | Q(unit__isnull=False)
+    )
+    total = rows.count()
+    mapped = rows.filter(unit__isnull=False).count()
+    return {"total": total, "mapped": mapped, "unmapped": total - mapped}

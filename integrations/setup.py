@@ -16,9 +16,10 @@ from django.utils import timezone
 from access.models import AccessEvent
 from access.services import Actor, access_event_record
 from integrations.credentials.services import pms_credential_connector
-from integrations.models import AccessMode, PMSCredential, PMSIntegration, PMSRecord
+from integrations.models import AccessMode, PMSCredential, PMSIntegration, PMSRecord, SyncRun
 from integrations.pms.registry import VENDORS
 from integrations.pms.types import PMSProperty
+from integrations.sync.runs import sync_run_start
 from properties.models import Property
 
 Step = PMSIntegration.SetupStep
@@ -312,6 +313,24 @@ def integration_set_user_sync(
             {"user_sync_enabled": enabled},
         )
     return integration
+
+
+@transaction.atomic
+def integration_user_sync_step_save(
+    *, integration: PMSIntegration, enabled: bool, actor: Actor, wizard: bool
+) -> bool:
+    """The set-up's User Sync step; True when this save started the first sync.
+
+    The first time User Sync is turned on in the wizard, the first sync starts now
+    rather than at the next beat tick. Done again (Back through a finished wizard, or
+    Manage Settings) is a save, not another first sync.
+    """
+    first_time = integration.setup_completed_at is None
+    integration_set_user_sync(integration=integration, enabled=enabled, actor=actor)
+    if not (enabled and wizard and first_time):
+        return False
+    sync_run_start(integration=integration, trigger=SyncRun.Trigger.SETUP, user=actor)
+    return True
 
 
 @transaction.atomic

@@ -38,6 +38,8 @@ from integrations.selectors import (
     open_alerts_for_property,
     outcomes_for_run,
     pms_records_lookup,
+    pms_unit_mapping_totals,
+    pms_units_for_mapping,
     residents_of_pms_properties,
     runs_for_integration,
     sync_status,
@@ -48,7 +50,7 @@ from integrations.setup import (
     integration_set_access_mode,
     integration_set_credential,
     integration_set_excluded_statuses,
-    integration_set_user_sync,
+    integration_user_sync_step_save,
     pms_lease_statuses,
     pms_properties_available,
     pms_property_ids_taken,
@@ -56,13 +58,7 @@ from integrations.setup import (
 from integrations.sync.alerts import RESOLUTIONS, sync_alert_resolve
 from integrations.sync.normalize import IN_SCOPE
 from integrations.sync.runs import sync_run_start, sync_runs_reap
-from integrations.sync.unit_sync import (
-    pms_unit_mapping_totals,
-    pms_units_for_mapping,
-    pms_units_refresh,
-    unit_mapping_remove,
-    unit_mappings_save,
-)
+from integrations.unit_mapping import pms_units_refresh, unit_mapping_remove, unit_mappings_save
 from integrations.unit_matching import unit_mapping_suggestions
 from properties.console import console_view
 from properties.models import Property
@@ -220,7 +216,7 @@ def credential_edit(request: HttpRequest, prop: Property, credential_id: int) ->
             "form": form,
             "vendor": vendor,
             "credential": credential,
-            "rebinding_fields": services.binding_labels(
+            "rebinding_fields": services.binding_phrase(
                 credential.vendor, override="endpoint_override" in form.fields
             ),
         },
@@ -454,18 +450,17 @@ def _step_user_sync(
 ) -> HttpResponse:
     if request.method == "POST":
         enabled = request.POST.get("user_sync") == "on"
-        # Done again (Back through a finished wizard) is a save, not another first sync.
-        first_time = integration.setup_completed_at is None
         try:
-            integration_set_user_sync(integration=integration, enabled=enabled, actor=request.user)
+            first_sync = integration_user_sync_step_save(
+                integration=integration,
+                enabled=enabled,
+                actor=request.user,
+                wizard=mode == "wizard",
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            if enabled and mode == "wizard" and first_time:
-                # The first sync starts now rather than at the next beat tick.
-                sync_run_start(
-                    integration=integration, trigger=SyncRun.Trigger.SETUP, user=request.user
-                )
+            if first_sync:
                 messages.success(
                     request,
                     "User Sync is on. The first sync has started; residents appear on the People "

@@ -96,3 +96,24 @@ def test_development_allows_the_simulators_port_only(simulator_url, expected):
     if simulator_url is None:
         # The simulator's port, and not PostgreSQL's, Redis's or any other on loopback.
         assert probe["allowed"] == {"8765": True, "5432": False, "6379": False, "80": False}
+
+
+def test_the_development_default_keeps_overrides_and_connections_off_other_local_ports(settings):
+    """With the development default in force, neither the override form nor a PMS
+    connection reaches PostgreSQL's or Redis's port on the simulator's host."""
+    import httpx
+    from django.core.exceptions import ValidationError
+
+    from integrations.credentials.endpoints import endpoint_override_clean
+    from integrations.pms.egress import AddressNotAllowed, guarded_transport
+
+    settings.PMS_ENDPOINT_HOSTS = ["127.0.0.1:8765"]  # what DEBUG=true computes (above)
+    assert endpoint_override_clean("http://127.0.0.1:8765/yardi") == "http://127.0.0.1:8765/yardi"
+    for port in (5432, 6379):
+        with pytest.raises(ValidationError, match="connects only to the vendor"):
+            endpoint_override_clean(f"http://127.0.0.1:{port}/")
+        with (
+            httpx.Client(transport=guarded_transport()) as client,
+            pytest.raises(AddressNotAllowed),
+        ):
+            client.get(f"http://127.0.0.1:{port}/")

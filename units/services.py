@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from access.models import AccessEvent, Door, Key
@@ -131,6 +133,7 @@ def unit_import_preview(
             f"{settings.UNIT_CSV_MAX_BYTES / 1024 / 1024:.0f} MB. Split it into smaller files."
         )
     text = csv_import.decode(raw)
+    unit_imports_prune(property=property)
     parsed = csv_import.parse(
         text,
         existing=Unit.objects.filter(property=property).values_list("name", "building"),
@@ -145,6 +148,25 @@ def unit_import_preview(
         error_count=len(parsed.errors),
     )
     return upload, parsed
+
+
+def unit_imports_prune(*, property: Property) -> None:
+    """Bound what uploads keep, before a new one is stored: previews nobody confirmed go
+    after UNIT_CSV_PREVIEW_HOURS, and at most UNIT_CSV_PREVIEWS_KEPT wait (the new one
+    included); an imported file's text goes after UNIT_CSV_CONTENT_DAYS or beyond the
+    newest UNIT_CSV_PREVIEWS_KEPT imports — its record (name, counts, who, when) stays."""
+    now = timezone.now()
+    kept = max(settings.UNIT_CSV_PREVIEWS_KEPT, 1)
+    uploads = UnitImport.objects.filter(property=property)
+    waiting = uploads.filter(state=UnitImport.State.PREVIEW)
+    waiting.filter(created_at__lt=now - timedelta(hours=settings.UNIT_CSV_PREVIEW_HOURS)).delete()
+    newest = list(waiting.order_by("-created_at", "-id").values_list("id", flat=True)[: kept - 1])
+    waiting.exclude(id__in=newest).delete()
+    applied = uploads.filter(state=UnitImport.State.APPLIED).exclude(content="")
+    recent = list(applied.order_by("-applied_at", "-id").values_list("id", flat=True)[:kept])
+    applied.filter(
+        Q(applied_at__lt=now - timedelta(days=settings.UNIT_CSV_CONTENT_DAYS)) | ~Q(id__in=recent)
+    ).update(content="")
 
 
 def unit_import_parse(*, upload: UnitImport) -> csv_import.ParsedFile:

@@ -68,9 +68,10 @@ def credential_lock_managed(
     """Inside a transaction: the credential, row-locked, when ``user`` still manages it.
 
     The lock closes the gap between opening the edit form and saving it: choosing a
-    credential for a property writes a foreign key to it, which PostgreSQL holds a KEY
-    SHARE lock for, so a property that starts using it meanwhile either waits for this
-    save or is seen by the check after the lock."""
+    credential for a property writes a foreign key to it, whose check takes a KEY SHARE
+    lock on this row (at commit: Django's foreign keys are deferred), so a property that
+    starts using it meanwhile either commits after this save — the edit came first — or
+    is seen by the check below, taken after the lock."""
     locked = PMSCredential.objects.select_for_update().filter(
         organization=organization, id=credential_id
     )

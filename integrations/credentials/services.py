@@ -64,7 +64,28 @@ def _endpoint(url: str, *, by_support: bool) -> str:
         raise ValidationError({"endpoint_override": exc.messages}) from exc
 
 
+# No vendor's password, key or license comes near these; a 100,000-character "secret"
+# would be encrypted, stored and sent with every request. Named messages, per field.
+MAX_SECRET_LENGTH = 1_000
+MAX_FIELD_LENGTH = 300
+
+
+def too_long_message(label: str, limit: int) -> str:
+    return f"{label} is too long: at most {limit:,} characters. Check what was pasted."
+
+
+def _check_lengths(vendor: str, values: Mapping[str, str]) -> None:
+    errors: dict[str, list[str]] = {}
+    for f in vendor_info(vendor).fields:
+        limit = MAX_SECRET_LENGTH if f.secret else MAX_FIELD_LENGTH
+        if len(values.get(f.name) or "") > limit:
+            errors[f.name] = [too_long_message(f.label, limit)]
+    if errors:
+        raise ValidationError(errors)
+
+
 def _clean_all(vendor: str, values: Mapping[str, str]) -> dict[str, str]:
+    _check_lengths(vendor, values)
     try:
         cleaned = clean_fields(vendor, values)
     except CredentialFieldsInvalid as exc:
@@ -133,6 +154,12 @@ def binding_labels(vendor: str, *, override: bool = True) -> list[str]:
     names = set(binding_field_names(vendor))
     labels = [f.label for f in vendor_info(vendor).fields if f.name in names]
     return [*labels, "API address override"] if override else labels
+
+
+def binding_phrase(vendor: str, *, override: bool = True) -> str:
+    """Those labels as a sentence reads them: "Voyager URL, Database or API address override"."""
+    bound = binding_labels(vendor, override=override)
+    return f"{', '.join(bound[:-1])} or {bound[-1]}" if len(bound) > 1 else bound[0]
 
 
 def _bound_value(value: str | None, default: str = "") -> str:

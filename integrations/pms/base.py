@@ -10,8 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
+from integrations.pms.errors import PMSPropertyNotFound
 from integrations.pms.http import HttpOptions
-from integrations.pms.types import PMSProperty, PMSResident, PMSUnit, RecordError, ResidentPage
+from integrations.pms.lifecycle import LIVING, supersedes
+from integrations.pms.types import (
+    Lifecycle,
+    PMSProperty,
+    PMSResident,
+    PMSUnit,
+    RecordError,
+    ResidentPage,
+)
 from integrations.pms.vendor import VendorClient, VendorInfo, VendorMapping
 
 
@@ -67,9 +76,19 @@ class Connector:
 
     def fetch_units(self, pms_property_id: str) -> list[PMSUnit]:
         """Every unit of one PMS property."""
-        found = (
-            self.mapping.unit(raw, pms_property_id) for raw in self.client.units(pms_property_id)
-        )
+        try:
+            rows = self.client.units(pms_property_id)
+        except PMSPropertyNotFound as exc:
+            if exc.pms_property_id:
+                raise
+            # Classified from the answer alone: the property asked for is this one.
+            raise PMSPropertyNotFound(
+                vendor=exc.vendor,
+                call=exc.call,
+                detail=exc.detail,
+                pms_property_id=pms_property_id,
+            ) from None
+        found = (self.mapping.unit(raw, pms_property_id) for raw in rows)
         return [unit for unit in found if unit is not None]
 
     def fetch_residents(self, pms_property_ids: Iterable[str]) -> Iterator[ResidentPage]:
@@ -77,12 +96,22 @@ class Connector:
         ids = list(pms_property_ids)
         if not ids:
             return
+        # People seen living there in this fetch: a later record of theirs saying otherwise
+        # (a renewal, an old lease) does not replace it (pms/lifecycle.py).
+        living: set[str] = set()
         for page in self.client.resident_pages(ids):
             records: list[PMSResident] = []
             errors: list[RecordError] = []
             for row in page.rows:
                 built, failed = self.mapping.resident(row, page.pms_property_id)
-                records.extend(built)
+                for record in built:
+                    if record.external_id in living and supersedes(
+                        Lifecycle.CURRENT, record.lifecycle
+                    ):
+                        continue
+                    if record.lifecycle in LIVING:
+                        living.add(record.external_id)
+                    records.append(record)
                 errors.extend(failed)
             yield ResidentPage(tuple(records), tuple(errors), page.pms_property_id)
 

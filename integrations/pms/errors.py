@@ -147,9 +147,11 @@ class PMSPropertyNotFound(PMSError):
 
     def _compose(self) -> str:
         which = f" {self.pms_property_id}" if self.pms_property_id else ""
+        # Without the id (one call for several properties), the vendor's words name them.
+        said = "" if self.pms_property_id else self._detail_suffix()
         return (
             f"{self.vendor} has no property{which} that this credential can see "
-            f"({self.call}) — check the Property IDs in Manage Settings → Property IDs, "
+            f"({self.call}{said}) — check the Property IDs in Manage Settings → Property IDs, "
             f"or the credential's access in {self.vendor}."
         )
 

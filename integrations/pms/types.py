@@ -18,6 +18,19 @@ class Lifecycle(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class StatusReading(enum.StrEnum):
+    """How a record's lifecycle was read (pms/lifecycle.py)."""
+
+    # The vendor's vocabulary (or support's mapping for this integration) names the status.
+    KNOWN = "known"
+    # The status is unknown; the vendor's other signals (a past move-out, a current flag,
+    # a future move-in) decided the lifecycle.
+    INFERRED = "inferred"
+    # The status is unknown and nothing decided: `lifecycle` is a placeholder that grants
+    # nothing, and the sync keeps what it last knew of the person (sync/statuses.py).
+    UNDECIDED = "undecided"
+
+
 class ResidentRole(enum.StrEnum):
     """A person's place on a lease.
 
@@ -70,6 +83,9 @@ class PMSResident:
     # What the PMS sent, trimmed: lets the sync say "invalid email 'bob@'" rather than
     # "no email" when `email` is empty.
     raw_email: str = ""
+    # Whether `raw_status` is one the vendor's vocabulary knows; an unknown one still
+    # carries the record, with the lifecycle its other signals decide.
+    status_reading: StatusReading = StatusReading.KNOWN
 
     @property
     def is_primary(self) -> bool:

@@ -17,11 +17,12 @@ from __future__ import annotations
 import json
 import random
 import re
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
+
+from integrations.simulator.settings import PerVendor
 
 T = TypeVar("T")
 
@@ -110,59 +111,17 @@ def expressible(traits: WireTraits) -> frozenset[str]:
     return frozenset(everywhere)
 
 
-class Adversary:
+class Adversary(PerVendor[VendorAdversary]):
     """Per-vendor adversarial settings, shared by the handler threads."""
 
+    what = "behaviour"
+
     def __init__(self, vendors: Iterable[str]) -> None:
-        self._lock = threading.Lock()
-        self._codes = tuple(vendors)
-        self._by_vendor = {code: VendorAdversary() for code in self._codes}
-
-    # -- settings ----------------------------------------------------------------------
-
-    def set(self, vendor: str, settings: Mapping[str, Any]) -> dict[str, Any]:
-        if vendor not in self._by_vendor:
-            raise ValueError(f"unknown vendor {vendor!r}")
-        unknown = set(settings) - set(BEHAVIOURS)
-        if unknown:
-            raise ValueError(f"unknown behaviour(s): {', '.join(sorted(unknown))}")
-        with self._lock:
-            current = self._by_vendor[vendor]
-            for name, value in settings.items():
-                if isinstance(getattr(current, name), bool):
-                    setattr(current, name, _flag(value))
-                else:
-                    number = int(value)
-                    if number < 0:
-                        raise ValueError(f"{name} must be >= 0")
-                    setattr(current, name, number)
-            if "error_200" in settings:
-                current.requests_seen = 0
-            return asdict(current)
-
-    def snapshot(self) -> dict[str, dict[str, Any]]:
-        with self._lock:
-            return {code: asdict(a) for code, a in self._by_vendor.items()}
-
-    def reset(self) -> None:
-        with self._lock:
-            self._by_vendor = {code: VendorAdversary() for code in self._codes}
-
-    def settings(self, vendor: str) -> VendorAdversary:
-        with self._lock:
-            return VendorAdversary(**asdict(self._by_vendor[vendor]))
+        super().__init__(VendorAdversary, vendors, counters={"error_200": "requests_seen"})
 
     def take_error_200(self, vendor: str) -> bool:
         """Count one vendor request; True if this is the one to answer with an error."""
-        with self._lock:
-            a = self._by_vendor[vendor]
-            if not a.error_200:
-                return False
-            a.requests_seen += 1
-            if a.requests_seen == a.error_200:
-                a.error_200 = a.requests_seen = 0
-                return True
-            return False
+        return self.take_nth(vendor, "error_200")
 
     # -- pages -------------------------------------------------------------------------
 
@@ -238,12 +197,6 @@ class Adversary:
     ) -> Iterator[bytes]:
         for chunk in chunks:
             yield self.rewrite(vendor, traits, chunk)
-
-
-def _flag(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "on", "yes")
-    return bool(value)
 
 
 def _largest_divisor(count: int, limit: int) -> int:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 from integrations.pms.registry import VENDORS
+from integrations.simulator.settings import PerVendor
 
 VENDOR_CODES = tuple(VENDORS)
 
@@ -31,54 +29,23 @@ class VendorFaults:
     pages_seen: int = 0
 
 
-class Faults:
+class Faults(PerVendor[VendorFaults]):
     """Thread-safe fault settings; each `take_*` consumes one count."""
 
+    what = "fault"
+
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._by_vendor = {code: VendorFaults() for code in VENDOR_CODES}
-
-    def set(self, vendor: str, settings: Mapping[str, Any]) -> VendorFaults:
-        if vendor not in self._by_vendor:
-            raise ValueError(f"unknown vendor {vendor!r}")
-        allowed = set(VendorFaults.__dataclass_fields__) - {"pages_seen"}
-        unknown = set(settings) - allowed
-        if unknown:
-            raise ValueError(f"unknown fault(s): {', '.join(sorted(unknown))}")
-        with self._lock:
-            current = self._by_vendor[vendor]
-            for name, value in settings.items():
-                if name == "expired_credential":
-                    current.expired_credential = bool(value)
-                else:
-                    number = int(value)
-                    if number < 0:
-                        raise ValueError(f"{name} must be >= 0")
-                    setattr(current, name, number)
-            if "truncated_page" in settings:
-                current.pages_seen = 0
-            return VendorFaults(**asdict(current))
-
-    def snapshot(self) -> dict[str, dict[str, Any]]:
-        with self._lock:
-            return {code: asdict(f) for code, f in self._by_vendor.items()}
-
-    def reset(self) -> None:
-        with self._lock:
-            self._by_vendor = {code: VendorFaults() for code in VENDOR_CODES}
+        super().__init__(VendorFaults, VENDOR_CODES, counters={"truncated_page": "pages_seen"})
 
     def latency(self, vendor: str) -> float:
-        with self._lock:
-            return self._by_vendor[vendor].latency_ms / 1000
+        return self.settings(vendor).latency_ms / 1000
 
     def credential_expired(self, vendor: str) -> bool:
-        with self._lock:
-            return self._by_vendor[vendor].expired_credential
+        return self.settings(vendor).expired_credential
 
     def take_failure(self, vendor: str) -> tuple[str, int] | None:
         """("5xx" | "429" | "malformed", retry_after) if this request must fail."""
-        with self._lock:
-            f = self._by_vendor[vendor]
+        with self._locked(vendor) as f:
             if f.status_5xx:
                 f.status_5xx -= 1
                 return ("5xx", 0)
@@ -92,13 +59,4 @@ class Faults:
 
     def take_truncation(self, vendor: str) -> bool:
         """Count one resident page; True if this is the one to cut."""
-        with self._lock:
-            f = self._by_vendor[vendor]
-            if not f.truncated_page:
-                return False
-            f.pages_seen += 1
-            if f.pages_seen == f.truncated_page:
-                f.truncated_page = 0
-                f.pages_seen = 0
-                return True
-            return False
+        return self.take_nth(vendor, "truncated_page")

@@ -40,6 +40,15 @@ def soap_open() -> str:
 SOAP_CLOSE = "</soap:Body></soap:Envelope>"
 
 
+def soap_result(method: str, namespace: str, inner: str) -> bytes:
+    """A whole SOAP answer: <{method}Response><{method}Result>inner</…></…>."""
+    return (
+        soap_open()
+        + f'<{method}Response xmlns="{namespace}"><{method}Result>{inner}'
+        + f"</{method}Result></{method}Response>{SOAP_CLOSE}"
+    ).encode()
+
+
 def soap_fault(code: str, message: str) -> bytes:
     return (
         soap_open()

@@ -1,5 +1,7 @@
 """How each simulated vendor spells things, looked up in the vendor's own simulator module
-(integrations/vendors/<vendor>/simulator.py: RAW_STATUSES, external_id, role_name).
+(integrations/vendors/<vendor>/simulator.py): RAW_STATUSES and ROLE_NAMES (lifecycle or
+role → the vendor's names, served in turn by resident.variant), and `record_id(resident)`
+where the vendor's record id is not the simulator's resident id.
 
 Those tables are written from the vendor's side on purpose — not derived from the
 connectors' STATUS_MAPs — so contract tests catch a mapping that drifts from the wire.
@@ -32,8 +34,10 @@ def serves(vendor: str, resident: SimResident) -> bool:
 
 
 def external_id(vendor: str, resident: SimResident) -> str:
-    return str(wire(vendor).external_id(resident))
+    own = getattr(wire(vendor), "record_id", None)
+    return str(own(resident)) if own is not None else str(resident.id)
 
 
 def role_name(vendor: str, role: ResidentRole, variant: int = 0) -> str:
-    return str(wire(vendor).role_name(role, variant))
+    names: tuple[str, ...] = wire(vendor).ROLE_NAMES[role]
+    return names[variant % len(names)]

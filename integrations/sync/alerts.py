@@ -205,7 +205,10 @@ def sync_alert_resolve(*, alert: SyncAlert, resolution: str, actor: Actor) -> st
     )
     if locked.state != SyncAlert.State.OPEN:
         raise ValidationError("This alert was already resolved.")
-    allowed = RESOLUTIONS[locked.kind]
+    allowed = RESOLUTIONS.get(locked.kind, {})
+    if not allowed:
+        # An unknown lease status: support maps it in admin and the next sync closes it.
+        raise ValidationError("Support settles this alert in admin; the next sync closes it.")
     if resolution not in allowed:
         raise ValidationError(f"Choose one of: {', '.join(allowed.values())}.")
     record = PMSRecord.objects.filter(

@@ -18,7 +18,7 @@ Two rules worth knowing before reading:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from access.policy import LIVING, PMSTransition
@@ -186,23 +186,28 @@ def record_plan(
         ignored=record.external_id in lookups.ignored,
         kept_emails=lookups.kept.get(record.external_id, set()),
     )
-    if decision.action in (Action.UPDATE, Action.LINK):
-        plan = _plan_linked(record, digest, lifecycle, stored, decision, lookups, ctx)
-    elif decision.action == Action.CREATE:
-        plan = _plan_create(record, digest, lifecycle, decision, ctx)
-    else:
-        plan = _plan_held_or_skipped(record, digest, lifecycle, stored, decision, linked_id)
+    # A decision that holds the record adds no notes to its detail: the alert keeps it.
     alerts = alert_changes(
         record=record,
         lifecycle=lifecycle,
         decision=decision,
-        detail=plan.detail,
+        detail=decision.detail,
         open_alerts=lookups.open_alerts.get(record.external_id, {}),
         owner_external_id=ctx.owners.get(record.external_id),
     )
-    repeated = stored is not None and stored.outcome == plan.outcome
-    report = plan.outcome != Outcome.UNCHANGED and (not repeated or plan.outcome == Outcome.UPDATED)
-    return replace(plan, alerts=alerts, report=report)
+    if decision.action in (Action.UPDATE, Action.LINK):
+        return _plan_linked(record, digest, lifecycle, stored, decision, alerts, lookups, ctx)
+    if decision.action == Action.CREATE:
+        return _plan_create(record, digest, lifecycle, decision, alerts, ctx)
+    return _plan_held_or_skipped(record, digest, lifecycle, stored, decision, alerts, linked_id)
+
+
+def _report(stored: Stored | None, outcome: str) -> bool:
+    """Whether the run lists the record: not when unchanged, nor when still held or
+    skipped for the same reason as last time (an update always is)."""
+    if outcome == Outcome.UNCHANGED:
+        return False
+    return stored is None or stored.outcome != outcome or outcome == Outcome.UPDATED
 
 
 def _candidates(record: PMSResident, lookups: BatchLookups) -> list[Candidate]:
@@ -254,6 +259,7 @@ def _plan_held_or_skipped(
     lifecycle: str,
     stored: Stored | None,
     decision: Decision,
+    alerts: AlertChanges,
     linked_id: int | None,
 ) -> RecordPlan:
     if decision.action == Action.ALERT_EMAIL_MISMATCH and stored is not None:
@@ -268,19 +274,23 @@ def _plan_held_or_skipped(
         # Duplicate) starts it afresh, as a link the sync makes itself.
         row = _row(record, digest=digest, lifecycle=lifecycle, resident_id=None,
                    outcome=decision.outcome, detail=decision.detail)  # fmt: skip
-    return RecordPlan(record.external_id, decision.outcome, decision.detail, row)
+    return RecordPlan(record.external_id, decision.outcome, decision.detail, row, alerts=alerts,
+                      report=_report(stored, decision.outcome))  # fmt: skip
 
 
 def _plan_create(
-    record: PMSResident, digest: str, lifecycle: str, decision: Decision, ctx: PlanContext
+    record: PMSResident,
+    digest: str,
+    lifecycle: str,
+    decision: Decision,
+    alerts: AlertChanges,
+    ctx: PlanContext,
 ) -> RecordPlan:
-    built = resident_from_pms(record, lifecycle=lifecycle, now=ctx.now)
-    notes = list(built.notes)
+    notes: list[str] = []
     unit_id = _unit_for(record, None, None, ctx.units, notes, force=True)
+    built = resident_from_pms(record, lifecycle=lifecycle, now=ctx.now, unit_id=unit_id)
     values = built.values
-    if unit_id is not None:
-        values = replace(values, unit_id=unit_id)
-    detail = _joined(decision.detail, *notes)
+    detail = _joined(decision.detail, *built.notes, *notes)
     change = ResidentChange(None, values, built.changed)
     # A resident first seen as Current counts as a move-in.
     transition = _transition(record, lifecycle, None, values.unit_id, None, ctx, digest, new=True)
@@ -297,7 +307,9 @@ def _plan_create(
             detail=detail,
         ),
         resident=change,
+        alerts=alerts,
         transition=transition,
+        report=True,
         occupancy_units=frozenset({unit_id}) if unit_id else frozenset(),
     )
 
@@ -308,6 +320,7 @@ def _plan_linked(
     lifecycle: str,
     stored: Stored | None,
     decision: Decision,
+    alerts: AlertChanges,
     lookups: BatchLookups,
     ctx: PlanContext,
 ) -> RecordPlan:
@@ -318,6 +331,7 @@ def _plan_linked(
     # What was applied before, for a resident already linked to this record; a link is
     # seen as new (stored None): its status, unit and keys follow the PMS from here.
     before = stored if not linking and stored is not None else None
+    unit_notes: list[str] = []
     built = resident_from_pms(
         record,
         lifecycle=lifecycle,
@@ -326,31 +340,23 @@ def _plan_linked(
         keep_our_email=decision.keep_our_email,
         # Only a PMS lifecycle change moves the status: a manager's override stands.
         apply_status=before is None or before.lifecycle != lifecycle,
+        unit_id=_unit_for(
+            record, stored, state.values.unit_id, ctx.units, unit_notes, force=linking
+        ),
     )
-    notes = list(built.notes)
     values, changed = built.values, built.changed
-    unit_id = _unit_for(record, stored, state.values.unit_id, ctx.units, notes, force=linking)
-    if unit_id is not None and unit_id != values.unit_id:
-        values = replace(values, unit_id=unit_id)
-        changed = (*changed, "unit_id")
     transition = _transition(
         record, lifecycle, before, values.unit_id, state.values.unit_id, ctx, digest, new=False
     )
     occupancy: frozenset[int] = frozenset()
     if "unit_id" in changed or "status" in changed:
         occupancy = frozenset(u for u in (state.values.unit_id, values.unit_id) if u)
+    notes = (*built.notes, *unit_notes)
     outcome, detail = decision.outcome, _joined(decision.detail, *notes)
     if not linking:
-        outcome = Outcome.UPDATED if changed else Outcome.UNCHANGED
-        moved_in_pms = stored is not None and stored.pms_unit_id != record.unit_id
-        units = ctx.units
-        unplaced = units.enabled and record.unit_id and record.unit_id not in units.mapped
-        if not changed and moved_in_pms and unplaced:
-            # The PMS moved them into a PMS unit we cannot place: say so.
-            outcome = Outcome.UNIT_NOT_MAPPED
+        outcome = _update_outcome(record, stored, ctx.units, changed=bool(changed))
         shown = ", ".join(DETAIL_NAMES[n] for n in DETAIL_NAMES if n in changed)
         detail = _joined(shown, decision.detail, *notes)
-    change = ResidentChange(state.id, values, changed, state.values.status, state.values.unit_id)
     return RecordPlan(
         record.external_id,
         outcome,
@@ -363,11 +369,27 @@ def _plan_linked(
             outcome=outcome,
             detail=detail,
         ),
-        resident=change,
+        resident=ResidentChange(
+            state.id, values, changed, state.values.status, state.values.unit_id
+        ),
+        alerts=alerts,
         transition=transition,
+        report=_report(stored, outcome),
         status_reason=_status_reason(record, lifecycle) if "status" in changed else "",
         occupancy_units=occupancy,
     )
+
+
+def _update_outcome(
+    record: PMSResident, stored: Stored | None, units: UnitContext, *, changed: bool
+) -> str:
+    if changed:
+        return Outcome.UPDATED
+    moved_in_pms = stored is not None and stored.pms_unit_id != record.unit_id
+    if moved_in_pms and units.enabled and record.unit_id and record.unit_id not in units.mapped:
+        # The PMS moved them into a PMS unit we cannot place: say so.
+        return Outcome.UNIT_NOT_MAPPED
+    return Outcome.UNCHANGED
 
 
 def _status_reason(record: PMSResident, lifecycle: str) -> str:
@@ -433,6 +455,10 @@ def _transition(
         unit = units.mapped.get(record.unit_id)
         if before is not None and before.pms_unit_id:
             previous_unit = units.mapped.get(before.pms_unit_id)
+            if previous_unit is None and unit is not None and before.pms_unit_id != record.unit_id:
+                # The PMS unit they leave is no longer mapped (its mapping was removed
+                # since): the unit they leave is the one they are in, or its key stays.
+                previous_unit = unit_before
         elif before is not None and unit is not None:
             # Saving a mapping forgets the record's PMS unit so this sync assigns the
             # mapped unit: the unit left is the one the resident had until now (a

@@ -103,32 +103,57 @@ def decide(
     record's alert; ``lifecycle`` is the person's own (``person_lifecycle``), the
     record's when not given.
     """
-    own = Lifecycle(lifecycle) if lifecycle else record.lifecycle
+    if isinstance(lifecycle, Lifecycle):
+        own = lifecycle
+    else:
+        own = Lifecycle(lifecycle) if lifecycle else record.lifecycle
     pms_email = email_key(record.email)
     if linked_resident_id is not None:
-        ours = email_key(linked_resident_email or "")
-        if pms_email and pms_email != ours:
-            if pms_email in kept_emails:
-                return Decision(
-                    Action.UPDATE,
-                    "updated",
-                    f"kept our email {ours} over the PMS's {pms_email} (manager's choice)",
-                    resident_id=linked_resident_id,
-                    keep_our_email=True,
-                )
-            return Decision(
-                Action.ALERT_EMAIL_MISMATCH,
-                "email_mismatch",
-                f"the PMS email changed to {pms_email} (ours: {ours or 'none'}); "
-                "resolve the Email Mismatch alert",
-                resident_id=linked_resident_id,
-            )
-        keep = not pms_email
-        detail = "the PMS has no valid email; kept ours" if keep and ours else ""
+        return _decide_linked(pms_email, linked_resident_id, linked_resident_email, kept_emails)
+    skip = _skip_reason(record, own, excluded_statuses, ignored=ignored)
+    if skip is not None:
+        return skip
+    if duplicate_of is not None:
+        owner = next((c for c in candidates if c.linked_external_id == duplicate_of), None)
         return Decision(
-            Action.UPDATE, "updated", detail, resident_id=linked_resident_id, keep_our_email=keep
+            Action.ALERT_DUPLICATE,
+            "duplicate",
+            f"PMS record {duplicate_of} has the same email {pms_email}",
+            resident_id=owner.resident_id if owner else None,
         )
+    return _match(record, pms_email, candidates)
 
+
+def _decide_linked(
+    pms_email: str, resident_id: int, our_email: str | None, kept_emails: Collection[str]
+) -> Decision:
+    """Linked records are updated, unless the PMS email differs from ours."""
+    ours = email_key(our_email or "")
+    if pms_email and pms_email != ours:
+        if pms_email in kept_emails:
+            return Decision(
+                Action.UPDATE,
+                "updated",
+                f"kept our email {ours} over the PMS's {pms_email} (manager's choice)",
+                resident_id=resident_id,
+                keep_our_email=True,
+            )
+        return Decision(
+            Action.ALERT_EMAIL_MISMATCH,
+            "email_mismatch",
+            f"the PMS email changed to {pms_email} (ours: {ours or 'none'}); "
+            "resolve the Email Mismatch alert",
+            resident_id=resident_id,
+        )
+    keep = not pms_email
+    detail = "the PMS has no valid email; kept ours" if keep and ours else ""
+    return Decision(Action.UPDATE, "updated", detail, resident_id=resident_id, keep_our_email=keep)
+
+
+def _skip_reason(
+    record: PMSResident, own: Lifecycle, excluded_statuses: Collection[str], *, ignored: bool
+) -> Decision | None:
+    """Why an unlinked record takes no resident, if it does not."""
     if ignored:
         return Decision(Action.SKIP, "ignored", "a manager chose to ignore this PMS record")
     if record.is_guarantor:
@@ -148,19 +173,16 @@ def decide(
         else:
             why = f"lease status “{record.raw_status}” ({own.value}) is not pending or current"
         return Decision(Action.SKIP, "skipped_lifecycle", why)
-    if not pms_email:
+    if not email_key(record.email):
         shown = f" (“{record.raw_email}”)" if record.raw_email else ""
         return Decision(
             Action.SKIP, "skipped_no_email", f"the PMS record has no valid email{shown}"
         )
-    if duplicate_of is not None:
-        owner = next((c for c in candidates if c.linked_external_id == duplicate_of), None)
-        return Decision(
-            Action.ALERT_DUPLICATE,
-            "duplicate",
-            f"PMS record {duplicate_of} has the same email {pms_email}",
-            resident_id=owner.resident_id if owner else None,
-        )
+    return None
+
+
+def _match(record: PMSResident, pms_email: str, candidates: Collection[Candidate]) -> Decision:
+    """An in-scope unlinked record: link, hold, or create."""
     first, last = name_key(record.first_name), name_key(record.last_name)
     unlinked = [c for c in candidates if c.linked_external_id is None]
     for c in unlinked:

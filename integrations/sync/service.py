@@ -9,6 +9,7 @@ from access.brake import automatic_revokes_settle
 from integrations.models import SyncRun
 from integrations.pms.errors import PMSError, RateLimited, VendorUnavailable
 from integrations.sync import runs
+from integrations.sync.statuses import snapshot_statuses_settle
 from integrations.sync.user_sync import EmptySnapshot, snapshot_apply, snapshot_fetch
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,9 @@ def user_sync_execute(*, run_id: int) -> SyncResult:
         )
         raise
     try:
+        # Statuses the vendor sends but doorsync does not know: support's mapping applied,
+        # undecided records kept as they were, and a sync alert per status (sync/statuses.py).
+        snapshot = snapshot_statuses_settle(run=run, snapshot=snapshot)
         counts = snapshot_apply(run=run, snapshot=snapshot)
         # Automatic mode's revokes were held batch by batch: applied now, or held for a
         # manager by the mass-revoke brake when they would take too many residents' keys.

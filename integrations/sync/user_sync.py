@@ -228,7 +228,7 @@ def _batch_sync(
         record_plan(
             p.record,
             digest=p.digest,
-            lifecycle=p.lifecycle.value,
+            lifecycle=p.lifecycle,
             stored=state.get(p.record.external_id),
             lookups=loaded.lookups,
             ctx=plan_ctx,

@@ -19,6 +19,7 @@ from access.automation import (
     transitions_apply_automatically,
     transitions_suggest,
 )
+from access.grants import residents_lock
 from access.models import AccessEvent
 from access.services import access_event_build
 from common.bulk import objects_insert, rows_insert, rows_update
@@ -84,6 +85,16 @@ def plans_write(
         p.external_id: created[p.external_id].id if p.external_id in created else p.row.resident_id
         for p in plans
     }
+    # The lock order of every key write (access/grants.py): the residents first, by id.
+    # The UPDATE below locks them in the batch's order; a manager approving suggestions
+    # of two of them at that moment locks them by id, and the two would deadlock.
+    residents_lock(
+        resident_ids=[
+            p.resident.resident_id
+            for p in plans
+            if p.resident is not None and p.resident.resident_id is not None and p.resident.changed
+        ]
+    )
     _residents_update(plans, ctx)
     _records_write(plans, resident_ids, state, ctx)
     _alerts_write(plans, resident_ids, loaded, ctx)

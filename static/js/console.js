@@ -26,3 +26,20 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// Buttons that open the alert window (the alert icon, "Review in the alert window"):
+// <button data-opens-alert-window hx-get="…">. A listener here rather than onclick="…",
+// which the Content-Security-Policy refuses.
+document.addEventListener("click", (event) => {
+  if (!event.target.closest("[data-opens-alert-window]")) return;
+  const dialog = document.getElementById("alert-window");
+  if (dialog && !dialog.open) dialog.showModal();
+});
+
+// A menu form sent with htmx closes its menu once answered: <form data-closes-menu>
+// inside a <details> (People → Actions → Sync Now).
+document.addEventListener("htmx:afterRequest", (event) => {
+  const form = event.target.closest && event.target.closest("form[data-closes-menu]");
+  const menu = form && form.closest("details");
+  if (menu) menu.open = false;
+});

@@ -16,8 +16,9 @@ from integrations.credentials.services import pms_credential_create
 from integrations.models import PMSIntegration, PMSRecord, PMSUnit, SyncRun
 from integrations.pms.types import PMSUnit as PMSUnitRecord
 from integrations.simulator.credentials import demo_fields
-from integrations.sync.unit_sync import pms_units_apply, unit_mappings_save
+from integrations.sync.unit_sync import pms_units_apply
 from integrations.sync.user_sync import Snapshot
+from integrations.unit_mapping import unit_mappings_save
 from properties.models import Property
 from residents.models import Resident
 from tests.integrations.sync.fake_pms import FakePMS

@@ -62,7 +62,7 @@ from integrations.simulator.server import SimulatorHandle, start_simulator
 from integrations.sync.alerts import sync_alert_resolve
 from integrations.sync.runs import sync_run_start
 from integrations.sync.service import user_sync_execute
-from integrations.sync.unit_sync import pms_units_refresh, unit_mapping_remove, unit_mappings_save
+from integrations.unit_mapping import pms_units_refresh, unit_mapping_remove, unit_mappings_save
 from properties.models import Property
 from residents.models import Resident, ResidentStatus
 from residents.services import resident_status_change
@@ -622,14 +622,8 @@ def replay(world: World) -> AccessInvariantMachine:
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=False,
-    reason="Found by the invariant machine, not fixed here (user_sync._detect_transition, "
-    "sync-rebuild's lane): the unit a resident leaves is looked up through the mapping of "
-    "their stored PMS unit, so once that mapping is removed a PMS move takes the old unit "
-    "for None and the old unit's key is never revoked.",
-)
 def test_a_move_after_the_old_pms_units_mapping_was_removed_revokes_the_old_unit_key(world):
+    # Found by this machine; fixed on main (the planner takes the unit the resident is in).
     machine = replay(world)
     try:
         # Given P3 current in B 101 (mapped) in Automatic mode, holding its key

@@ -34,7 +34,7 @@ from access.services import key_create, key_grant, key_grant_revoke
 from integrations.models import AccessMode, PMSIntegration, PMSUnit, SyncAlert
 from integrations.pms.types import Lifecycle
 from integrations.sync.alerts import sync_alert_resolve
-from integrations.sync.unit_sync import unit_mapping_remove
+from integrations.unit_mapping import unit_mapping_remove
 from residents.models import Resident, ResidentStatus, StatusSource
 from residents.services import resident_status_change
 from tests.access.pms_access import (

@@ -199,3 +199,49 @@ def test_an_automatic_move_in_while_a_manager_grants_the_same_key(
         assert isinstance(manual, KeyGrant) or manual.endswith(
             "already holds “Resident Entrances”."
         )
+
+
+def test_a_sync_updating_residents_while_a_manager_approves_their_suggestions(
+    prop_a, alice, unit_a, monkeypatch
+):
+    # Given six residents waiting for their move-in keys (Approval Required), listed by
+    # the PMS in the reverse of their id order, so the sync's UPDATE meets them in the
+    # opposite order to an approval's lock
+    integration = integration_create(prop_a)
+    units_map(integration, alice, **{P12B: "A 12B"})
+    pms = AccessPMS(integration, monkeypatch)
+    people = [f"S{n}" for n in range(6)]
+    pms.put(*(pms_resident(ext, first_name=f"Sam{ext}", unit_id=P12B) for ext in people))
+    pms.sync()
+    pms.records = dict(reversed(list(pms.records.items())))
+    for trial in range(TRIALS):
+        waiting = list(
+            AccessSuggestion.objects.filter(state="pending").values_list("id", flat=True)
+        )
+        for ext in people:  # a detail of each changes: the sync rewrites every resident
+            pms.change(ext, phone=f"+1415555{trial:02d}{people.index(ext):02d}")
+
+        run, approval = race(
+            pms.sync,
+            partial(suggestions_approve, property=prop_a, suggestion_ids=waiting, actor=alice),
+        )
+
+        assert run.state == "succeeded", run.error
+        assert approval.granted + len(approval.refused) >= 1
+        # Each resident holds each key once, whatever the order
+        for ext in people:
+            keys = list(
+                KeyGrant.objects.filter(resident=resident_of(ext), revoked_at=None).values_list(
+                    "key_id", flat=True
+                )
+            )
+            assert len(keys) == len(set(keys))
+        # The next trial needs suggestions waiting again: the PMS moves them out and in
+        for ext in people:
+            pms.change(ext, lifecycle=Lifecycle.PAST, raw_status="Past")
+        pms.sync()
+        AccessSuggestion.objects.filter(state="pending").update(state="discarded")
+        KeyGrant.objects.filter(revoked_at=None).update(revoked_at=timezone.now())
+        for ext in people:
+            pms.change(ext, lifecycle=Lifecycle.CURRENT, raw_status="Current")
+        pms.sync()

@@ -18,6 +18,7 @@ from access.models import AccessEvent, AccessSuggestion, KeyGrant
 from integrations.models import AccessMode, PMSIntegration, SyncAlert
 from integrations.pms.types import Lifecycle
 from residents.models import Resident, ResidentStatus
+from residents.services import resident_status_change
 from tests.access.pms_access import P12B, P14C, AccessPMS, integration_create, units_map
 from tests.integrations.sync.fake_pms import pms_resident
 from tests.integrations.test_integration_admin_settings import form_data
@@ -219,6 +220,44 @@ def test_held_revokes_decided_one_by_one_close_the_alert(pms, prop_a, alice):
     suggestion_discard(suggestion=held[-1], actor=alice)
 
     assert open_brake_alert() is None
+
+
+def test_the_pms_taking_it_back_closes_the_alert_and_keeps_the_keys(pms):
+    ids = living(pms, 20)
+    move_out(pms, ids)  # the PMS briefly reports everyone Past
+    assert open_brake_alert() is not None
+
+    # When the next sync sees them Current again
+    for ext in ids:
+        pms.change(ext, lifecycle=Lifecycle.CURRENT, raw_status="Current")
+    pms.sync()
+
+    # Then what the brake held is superseded, the alert closed, every key still held
+    assert open_brake_alert() is None
+    assert not AccessSuggestion.objects.filter(state="pending").exists()
+    assert live_keys() == 60
+    alert = SyncAlert.objects.get(kind=SyncAlert.Kind.MASS_REVOKE)
+    assert (alert.state, alert.resolution) == ("resolved", "settled")
+
+
+def test_the_alert_counts_what_still_waits(pms, alice):
+    ids = living(pms, 10)
+    move_out(pms, ids[:8])
+    first = AccessSuggestion.objects.filter(state="pending", brake=True).first()
+    assert first is not None
+
+    # A manager's status change settles one resident's; discarding settles one revoke
+    resident_status_change(resident=first.resident, new_status=ResidentStatus.CURRENT, actor=alice)
+    alert = open_brake_alert()
+    assert alert is not None
+    assert (alert.pms_data["revoking"], alert.pms_data["keys"]) == (7, 21)
+    suggestion_discard(
+        suggestion=AccessSuggestion.objects.filter(state="pending", brake=True).first(),
+        actor=alice,
+    )
+    alert.refresh_from_db()
+    assert (alert.pms_data["revoking"], alert.pms_data["keys"]) == (7, 20)
+    assert alert.pms_data["detail"].startswith("This sync would revoke 7 of 10 residents' keys")
 
 
 def test_a_second_mass_sync_refreshes_the_one_open_alert(pms):

@@ -24,7 +24,7 @@ from integrations.credentials.services import pms_credential_create
 from integrations.models import AccessMode, PMSIntegration, PMSRecord, PMSUnit, SyncRun
 from integrations.simulator.credentials import demo_fields
 from integrations.sync.service import user_sync_execute
-from integrations.sync.unit_sync import units_map_identical_names
+from integrations.unit_mapping import units_map_identical_names
 from residents.models import Resident, ResidentStatus
 from tests.browser.conftest import SCREENSHOTS
 from tests.factories.properties import PASSWORD

@@ -63,6 +63,10 @@ def test_bytes_that_are_not_utf8_are_refused_not_read_as_replacement_characters(
     response = alice_client.get(url)
     assert response.status_code == 400
     assert "The “q” parameter holds a broken character" in response.content.decode()
+    # Raw bytes too (WSGI hands the query string over as latin-1: "\xff" is the byte 0xFF)
+    response = alice_client.get(reverse("people", args=[prop_a.id]), QUERY_STRING="q=\xff")
+    assert response.status_code == 400
+    assert "The “q” parameter holds a broken character" in response.content.decode()
     response = alice_client.post(
         reverse("units-create", args=[prop_a.id]),
         data="name=%FF",

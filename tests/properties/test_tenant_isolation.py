@@ -140,26 +140,29 @@ def test_every_property_url_is_404_for_another_organization(bob, objects_of_prop
     assert KeyGrant.objects.filter(revoked_at__isnull=True).count() == grants_before
 
 
+POST_ONLY = {
+    "resident-status",
+    "resident-grant-key",
+    "resident-revoke-grant",
+    "integrations-credential-test",
+    "integrations-credential-delete",
+    "people-sync-now",
+    "alerts-sync-resolve",
+    "alerts-mass-revoke-resolve",
+    "suggestions-update-access",
+    "suggestion-discard",
+    "integrations-unit-mapping-refresh",
+    "integrations-unit-mapping-remove",
+}
+
+
 def test_owner_reaches_every_property_url(alice, objects_of_prop_a):
     """The same URLs are real for their own manager (so the 404s above mean isolation)."""
     client = Client()
     client.force_login(alice)
     for name in property_url_names():
-        if name in {
-            "resident-status",
-            "resident-grant-key",
-            "resident-revoke-grant",
-            "integrations-credential-test",
-            "integrations-credential-delete",
-            "people-sync-now",
-            "alerts-sync-resolve",
-            "alerts-mass-revoke-resolve",
-            "suggestions-update-access",
-            "suggestion-discard",
-            "integrations-unit-mapping-refresh",
-            "integrations-unit-mapping-remove",
-        }:
-            continue  # POST-only actions
+        if name in POST_ONLY:
+            continue
         url = url_for(name, objects_of_prop_a)
         assert client.get(url).status_code in {200, 302}, url
 

@@ -1,15 +1,21 @@
 """Entrata: JSON-RPC over POST, one endpoint per area (properties, propertyunits, leases).
 
 Two ways in: https://<sub>.entrata.com/api/v1/<endpoint> with Basic auth, or
-https://apis.entrata.com/ext/orgs/<sub>/v1/<endpoint> with X-Api-Key. Errors come back as
-response.error{code, message}, often with HTTP 200. getLeases pages with
-?page_no=N&per_page=M, read to the end the pager contract allows (pms/pages.py).
+https://apis.entrata.com/ext/orgs/<sub>/v1/<endpoint> with X-Api-Key (mo05mAn/
+entrata_api_client configuration.py: apiKeyAuth "X-Api-Key"). Every call posts
+{"auth": {"type": …}, "requestId": …, "method": {"name", "version", "params"}}; errors come
+back as response.error{code, message} (models/error_response_response_error.py), with
+HTTP 200 or 4xx. getLeases pages with ?page_no=N&per_page=M, read to the end the pager
+contract allows (pms/pages.py): no public shape shows a total, so in practice only an
+empty page ("No records found…") ends it — a server may cap per_page below what was asked. Every call, parameter and field is listed with its public
+source in fixtures/README.md.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -24,7 +30,7 @@ from integrations.pms.errors import (
     VendorUnavailable,
 )
 from integrations.pms.fields import RecordProblem, items, mapping
-from integrations.pms.http import HttpOptions, HttpResponse, HttpTransport
+from integrations.pms.http import HttpOptions, HttpResponse, HttpTransport, parse_retry_after
 from integrations.pms.pages import (
     Announced,
     Pager,
@@ -33,6 +39,7 @@ from integrations.pms.pages import (
     row_key,
 )
 from integrations.pms.vendor import RawPage
+from integrations.vendors.entrata.statuses import STATUS_TYPE_IDS
 
 VENDOR = "Entrata"
 PER_PAGE = 500
@@ -80,6 +87,9 @@ class EntrataClient:
     # -- calls -------------------------------------------------------------------------
 
     def properties(self) -> list[Mapping[str, Any]]:
+        # getProperties r1, no params: result.PhysicalProperty.Property[] (entrata_api_client
+        # docs/PropertiesApi.md, models/get_properties_success_response_result*.py;
+        # markhamilton/node-entrata endpoints/Properties.js).
         result = self._rpc("properties", "getProperties", {})
         try:
             return [
@@ -89,10 +99,16 @@ class EntrataClient:
             raise self._malformed("getProperties", str(exc)) from None
 
     def units(self, property_id: str) -> list[Mapping[str, Any]]:
+        # getPropertyUnits r1 takes propertyIds — plural, comma-separated — and answers
+        # result.properties.property{propertyId, units.unit[]} (entrata_api_client
+        # models/get_property_units_method_params.py and
+        # get_property_units_success_response_response_result*.py; node-entrata
+        # endpoints/PropertyUnits.js). Disabled units are asked for too: someone may still
+        # live in a unit taken off the market.
         result = self._rpc(
             "propertyunits",
             "getPropertyUnits",
-            {"propertyIds": property_id},
+            {"propertyIds": property_id, "includeDisabledUnits": "1"},
             property_id=property_id,
         )
         try:
@@ -116,9 +132,12 @@ class EntrataClient:
         a page comes back empty ("No records found"): a server may cap per_page below what
         was asked, so a short page is never taken for the last.
         """
+        # getLeases r2: propertyId (one), leaseStatusTypeIds (comma-separated), ?page_no=
+        # &per_page= (entrata_api_client models/get_leases_r2_method_params.py and
+        # api/leases_api.py; noclocks/gmhleasr R/entrata_leases.R).
         params = {
             "propertyId": property_id,
-            "leaseStatusTypeIds": "1,2,3,4,5,6,7",
+            "leaseStatusTypeIds": ",".join(STATUS_TYPE_IDS),
             "includeOtherIncomeLeases": "0",
         }
 
@@ -179,14 +198,25 @@ class EntrataClient:
             "requestId": request_id,
             "method": {"name": method, "version": version, "params": params},
         }
-        response = self.http.request(
-            "POST",
-            f"{self.prefix}/{endpoint}",
-            call=method,
-            content=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json; charset=utf-8"},
-            params=query,
-        )
+        try:
+            response = self.http.request(
+                "POST",
+                f"{self.prefix}/{endpoint}",
+                call=method,
+                content=json.dumps(body).encode(),
+                headers={"Content-Type": "application/json; charset=utf-8"},
+                params=query,
+            )
+        except PMSPropertyNotFound as exc:
+            # Refused with a 4xx: the classifier could not know which property was asked.
+            if property_id and not exc.pms_property_id:
+                raise self.http.error(
+                    PMSPropertyNotFound,
+                    call=method,
+                    detail=exc.detail,
+                    pms_property_id=property_id,
+                ) from None
+            raise
         try:
             payload = json.loads(response.content)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -210,20 +240,22 @@ class EntrataClient:
     def _error_for(self, envelope: Mapping[str, Any], method: str, property_id: str) -> PMSError:
         error = envelope.get("error")
         message = str(error.get("message", "")) if isinstance(error, dict) else str(error)
-        # response.code is HTTP-like; error.code is Entrata's own. Take the first that
-        # says more than "200".
-        candidates = (envelope.get("code"), error.get("code") if isinstance(error, dict) else None)
-        numbers = [int(str(c)) for c in candidates if str(c).isdigit() and str(c) != "200"]
-        code = numbers[0] if numbers else 0
+        # error.code is Entrata's own ("one of 1xx, 3xx, 4xx, 5xx"); response.code is the
+        # HTTP-like status. Entrata's says more, so it comes first.
+        candidates = (error.get("code") if isinstance(error, dict) else None, envelope.get("code"))
+        codes = [int(str(c)) for c in candidates if str(c).isdigit() and str(c) != "200"]
+        code = codes[0] if codes else 0
         lowered = message.lower()
         detail = f"{code} {message}".strip()
-        if code in (401, 403) or any(
+        # 401/403 and 429 are the codes noclocks/gmhleasr R/entrata_internal.R acts on; the
+        # wording is not published, so words only back the codes up.
+        if {401, 403} & set(codes) or any(
             word in lowered for word in ("password", "api key", "unauthori", "authenticat")
         ):
             return self.http.error(CredentialRejected, call=method, detail=detail)
-        if code == 429 or "rate limit" in lowered:
+        if 429 in codes or "rate limit" in lowered:
             return self.http.error(RateLimited, call=method, detail=detail)
-        if code == 404 or (
+        if 404 in codes or (
             "property" in lowered and ("invalid" in lowered or "not found" in lowered)
         ):
             return self.http.error(
@@ -234,10 +266,9 @@ class EntrataClient:
         return self.http.error(RequestRejected, call=method, detail=detail)
 
     def _classify(self, response: HttpResponse, call: str) -> PMSError | None:
-        # A non-2xx with a JSON-RPC error says more than the status line does — except a
-        # 429, left to the transport so its Retry-After is honoured.
+        # A non-2xx with a JSON-RPC error says more than the status line does.
         if response.status_code == 429:
-            return None
+            return self._rate_limited(response, call)
         try:
             payload = json.loads(response.content)
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -247,6 +278,16 @@ class EntrataClient:
             envelope = {"code": response.status_code, **envelope}
             return self._error_for(envelope, call, "")
         return None
+
+    def _rate_limited(self, response: HttpResponse, call: str) -> RateLimited:
+        """A 429, waiting as long as Entrata says: Retry-After if sent, else until the
+        X-RateLimit-Reset time (epoch seconds), which Entrata's limit headers carry
+        (noclocks/gmhleasr R/entrata_internal.R, req_retry_after)."""
+        wait = parse_retry_after(response.headers.get("retry-after"))
+        reset = str(response.headers.get("x-ratelimit-reset", "")).strip()
+        if wait is None and reset.isdigit():
+            wait = max(0.0, float(reset) - time.time())
+        return self.http.error(RateLimited, call=call, detail="HTTP 429", retry_after=wait)
 
     def _malformed(self, method: str, detail: str) -> MalformedResponse:
         return self.http.error(MalformedResponse, call=method, detail=detail)

@@ -1,4 +1,6 @@
-"""Entrata's JSON-RPC API, as the simulator speaks it."""
+"""Entrata's JSON-RPC API, as the simulator speaks it: the public shapes of
+fixtures/ (names, letter case and types as Entrata sends them), nothing the connector
+alone would expect."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from integrations.simulator.credentials import DEMO_CREDENTIALS, ENTRATA_DEMO_AP
 from integrations.simulator.data import SimResident
 from integrations.simulator.render import us_date
 from integrations.simulator.server import SimRequest, SimResponse, SimState
-from integrations.simulator.vocab import raw_status
+from integrations.simulator.vocab import external_id, raw_status, role_name
 
 _METHODS = {
     "properties": "getProperties",
@@ -25,7 +27,7 @@ RAW_STATUSES: dict[Lifecycle, tuple[str, ...]] = {
     Lifecycle.CURRENT: ("Current",),
     Lifecycle.NOTICE: ("Notice",),
     Lifecycle.PAST: ("Past",),
-    Lifecycle.CANCELLED: ("Cancelled", "Denied"),
+    Lifecycle.CANCELLED: ("Cancelled",),
 }
 STATUS_IDS = {
     "Applicant": 1,
@@ -34,22 +36,13 @@ STATUS_IDS = {
     "Current": 4,
     "Notice": 5,
     "Past": 6,
-    "Denied": 7,
 }
-ROLE_NAMES: dict[ResidentRole, str] = {
-    ResidentRole.PRIMARY: "Primary",
-    ResidentRole.ROOMMATE: "Responsible",
-    ResidentRole.OCCUPANT: "Non-Responsible",
-    ResidentRole.GUARANTOR: "Guarantor",
+ROLE_NAMES: dict[ResidentRole, tuple[str, ...]] = {
+    ResidentRole.PRIMARY: ("Primary",),
+    ResidentRole.ROOMMATE: ("Co-Applicant",),
+    ResidentRole.OCCUPANT: ("Occupant",),
+    ResidentRole.GUARANTOR: ("Guarantor",),
 }
-
-
-def external_id(resident: SimResident) -> str:
-    return str(resident.id)
-
-
-def role_name(role: ResidentRole, variant: int = 0) -> str:
-    return ROLE_NAMES[role]
 
 
 def _rpc(request_id: str, *, result: Any = None, error: tuple[int, str] | None = None,
@@ -125,68 +118,104 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
         )
     if method == "getProperties":
         return _rpc(request_id, result={"PhysicalProperty": {"Property": [
-            {"PropertyID": int(p.id), "MarketingName": p.name, "Type": "Apartment",
-             "Address": {"Address": p.street, "City": p.city, "State": p.state, "PostalCode": p.postal_code}}
+            {"PropertyID": p.id, "MarketingName": p.name, "Type": "Apartment", "IsDisabled": "0",
+             "Address": {"Address": p.street, "City": p.city, "State": p.state,
+                         "PostalCode": p.postal_code, "Country": "US"}}
             for p in state.dataset.properties.values()
         ]}})  # fmt: skip
-    property_id = str(params.get("propertyId") or params.get("propertyIds") or "")
-    if property_id not in state.dataset.properties:
-        return _rpc(request_id, error=(404, f"Invalid property id {property_id}."), code=404)
+    # getPropertyUnits takes propertyIds (comma-separated); getLeases takes one propertyId.
+    # The other spelling is not a parameter of the method, as with Entrata.
+    wanted = "propertyIds" if method == "getPropertyUnits" else "propertyId"
+    if not str(params.get(wanted) or "").strip():
+        return _rpc(request_id, error=(400, f"{wanted} is a required field."), code=400)
+    property_ids = [p.strip() for p in str(params[wanted]).split(",") if p.strip()]
+    unknown = [p for p in property_ids if p not in state.dataset.properties]
+    if unknown:
+        return _rpc(
+            request_id, error=(404, f"Invalid property id(s): {', '.join(unknown)}."), code=400
+        )
     if method == "getPropertyUnits":
-        units = [
-            {"id": u.id, "unitNumber": u.name, "buildingName": f"Building {u.building}", "floorNumber": u.floor}
-            for u in state.dataset.units_of(property_id)
-        ]  # fmt: skip
         return _rpc(request_id, result={"properties": {"property": [
-            {"propertyId": int(property_id), "units": {"unit": units}}]}})  # fmt: skip
-    return _leases(request, state, request_id, property_id)
+            _property_units(state, pid) for pid in property_ids]}})  # fmt: skip
+    return _leases(request, state, request_id, property_ids[0])
+
+
+def _property_units(state: SimState, property_id: str) -> dict[str, Any]:
+    units = state.dataset.units_of(property_id)
+    buildings = sorted({u.building for u in units})
+    return {
+        "propertyId": int(property_id),
+        "propertyName": state.dataset.properties[property_id].name,
+        "unitCount": len(units),
+        "buildingCount": len(buildings),
+        "units": {"unit": [
+            {"id": u.id, "unitNumber": u.name, "buildingId": 70 + buildings.index(u.building),
+             "buildingName": f"Building {u.building}", "floorplanName": f"Plan {u.floor}",
+             "unitSpaces": {"unitSpace": {"id": u.id, "unitSpace": u.name}}}
+            for u in units
+        ]},
+    }  # fmt: skip
 
 
 def _customer(resident: SimResident) -> dict[str, Any]:
+    # phoneType is lower-case in Entrata's recorded answers (mobile, personal, work).
     phones = []
     if resident.home:
-        phones.append({"phoneType": "Home", "phoneNumber": resident.home})
+        phones.append({"phoneTypeName": "Home", "phoneType": "personal",
+                       "phoneNumber": resident.home, "countryCode": 1})  # fmt: skip
     if resident.mobile:
-        phones.append({"phoneType": "Mobile", "phoneNumber": resident.mobile})
+        phones.append({"phoneTypeName": "Primary", "phoneType": "mobile",
+                       "phoneNumber": resident.mobile, "countryCode": 1})  # fmt: skip
     customer: dict[str, Any] = {
-        "id": int(external_id(resident)),
-        "customerType": role_name(resident.role),
+        "id": int(external_id("entrata", resident)),
+        "customerType": role_name("entrata", resident.role),
         "firstName": resident.first_name,
-        "middleName": "",
         "lastName": resident.last_name,
+        "nameFull": f"{resident.last_name}, {resident.first_name}",
         "emailAddress": resident.email,
         "leaseCustomerStatus": raw_status("entrata", resident),
+        "relationshipName": role_name("entrata", resident.role),
         "moveInDate": us_date(resident.move_in),
         "moveOutDate": us_date(resident.move_out),
         "phones": {"phone": phones},
     }
-    if not resident.email:
-        del customer["emailAddress"]  # Entrata leaves out what it does not have
+    # Entrata leaves out what it does not have.
+    for key in ("emailAddress", "moveInDate", "moveOutDate"):
+        if not customer[key]:
+            del customer[key]
     return customer
 
 
 def _lease(lease: list[SimResident], units: dict[int, str]) -> dict[str, Any]:
+    # Ids are strings on the lease and numbers on customers and intervals, as recorded.
     holder = lease[0]
     status = raw_status("entrata", holder) or ""
+    interval_id = holder.lease_id * 10
     return {
-        "id": holder.lease_id,
-        "propertyId": int(holder.property_id),
-        "leaseStatusTypeId": STATUS_IDS.get(status, 0),
-        "leaseIntervalStatus": status,
+        "id": str(holder.lease_id),
+        "leaseStatusTypeId": str(STATUS_IDS.get(status, 0)),
+        "propertyId": holder.property_id,
+        "leaseType": "Standard",
         "moveInDate": us_date(holder.move_in),
-        "unitId": holder.unit_id,
-        "unitSpaces": {"unitSpace": [{"unitSpaceId": holder.unit_id, "unitSpace": units.get(holder.unit_id, "")}]},
+        "leaseIntervalStatus": status,
+        "leaseIntervalId": str(interval_id),
         "customers": {"customer": [_customer(r) for r in lease]},
+        "unitId": str(holder.unit_id),
+        "unitSpaces": {"unitSpace": [{"unitSpaceId": holder.unit_id, "unitSpace": units.get(holder.unit_id, "")}]},
         "leaseIntervals": {"leaseInterval": [{
-            "id": holder.lease_id * 10, "startDate": us_date(holder.lease_start),
-            "endDate": us_date(holder.lease_end), "leaseIntervalStatusTypeName": status}]},
+            "id": interval_id, "startDate": us_date(holder.lease_start),
+            "endDate": us_date(holder.lease_end), "leaseIntervalTypeId": 1,
+            "leaseIntervalTypeName": "Application",
+            "leaseIntervalStatusTypeId": STATUS_IDS.get(status, 0),
+            "leaseIntervalStatusTypeName": status}]},
     }  # fmt: skip
 
 
 def _leases(request: SimRequest, state: SimState, request_id: str, property_id: str) -> SimResponse:
     try:
         page_no = max(1, int(request.query.get("page_no", 1)))
-        per_page = max(1, min(2000, int(request.query.get("per_page", DEFAULT_PER_PAGE))))
+        # per_page runs 5..1000 (entrata_api_client api/leases_api.py).
+        per_page = max(5, min(1000, int(request.query.get("per_page", DEFAULT_PER_PAGE))))
     except ValueError:
         return _rpc(request_id, error=(400, "page_no and per_page must be numbers."), code=400)
     leases = state.dataset.leases_of(property_id)

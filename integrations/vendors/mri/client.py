@@ -94,7 +94,15 @@ class MRIClient:
         def read(page: PageRequest) -> tuple[Sequence[Mapping[str, Any]], Announced]:
             # A link carries the whole query, $skip included.
             url, query = (page.link, None) if page.link else (self.endpoint, first)
-            response = self.http.request("GET", url, call=api, params=query)
+            try:
+                response = self.http.request("GET", url, call=api, params=query)
+            except PMSPropertyNotFound as exc:
+                # Classified from the status line, before anyone knew which property.
+                if not property_id or exc.pms_property_id:
+                    raise
+                raise self.http.error(
+                    PMSPropertyNotFound, call=api, detail=exc.detail, pms_property_id=property_id
+                ) from None
             payload = self._parse(response, api, property_id)
             rows = json_rows(self.http, payload, "value", api)
             link = payload.get("nextLink") or payload.get("@odata.nextLink")

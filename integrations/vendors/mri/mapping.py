@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 
 from integrations.pms.fields import RecordProblem, date_field, text
+from integrations.pms.lifecycle import Signals, status_lifecycle
 from integrations.pms.mapping import MappingResult, VocabularyTable, guarded, role_for
 from integrations.pms.normalize import ISO_DATE_FORMATS, US_DATE_FORMATS, first_email, pick_phone
 from integrations.pms.types import PMSProperty, PMSResident, PMSUnit, ResidentRole
@@ -61,6 +62,15 @@ def _resident(raw: Mapping[str, Any], pms_property_id: str) -> list[PMSResident]
     email, raw_email = first_email([text(raw, "Email")])
     unit_id = text(raw, "UnitID")
     property_id = text(raw, "PropertyID") or pms_property_id
+    move_in = date_field(raw, "OccupyDate", DATE_FORMATS)
+    # The actual vacate date when there is one, else the planned move-out.
+    move_out = date_field(raw, "ResidentVacateDate", DATE_FORMATS) or date_field(
+        raw, "LeaseMoveOut", DATE_FORMATS
+    )
+    current = {"Y": True, "N": False}.get(text(raw, "IsCurrent"))
+    lifecycle, reading = status_lifecycle(
+        STATUSES, raw_status, Signals(move_in=move_in, move_out=move_out, current=current)
+    )
     return [
         PMSResident(
             external_id=external_id,
@@ -73,14 +83,13 @@ def _resident(raw: Mapping[str, Any], pms_property_id: str) -> list[PMSResident]
             ),
             lease_start=date_field(raw, "LeaseStart", DATE_FORMATS),
             lease_end=date_field(raw, "LeaseEnd", DATE_FORMATS),
-            move_in=date_field(raw, "OccupyDate", DATE_FORMATS),
-            # The actual vacate date when there is one, else the planned move-out.
-            move_out=date_field(raw, "ResidentVacateDate", DATE_FORMATS)
-            or date_field(raw, "LeaseMoveOut", DATE_FORMATS),
+            move_in=move_in,
+            move_out=move_out,
             unit_id=unit_key(property_id, text(raw, "BuildingID"), unit_id) if unit_id else "",
             unit_name=unit_id,
             raw_status=raw_status,
-            lifecycle=STATUSES(raw_status),
+            lifecycle=lifecycle,
+            status_reading=reading,
             role=role_for(ROLES, text(raw, "ResidentType"), default=ResidentRole.PRIMARY),
             lease_id=text(raw, "LeaseID"),
             raw_email=raw_email,

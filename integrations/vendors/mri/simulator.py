@@ -12,7 +12,7 @@ from integrations.simulator.credentials import DEMO_CREDENTIALS
 from integrations.simulator.data import SimResident
 from integrations.simulator.render import iso_datetime
 from integrations.simulator.server import SimRequest, SimResponse, SimState
-from integrations.simulator.vocab import raw_status
+from integrations.simulator.vocab import external_id, raw_status, role_name
 
 MAX_TOP = 1000
 RAW_STATUSES: dict[Lifecycle, tuple[str, ...]] = {
@@ -23,20 +23,12 @@ RAW_STATUSES: dict[Lifecycle, tuple[str, ...]] = {
     Lifecycle.PAST: ("Former",),
     Lifecycle.CANCELLED: ("Cancelled",),
 }
-ROLE_NAMES: dict[ResidentRole, str] = {
-    ResidentRole.PRIMARY: "Primary",
-    ResidentRole.ROOMMATE: "Roommate",
-    ResidentRole.OCCUPANT: "Occupant",
-    ResidentRole.GUARANTOR: "Guarantor",
+ROLE_NAMES: dict[ResidentRole, tuple[str, ...]] = {
+    ResidentRole.PRIMARY: ("Primary",),
+    ResidentRole.ROOMMATE: ("Roommate",),
+    ResidentRole.OCCUPANT: ("Occupant",),
+    ResidentRole.GUARANTOR: ("Guarantor",),
 }
-
-
-def external_id(resident: SimResident) -> str:
-    return str(resident.id)
-
-
-def role_name(role: ResidentRole, variant: int = 0) -> str:
-    return ROLE_NAMES[role]
 
 
 # How this wire expresses the adversarial behaviours (integrations/simulator/adversary.py).
@@ -91,12 +83,12 @@ def _error(status: int, code: str, message: str) -> SimResponse:
 def _resident(r: SimResident, units: dict[int, tuple[str, str]]) -> dict[str, Any]:
     building, number = units.get(r.unit_id, ("", ""))
     return {
-        "ResidentNameID": external_id(r),
+        "ResidentNameID": external_id("mri", r),
         "PropertyID": r.property_id,
         "BuildingID": building,
         "UnitID": number,
         "LeaseID": str(r.lease_id),
-        "ResidentType": role_name(r.role),
+        "ResidentType": role_name("mri", r.role),
         "FirstName": r.first_name,
         "LastName": r.last_name,
         "Email": r.email or None,

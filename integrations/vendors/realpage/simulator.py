@@ -1,8 +1,12 @@
-"""RealPage RPX gateway, as the simulator speaks it."""
+"""RealPage RPX gateway, as the simulator speaks it: the public shapes of fixtures/
+(method names, element names and their letter case, faults with RPXApplicationFault),
+nothing the connector alone would expect."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
 
 from integrations.pms.types import Lifecycle, ResidentRole
 from integrations.simulator.adversary import UNPAGED, WireTraits
@@ -16,10 +20,11 @@ from integrations.simulator.render import (
     read_soap_call,
     soap_fault,
     soap_open,
+    soap_result,
     us_date,
 )
 from integrations.simulator.server import SimRequest, SimResponse, SimState
-from integrations.simulator.vocab import raw_status
+from integrations.simulator.vocab import raw_status, role_name
 
 XML = "text/xml; charset=utf-8"
 RAW_STATUSES: dict[Lifecycle, tuple[str, ...]] = {
@@ -31,21 +36,18 @@ RAW_STATUSES: dict[Lifecycle, tuple[str, ...]] = {
     Lifecycle.PAST: ("Former",),
     Lifecycle.CANCELLED: ("Former Applicant",),
 }
-ROLE_NAMES: dict[ResidentRole, str] = {
-    ResidentRole.PRIMARY: "Head of Household",
-    ResidentRole.ROOMMATE: "Co-Head",
-    ResidentRole.OCCUPANT: "Occupant",
-    ResidentRole.GUARANTOR: "Guarantor",
+ROLE_NAMES: dict[ResidentRole, tuple[str, ...]] = {
+    ResidentRole.PRIMARY: ("Head of Household",),
+    ResidentRole.ROOMMATE: ("Co-Head",),
+    ResidentRole.OCCUPANT: ("Occupant",),
+    ResidentRole.GUARANTOR: ("Guarantor",),
 }
 
 
-def external_id(resident: SimResident) -> str:
+def record_id(resident: SimResident) -> str:
+    """The record id the vendor sends for this resident."""
     # The connector's form: household (reshid) and member (resmid).
     return f"{resident.lease_id}:{resident.id}"
-
-
-def role_name(role: ResidentRole, variant: int = 0) -> str:
-    return ROLE_NAMES[role]
 
 
 # How this wire expresses the adversarial behaviours (integrations/simulator/adversary.py):
@@ -71,8 +73,17 @@ def failure(kind: str, retry_after: int) -> SimResponse:
     return SimResponse(200, soap_open().encode() + b"<getresidentlistResponse><resi", XML)
 
 
-def _fault(message: str) -> SimResponse:
-    return SimResponse(500, soap_fault("s:Client", message), XML)
+def _fault(message: str, custom: str = "") -> SimResponse:
+    # WCF answers a fault with HTTP 500; RPX adds detail/RPXApplicationFault.
+    body = soap_fault("s:Client", message)
+    detail = (
+        '<detail><RPXApplicationFault xmlns="http://schemas.datacontract.org/2004/07/RPX.Common">'
+        + el("CustomMessage", custom or message)
+        + el("ExceptionMessage", message)
+        + el("MessageLogId", "90210000")
+        + "</RPXApplicationFault></detail>"
+    )
+    return SimResponse(500, body.replace(b"</soap:Fault>", detail.encode() + b"</soap:Fault>"), XML)
 
 
 def handle(request: SimRequest, state: SimState) -> SimResponse:
@@ -92,49 +103,76 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
         or auth.get("licensekey") != demo["license_key"]
     ):
         return _fault("Authentication failed: the license key or PMC ID is not valid.")
-    if method == "getSiteList":
+    if method == "getsitelist":
         sites = "".join(
-            "<site>" + el("siteid", p.id) + el("sitename", p.name) + el("address", p.street)
-            + el("city", p.city) + el("state", p.state) + el("zip", p.postal_code) + "</site>"
+            "<Site>" + el("SiteID", p.id) + el("SiteName", p.name) + el("Adr1", p.street)
+            + el("City", p.city) + el("State", p.state) + el("Zip", p.postal_code) + "</Site>"
             for p in state.dataset.properties.values()
         )  # fmt: skip
-        return SimResponse(200, _wrap(method, f"<sites>{sites}</sites>"), XML)
+        return SimResponse(200, _wrap(method, f'<SiteList xmlns="">{sites}</SiteList>'), XML)
     site_id = str(auth.get("siteid", ""))
-    if method not in ("unitlist", "getresidentlist"):
+    if method not in ("getunitlist", "unitlist", "getresidentlist"):
         return _fault(f"Operation {method} is not supported.")
     if site_id not in state.dataset.properties:
-        return _fault(f"Site {site_id} was not found for PMC {demo['pmc_id']}.")
+        return _fault(f"Site {site_id} was not found for PMC {demo['pmc_id']}.", "Invalid site id.")
+    if method == "getunitlist":
+        return SimResponse(200, _wrap(method, _unit_objects(state, site_id)), XML)
     if method == "unitlist":
-        occupied = {
-            r.unit_id
-            for r in state.dataset.residents_of(site_id)
-            if r.lifecycle.value in ("current", "notice")
-        }
-        units = "".join(
-            "<unit>" + el("unitid", u.id) + el("unitnumber", u.name)
-            + el("buildingnumber", u.building) + el("floornumber", u.floor)
-            + el("vacant", "F" if u.id in occupied else "T") + "</unit>"
-            for u in state.dataset.units_of(site_id)
-        )  # fmt: skip
-        return SimResponse(200, _wrap(method, f"<units>{units}</units>"), XML)
+        return SimResponse(200, _wrap(method, _unit_list(state, site_id)), XML)
     truncate = state.faults.take_truncation("realpage")
     return SimResponse(200, _residents(state, site_id, truncate), XML)
 
 
+def _occupied(state: SimState, site_id: str) -> set[int]:
+    return {
+        r.unit_id
+        for r in state.dataset.residents_of(site_id)
+        if r.lifecycle.value in ("current", "notice")
+    }
+
+
+def _unit_objects(state: SimState, site_id: str) -> str:
+    """getunitlist: GetUnitList/UnitObjects/UnitObject, nested as quext and tghp read it."""
+    occupied = _occupied(state, site_id)
+    p = state.dataset.properties[site_id]
+    units = "".join(
+        "<UnitObject>" + el("PropertyNumberID", site_id)
+        + "<Address>" + el("UnitID", u.id) + el("UnitNumber", u.name)
+        + el("BuildingID", u.building) + el("Address1", f"{p.street} #{u.name}")
+        + el("CityName", p.city) + el("State", p.state) + el("Zip", p.postal_code) + "</Address>"
+        + "<UnitDetails>" + el("FloorNumber", u.floor) + el("Bedrooms", 1)
+        + el("Bathrooms", "1.00") + el("GrossSqFtCount", 700) + "</UnitDetails>"
+        + "<Availability>" + el("AvailableBit", "false" if u.id in occupied else "true")
+        + el("MadeReadyDate", "") + "</Availability>"
+        + "</UnitObject>"
+        for u in state.dataset.units_of(site_id)
+    )  # fmt: skip
+    return f'<GetUnitList xmlns=""><UnitObjects>{units}</UnitObjects></GetUnitList>'
+
+
+def _unit_list(state: SimState, site_id: str) -> str:
+    """unitlist: UnitList/Unit with flat PascalCase fields, as NASAdash reads it."""
+    occupied = _occupied(state, site_id)
+    units = "".join(
+        "<Unit>" + el("UnitID", u.id) + el("UnitNumber", u.name)
+        + el("BuildingName", f"Building {u.building}") + el("Floor", u.floor)
+        + el("Vacant", "F" if u.id in occupied else "T") + "</Unit>"
+        for u in state.dataset.units_of(site_id)
+    )  # fmt: skip
+    return f'<UnitList xmlns="">{units}</UnitList>'
+
+
 def _wrap(method: str, inner: str) -> bytes:
-    return (
-        soap_open()
-        + f'<{method}Response xmlns="http://tempuri.org/"><{method}Result>{inner}'
-        + f"</{method}Result></{method}Response>{SOAP_CLOSE}"
-    ).encode()
+    return soap_result(method, "http://tempuri.org/", inner)
 
 
-def _resident(resident: SimResident, units: dict[int, str]) -> str:
+def _resident(resident: SimResident, units: dict[int, str], status: str = "") -> str:
     return (
         "<resident>"
         + el("reshid", resident.lease_id)
         + el("resmid", resident.id)
-        + el("relationship", role_name(resident.role))
+        + el("relationship", role_name("realpage", resident.role))
+        + el("leaseid", resident.lease_id * 10 + (1 if status else 0))
         + el("firstname", resident.first_name)
         + el("lastname", resident.last_name)
         + el("unitid", resident.unit_id)
@@ -154,9 +192,22 @@ def _resident(resident: SimResident, units: dict[int, str]) -> str:
         + el("email", resident.email)
         + el("homephone", resident.home)
         + el("cellphone", resident.mobile)
-        + el("leasestatus", raw_status("realpage", resident) or "")
+        + el("leasestatus", status or raw_status("realpage", resident) or "")
         + "</resident>"
     )
+
+
+def _renewal(resident: SimResident, units: dict[int, str]) -> str | None:
+    """Every fifth current household member has also signed a renewal ahead of its start:
+    OneSite lists it as a second row, "Future Lease", for the same person."""
+    if resident.lifecycle.value != "current" or resident.id % 5 or resident.lease_end is None:
+        return None
+    renewal = replace(
+        resident,
+        lease_start=resident.lease_end + timedelta(days=1),
+        lease_end=resident.lease_end + timedelta(days=366),
+    )
+    return _resident(renewal, units, status="Future Lease")
 
 
 def _residents(state: SimState, site_id: str, truncate: bool) -> Iterator[bytes]:
@@ -164,10 +215,19 @@ def _residents(state: SimState, site_id: str, truncate: bool) -> Iterator[bytes]
     units = {u.id: u.name for u in state.dataset.units_of(site_id)}
     yield (
         soap_open()
-        + '<getresidentlistResponse xmlns="http://tempuri.org/"><getresidentlistResult><residents>'
+        + '<getresidentlistResponse xmlns="http://tempuri.org/"><getresidentlistResult>'
+        + '<residentlist xmlns="">'
     ).encode()
     for index, resident in enumerate(residents):
         if truncate and index >= len(residents) // 2:
             return
+        renewal = _renewal(resident, units)
+        # The renewal row comes first on even members: the client must not depend on order.
+        if renewal and resident.id % 2 == 0:
+            yield renewal.encode()
         yield _resident(resident, units).encode()
-    yield (f"</residents></getresidentlistResult></getresidentlistResponse>{SOAP_CLOSE}").encode()
+        if renewal and resident.id % 2:
+            yield renewal.encode()
+    yield (
+        f"</residentlist></getresidentlistResult></getresidentlistResponse>{SOAP_CLOSE}"
+    ).encode()

@@ -7,10 +7,10 @@ from functools import partial
 from typing import Any
 
 from integrations.pms.fields import RecordProblem, date_field, items, mapping, text
+from integrations.pms.lifecycle import Signals, status_lifecycle
 from integrations.pms.mapping import MappingResult, VocabularyTable, guarded, role_for
 from integrations.pms.normalize import ISO_DATE_FORMATS, US_DATE_FORMATS, first_email, pick_phone
 from integrations.pms.types import (
-    Lifecycle,
     PMSProperty,
     PMSResident,
     PMSUnit,
@@ -76,7 +76,6 @@ def _person(
     if not external_id:
         raise RecordProblem("record has no Id")
     raw_status = text(person, "Status") or text(household, "Status")
-    lifecycle: Lifecycle = STATUSES(raw_status)
     email, raw_email = first_email([text(person, "Email")])
     phone = pick_phone(
         (text(p, "PhoneDescription"), text(p, "PhoneNumber")) for p in items(person, "Phone")
@@ -87,6 +86,9 @@ def _person(
         # A roommate without own dates moves with the household.
         move_in = move_in or date_field(household, "MoveIn", DATE_FORMATS)
         move_out = move_out or date_field(household, "MoveOut", DATE_FORMATS)
+    lifecycle, reading = status_lifecycle(
+        STATUSES, raw_status, Signals(move_in=move_in, move_out=move_out)
+    )
     return PMSResident(
         external_id=external_id,
         pms_property_id=pms_property_id,
@@ -105,6 +107,7 @@ def _person(
         role=role,
         lease_id=text(household, "Id"),
         raw_email=raw_email,
+        status_reading=reading,
     )
 
 

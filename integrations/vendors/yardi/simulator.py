@@ -17,9 +17,10 @@ from integrations.simulator.render import (
     read_soap_call,
     soap_fault,
     soap_open,
+    soap_result,
 )
 from integrations.simulator.server import SimRequest, SimResponse, SimState
-from integrations.simulator.vocab import raw_status
+from integrations.simulator.vocab import raw_status, role_name
 
 NAMESPACE = "http://tempuri.org/YSI.Interfaces.WebServices/ItfResidentData"
 XML = "text/xml; charset=utf-8"
@@ -34,7 +35,7 @@ RAW_STATUSES: dict[Lifecycle, tuple[str, ...]] = {
     Lifecycle.PAST: ("Past",),
     Lifecycle.CANCELLED: ("Canceled", "Cancelled", "Denied"),
 }
-_ROLE_NAMES: dict[ResidentRole, tuple[str, ...]] = {
+ROLE_NAMES: dict[ResidentRole, tuple[str, ...]] = {
     ResidentRole.PRIMARY: ("Lease Holder",),
     ResidentRole.ROOMMATE: ("Roommate", "Spouse"),
     ResidentRole.OCCUPANT: ("Occupant",),
@@ -49,13 +50,9 @@ _AUTH = {
 }
 
 
-def external_id(resident: SimResident) -> str:
+def record_id(resident: SimResident) -> str:
+    """The record id the vendor sends for this resident."""
     return f"t{resident.id:07d}"
-
-
-def role_name(role: ResidentRole, variant: int = 0) -> str:
-    names = _ROLE_NAMES[role]
-    return names[variant % len(names)]
 
 
 # How this wire expresses the adversarial behaviours (integrations/simulator/adversary.py):
@@ -123,13 +120,7 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
 
 
 def _wrap(method: str, inner: str) -> bytes:
-    return (
-        soap_open()
-        + f'<{method}Response xmlns="{NAMESPACE}"><{method}Result>'
-        + inner
-        + f"</{method}Result></{method}Response>"
-        + SOAP_CLOSE
-    ).encode()
+    return soap_result(method, NAMESPACE, inner)
 
 
 def _properties(state: SimState) -> str:
@@ -195,7 +186,7 @@ def _phones(resident: SimResident) -> str:
 
 def _person_fields(resident: SimResident) -> str:
     return (
-        el("Id", external_id(resident))
+        el("Id", record_id(resident))
         + el("FirstName", resident.first_name)
         + el("MiddleName", "")
         + el("LastName", resident.last_name)
@@ -222,7 +213,7 @@ def _household(lease: list[SimResident]) -> str:
         out += (
             "<Roommate>"
             + _person_fields(other)
-            + el("Relationship", role_name(other.role, other.variant))
+            + el("Relationship", role_name("yardi", other.role, other.variant))
             + (el("Status", own_status) if own_status != status else "")
             + (el("MoveIn", iso_datetime(other.move_in)) if other.move_in != holder.move_in else "")
             + (

@@ -13,7 +13,7 @@ from access.models import Key, KeyGrant
 from integrations.models import AccessMode, PMSIntegration, PMSRecord, SyncRun
 from integrations.simulator.server import SimulatorHandle
 from integrations.sync.service import user_sync_execute
-from integrations.sync.unit_sync import pms_units_refresh, units_create_from_unmapped
+from integrations.unit_mapping import pms_units_refresh, units_create_from_unmapped
 from properties.models import Property
 from residents.models import Resident
 from tests.integrations.sync.conftest import credential_create, integration_create

@@ -299,3 +299,18 @@ def test_one_function_builds_a_resident_from_pms_values_and_never_erases_ours():
     assert (built.values.lease_start, built.values.lease_end) == (None, None)
     assert built.notes == ("the PMS lease end is before its start; dates left as they were",)
     assert "status" in built.changed and built.values.status_changed_at == NOW
+
+
+def test_a_move_from_a_pms_unit_no_longer_mapped_leaves_the_unit_they_are_in():
+    # Ana lives in unit 512; the PMS unit she was synced from lost its mapping since
+    rec = record()
+
+    p = plan(record(unit_id="P14C", unit_name="14C"), stored_=stored(pms_unit_id="P-OLD"),
+             lookups=linked(rec, ana(rec)))  # fmt: skip
+
+    assert p.transition is not None
+    assert (p.transition.transition.previous_unit_id, p.transition.transition.unit_id) == (512, 514)
+    # ...while the same PMS unit, merely unmapped, is no move at all
+    stay = plan(record(unit_id="P-OLD"), stored_=stored(pms_unit_id="P-OLD"),
+                lookups=linked(rec, ana(rec)))  # fmt: skip
+    assert stay.transition is None

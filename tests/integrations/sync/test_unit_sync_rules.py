@@ -16,12 +16,12 @@ from access.models import AccessEvent
 from integrations.models import Outcome, PMSRecord, PMSUnit, SyncRun
 from integrations.pms.types import Lifecycle
 from integrations.pms.types import PMSUnit as PMSUnitRecord
-from integrations.sync.unit_sync import (
+from integrations.sync.user_sync import Snapshot
+from integrations.unit_mapping import (
     unit_mapping_remove,
     unit_mappings_save,
     unit_sync_set,
 )
-from integrations.sync.user_sync import Snapshot
 from residents.models import Resident, ResidentStatus
 from residents.services import ResidentData, resident_update
 from tests.factories import ResidentFactory, UnitFactory

@@ -60,12 +60,12 @@ def test_with_unit_sync_on_units_are_fetched_and_stored(entrata):
 
 def test_a_failed_units_call_names_the_vendor_the_call_and_its_reason(entrata, monkeypatch):
     # Given a units call the vendor answers with an error about its property parameter
-    # (a misspelt parameter, as an unconfirmed call shape once sent), the residents fine
+    # (a malformed property id in propertyIds), the residents fine
     real_rpc = EntrataClient._rpc
 
     def misspelt(self: EntrataClient, property_id: str) -> Any:
-        return real_rpc(self, "propertyunits", "getPropertyUnits", {"propertyID": property_id},
-                        property_id=property_id)  # fmt: skip
+        return real_rpc(self, "propertyunits", "getPropertyUnits",
+                        {"propertyIds": f"0{property_id}"}, property_id=property_id)  # fmt: skip
 
     monkeypatch.setattr(EntrataClient, "units", misspelt)
 

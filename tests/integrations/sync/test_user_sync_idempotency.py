@@ -64,12 +64,14 @@ NEW_BATCH_QUERIES = 11
 #   SAVEPOINT
 #   SELECT resident WHERE id IN …                    (the linked residents)
 #   SELECT syncalert WHERE external_id IN …
+#   SELECT resident … ORDER BY id FOR NO KEY UPDATE  (the changed ones locked by id: the
+#                                                     key writers' lock order)
 #   UPDATE resident … FROM unnest(…)                 (all changed residents)
 #   UPDATE pmsrecord … FROM unnest(…)                (all their records)
 #   COPY syncoutcome                                 ("updated" per record)
 #   RELEASE SAVEPOINT
 #   UPDATE syncrun … records_done
-CHANGED_BATCH_QUERIES = 8
+CHANGED_BATCH_QUERIES = 9
 
 
 def counted_sync(pms: FakePMS) -> tuple[SyncRun, int]:

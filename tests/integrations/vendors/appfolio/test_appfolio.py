@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from integrations.pms import Lifecycle, MalformedResponse, PMSPropertyNotFound, ResidentRole
+from integrations.pms.types import StatusReading
 from integrations.vendors.appfolio.mapping import phone_pairs
 
 
@@ -19,12 +20,12 @@ def test_contract_against_simulator(sim_connector, assert_matches_simulator):
         assert_matches_simulator("appfolio", connector)
 
 
-def test_first_page_is_post_then_get_next_page_url(mock_connector, load_payload):
+def test_first_page_is_post_then_post_of_next_page_url(mock_connector, load_payload):
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        if request.method == "POST":
+        if "page" not in request.url.params:
             return httpx.Response(200, json={
                 "results": [], "next_page_url": "/api/v2/reports/tenant_directory.json?page=2"})  # fmt: skip
         return httpx.Response(200, content=load_payload("appfolio_tenants.json"))
@@ -32,8 +33,9 @@ def test_first_page_is_post_then_get_next_page_url(mock_connector, load_payload)
     pages = list(mock_connector("appfolio", handler).fetch_residents(["7"]))
     assert [(r.method, r.url.path) for r in seen] == [
         ("POST", "/api/v2/reports/tenant_directory.json"),
-        ("GET", "/api/v2/reports/tenant_directory.json"),
+        ("POST", "/api/v2/reports/tenant_directory.json"),
     ]
+    assert seen[1].content == b"{}" and seen[1].url.params["page"] == "2"
     assert seen[0].url.host == "doorsyncdemo.appfolio.com"
     body = json.loads(seen[0].content)
     assert body["properties"] == {"properties_ids": ["7"]} and body["paginate_results"] is True
@@ -60,7 +62,10 @@ def test_maps_sample(mock_connector, respond, load_payload):
     # "primary_tenant: Yes" never promotes a guarantor.
     assert by_id["33"].is_guarantor
 
-    assert [e.external_id for e in page.errors] == ["34"]
+    # An unknown status carries the record, undecided (no dates), never an error.
+    assert page.errors == ()
+    assert by_id["34"].raw_status == "Vacated Unexpectedly"
+    assert by_id["34"].status_reading is StatusReading.UNDECIDED
 
 
 def test_phone_pairs():
