@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -260,6 +261,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sync-enqueue-due": {
         "task": "integrations.tasks.sync_enqueue_due",
         "schedule": env.int("SYNC_ENQUEUE_EVERY_SECONDS", default=300),
+    },
+    # Nightly (07:30 UTC, the small hours in the Americas): the access invariant per
+    # property; keys no rule justifies become sync alerts, never silent revokes.
+    "access-invariant-nightly": {
+        "task": "integrations.tasks.access_invariant_checks_enqueue",
+        "schedule": crontab(minute=30, hour=7),
     },
 }
 

@@ -325,6 +325,8 @@ class SyncAlert(TimeStampedModel):
         MASS_REVOKE = "mass_revoke", "Mass revoke held"
         # One per unknown lease status (external_id "status:<name>"), not per record.
         UNKNOWN_STATUS = "unknown_status", "Unknown lease status"
+        # Raised by the nightly access check (integrations/access_check.py), not a sync.
+        UNJUSTIFIED_KEY = "unjustified_key", "Key no rule justifies"
 
     class State(models.TextChoices):
         OPEN = "open", "Open"

@@ -7,7 +7,8 @@ import logging
 from celery import shared_task
 from django.db import transaction
 
-from integrations.models import SyncRun
+from integrations.access_check import access_invariant_alerts_raise
+from integrations.models import PMSIntegration, SyncRun
 from integrations.sync import runs
 from integrations.sync.service import SyncResult, user_sync_execute
 
@@ -56,3 +57,32 @@ def sync_enqueue_due() -> int:
             )
         started += int(created)
     return started
+
+
+@shared_task(acks_late=True)
+def access_invariant_checks_enqueue() -> int:
+    """Beat, nightly: one access check per property with a set-up integration."""
+    ids = list(
+        PMSIntegration.objects.filter(setup_completed_at__isnull=False).values_list("id", flat=True)
+    )
+    for integration_id in ids:
+        access_invariant_check_task.delay(integration_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True, soft_time_limit=SOFT_TIME_LIMIT, time_limit=TIME_LIMIT)
+def access_invariant_check_task(integration_id: int) -> int:
+    """Raise a sync alert for each resident holding keys no rule justifies; never revoke."""
+    integration = (
+        PMSIntegration.objects.select_related("property").filter(id=integration_id).first()
+    )
+    if integration is None:
+        return 0  # deleted since it was queued
+    found = access_invariant_alerts_raise(integration=integration)
+    if found:
+        logger.warning(
+            "Access check: %s resident(s) of %s hold keys no rule justifies",
+            found,
+            integration.property,
+        )
+    return found

@@ -39,6 +39,11 @@ RESOLUTIONS: dict[str, dict[str, str]] = {
         "ignore": "Ignore",
         "use_this": "Use this PMS record",
     },
+    # Raised by the nightly access check; resolved by integrations/access_check.py.
+    SyncAlert.Kind.UNJUSTIFIED_KEY: {
+        "revoke": "Revoke these keys",
+        "keep": "Keep them",
+    },
 }
 
 
@@ -189,6 +194,10 @@ def _link(record: PMSRecord, resident: Resident, outcome: str) -> None:
 @transaction.atomic
 def sync_alert_resolve(*, alert: SyncAlert, resolution: str, actor: Actor) -> str:
     """Apply a manager's decision; returns a sentence saying what happened."""
+    if alert.kind == SyncAlert.Kind.UNJUSTIFIED_KEY:
+        from integrations.access_check import unjustified_key_alert_resolve
+
+        return unjustified_key_alert_resolve(alert=alert, resolution=resolution, actor=actor)
     locked = (
         SyncAlert.objects.select_for_update(of=("self",))
         .select_related("integration", "resident")
