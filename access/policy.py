@@ -128,7 +128,7 @@ def access_for_pms_transition(
 ) -> list[ChangeItem]:
     """DESIGN.md's table, row by row. An empty list means nothing to do or review.
 
-    | → FUTURE                  | none                                                   |
+    | → FUTURE                  | none (keys held from a lease lived under are revoked)  |
     | → CURRENT (or NOTICE)     | unit key(s) of the mapped unit + common-area keys, +15 min |
     | unit change while current | revoke old unit key(s), grant new ones, both at once    |
     | → PAST                    | revoke every key, manual and automatic, at once        |
@@ -149,7 +149,16 @@ def access_for_pms_transition(
         ]
 
     if t.lifecycle not in LIVING:
-        return []  # → FUTURE (or applicant): no access yet, nothing to review
+        if not was_living or not held:
+            return []  # → FUTURE (or applicant): no access yet, nothing to review
+        # Back to Future from a lease they lived under (a move-in the PMS undid; a renewal
+        # is read as Current by the vendor mappings, so this is not one): a Future resident
+        # holds no key, as when a manager changes Current → Future by hand.
+        reason = f"Lease is {t.lifecycle} again in the PMS"
+        return [
+            ChangeItem(ChangeKind.REVOKE, key_id=g.key_id, grant_id=g.grant_id, reason=reason)
+            for g in held
+        ]
 
     items: list[ChangeItem] = []
     new_unit_keys = list(unit_key_ids.get(t.unit_id, ())) if t.unit_id is not None else []

@@ -642,15 +642,6 @@ def test_a_move_after_the_old_pms_units_mapping_was_removed_revokes_the_old_unit
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=False,
-    reason="Found by the invariant machine, not fixed here (access/policy.py "
-    "access_for_pms_transition, access-writes' lane): a PMS lease going from Current back "
-    "to Future changes nothing ('→ FUTURE: none'), so a resident now Future keeps every "
-    "key, where a manager's Current → Future revokes them all and the invariant demands "
-    "none. (A renewal shown as a future lease is read as Current by the vendor mapping, "
-    "so this is a real return to Future.)",
-)
 def test_a_lease_going_back_to_future_in_the_pms_takes_the_keys(world):
     machine = replay(world)
     try:

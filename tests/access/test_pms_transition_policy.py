@@ -77,11 +77,21 @@ def test_applicant_to_future_gives_nothing():
     assert items_for("applicant", "future") == []
 
 
-def test_current_to_future_in_the_pms_touches_no_key():
-    # The table says "none" for → FUTURE: unlike a manager's Current → Future, a PMS
-    # move back to future (a lease re-signed for later, say) does not revoke.
+def test_current_to_future_in_the_pms_revokes_what_they_hold():
+    # A Future resident holds no key (the access invariant), as after a manager's
+    # Current → Future. A renewal is not this: the vendor mappings read a resident who
+    # already lives there and whose next lease is future as Current.
     held = (HeldGrant(1, 10), HeldGrant(2, 30))
-    assert items_for("current", "future", held=held) == []
+    items = items_for("current", "future", held=held)
+    assert [(i.kind, i.key_id, i.grant_id) for i in items] == [
+        (ChangeKind.REVOKE, 10, 1),
+        (ChangeKind.REVOKE, 30, 2),
+    ]
+    assert {i.reason for i in items} == {"Lease is future again in the PMS"}
+
+
+def test_current_to_future_holding_nothing_has_nothing_to_review():
+    assert items_for("current", "future", held=()) == []
 
 
 # --- → CURRENT (or NOTICE): unit key(s) + common-area keys, delayed ---------------------
@@ -399,7 +409,13 @@ def test_property_never_grants_a_held_key_never_revokes_what_is_not_held(
         assert sorted(revokes(items)) == sorted(held_pairs)
         assert granted == [] and no_change(items) == []
     if lifecycle in ("applicant", "future"):
-        assert items == []
+        # No access yet: from a lease lived under, every key held goes; otherwise
+        # nothing happens.
+        if previous in LIVING:
+            assert sorted(revokes(items)) == sorted(held_pairs)
+            assert granted == [] and no_change(items) == []
+        else:
+            assert items == []
     if lifecycle in ("current", "notice"):
         # Living: only unit keys are ever revoked, and only the old unit's.
         old_unit_keys = set(UNIT_KEYS.get(previous_unit, [])) if previous_unit else set()
