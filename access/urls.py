@@ -16,11 +16,6 @@ urlpatterns = [
         name="suggestions-update-access",
     ),
     path(
-        "alerts/mass-revoke/<int:alert_id>/",
-        views.mass_revoke_resolve_view,
-        name="alerts-mass-revoke-resolve",
-    ),
-    path(
         "alerts/suggestions/<int:suggestion_id>/discard/",
         views.suggestion_discard_view,
         name="suggestion-discard",

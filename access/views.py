@@ -18,7 +18,6 @@ from access.automation import (
     suggestions_approve,
     suggestions_pending,
 )
-from access.brake import brake_resolve
 from access.forms import DoorForm, KeyForm
 from access.models import AccessSuggestion, Door, Key
 from common.forms import form_add_service_errors
@@ -292,27 +291,3 @@ def suggestion_discard_view(
     except ValidationError as exc:
         return _alert_window(request, prop, flash=" ".join(exc.messages), ok=False)
     return _alert_window(request, prop, flash="Suggestion discarded.")
-
-
-@console_view
-def mass_revoke_resolve_view(request: HttpRequest, prop: Property, alert_id: int) -> HttpResponse:
-    """The brake's alert: revoke every held key, or keep them all, in one answer."""
-    from integrations.models import SyncAlert
-
-    alert = get_object_or_404(
-        SyncAlert, integration__property=prop, kind=SyncAlert.Kind.MASS_REVOKE, id=alert_id
-    )
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    try:
-        message = brake_resolve(
-            alert=alert, decision=request.POST.get("decision", ""), actor=request.user
-        )
-    except ValidationError as exc:
-        message, ok = " ".join(exc.messages), False
-    else:
-        ok = True
-    if getattr(request, "htmx", False):
-        return _alert_window(request, prop, flash=message, ok=ok)
-    (messages.success if ok else messages.error)(request, message)
-    return redirect("people", property_id=prop.id)

@@ -198,6 +198,10 @@ def sync_alert_resolve(*, alert: SyncAlert, resolution: str, actor: Actor) -> st
         from integrations.access_check import unjustified_key_alert_resolve
 
         return unjustified_key_alert_resolve(alert=alert, resolution=resolution, actor=actor)
+    if alert.kind == SyncAlert.Kind.MASS_REVOKE:
+        from access.brake import brake_resolve
+
+        return brake_resolve(alert=alert, decision=resolution, actor=actor)
     locked = (
         SyncAlert.objects.select_for_update(of=("self",))
         .select_related("integration", "resident")

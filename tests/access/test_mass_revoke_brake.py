@@ -318,7 +318,7 @@ def test_approval_required_mode_never_holds_anything(pms, integration):
 
 
 def resolve_url(prop, alert) -> str:
-    return reverse("alerts-mass-revoke-resolve", args=[prop.id, alert.id])
+    return reverse("alerts-sync-resolve", args=[prop.id, alert.id])
 
 
 def test_the_alert_window_shows_the_brake_and_resolves_it(pms, prop_a, alice_client):
@@ -333,7 +333,9 @@ def test_the_alert_window_shows_the_brake_and_resolves_it(pms, prop_a, alice_cli
     assert "This sync would revoke 8 of 10 residents&#x27; keys" in body
     assert "Revoke them all" in body and "Keep their keys" in body
 
-    response = alice_client.post(resolve_url(prop_a, alert), {"decision": "approve"}, headers=HTMX)
+    response = alice_client.post(
+        resolve_url(prop_a, alert), {"resolution": "approve"}, headers=HTMX
+    )
 
     assert response.status_code == 200
     assert "Revoked 24 keys of 8 residents." in response.content.decode()
@@ -346,7 +348,7 @@ def test_an_unknown_decision_is_refused_and_changes_nothing(pms, prop_a, alice_c
     alert = open_brake_alert()
     assert alert is not None
 
-    response = alice_client.post(resolve_url(prop_a, alert), {"decision": "maybe"}, headers=HTMX)
+    response = alice_client.post(resolve_url(prop_a, alert), {"resolution": "maybe"}, headers=HTMX)
 
     assert "Choose one of: Revoke them all, Keep their keys." in response.content.decode()
     assert live_keys() == 30 and open_brake_alert() is not None
@@ -358,8 +360,8 @@ def test_another_organizations_manager_cannot_resolve_it(pms, prop_a, prop_b, bo
     alert = open_brake_alert()
     assert alert is not None
 
-    theirs = bob_client.post(resolve_url(prop_a, alert), {"decision": "approve"})
-    through_own = bob_client.post(resolve_url(prop_b, alert), {"decision": "approve"})
+    theirs = bob_client.post(resolve_url(prop_a, alert), {"resolution": "approve"})
+    through_own = bob_client.post(resolve_url(prop_b, alert), {"resolution": "approve"})
 
     assert theirs.status_code == 404 and through_own.status_code == 404
     assert live_keys() == 30 and open_brake_alert() is not None

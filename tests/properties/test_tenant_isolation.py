@@ -148,7 +148,6 @@ POST_ONLY = {
     "integrations-credential-delete",
     "people-sync-now",
     "alerts-sync-resolve",
-    "alerts-mass-revoke-resolve",
     "suggestions-update-access",
     "suggestion-discard",
     "integrations-unit-mapping-refresh",
