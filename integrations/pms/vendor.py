@@ -52,6 +52,22 @@ class Capabilities:
 
 
 @dataclass(frozen=True, slots=True)
+class RateLimit:
+    """One limit the vendor publishes (or its terms state) on calls made with a credential.
+
+    `calls` may be made per `per_seconds`; `scope` says what one budget is shared by:
+    "credential" (every call made with the login, whichever property) or "property" (the
+    older Entrata terms: one call per property per minute per service). `source` names
+    where the figure comes from, so support can correct it when the vendor changes it.
+    """
+
+    calls: int
+    per_seconds: int
+    scope: str = "credential"
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class RawPage:
     """One page of a vendor's resident call, as read off the wire (rows not yet mapped).
 
@@ -81,6 +97,14 @@ class VendorClient(Protocol):
 
     def resident_pages(self, pms_property_ids: Sequence[str]) -> Iterator[RawPage]: ...
 
+    # Vendors whose Capabilities say changed_since=True also implement
+    #   def resident_pages_changed_since(
+    #       self, pms_property_ids: Sequence[str], since: datetime
+    #   ) -> Iterator[RawPage]: ...
+    # returning every resident row the vendor reports as modified at or after `since`
+    # (an aware UTC datetime; the client converts it to the vendor's zone and format).
+    # The same pager contract applies. A delta is never evidence that anyone left.
+
     def close(self) -> None: ...
 
 
@@ -109,6 +133,9 @@ class VendorInfo:
     # retry_after)`, and the vendor's own spelling of statuses and roles.
     simulator: str
     capabilities: Capabilities = Capabilities()
+    # The vendor's published call limits (empty: none known; the budget then uses a
+    # conservative default, see pms/budget.py once it exists).
+    rate_limits: tuple[RateLimit, ...] = ()
     # Shown under the form when the fields alone cannot express the rule.
     note: str = ""
     # The fields naming the PMS account (not the login): two credentials equal on these
