@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "residents",
     "access",
     "integrations",
+    "notices",
 ]
 
 MIDDLEWARE = [
@@ -269,6 +270,28 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(minute=30, hour=7),
     },
 }
+
+CELERY_BEAT_SCHEDULE["notices-hourly"] = {
+    "task": "notices.tasks.notices_hourly_task",
+    "schedule": crontab(minute=5),
+}
+
+# --- Email notices ----------------------------------------------------------
+# EMAIL_URL: smtp://user:password@host:587 (or submission+tls / smtp+ssl); development
+# prints each email in `make run`'s output (console backend); tests use locmem.
+vars().update(
+    env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="doorsync <notices@doorsync.invalid>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The console's own address, for the links in emails.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# A failing sync is emailed after this many failed runs in a row (once per streak); no
+# success for this many hours is emailed once per stale spell; the digest of waiting
+# suggestions goes at this hour of each property's own time zone (notices/services.py).
+NOTICE_FAILURES_IN_A_ROW = env.int("NOTICE_FAILURES_IN_A_ROW", default=3)
+NOTICE_STALE_HOURS = env.int("NOTICE_STALE_HOURS", default=24)
+NOTICE_DIGEST_HOUR = env.int("NOTICE_DIGEST_HOUR", default=8)
 
 # --- PMS simulator ----------------------------------------------------------
 PMS_SIMULATOR_URL = env.str("PMS_SIMULATOR_URL", default="http://127.0.0.1:8765")

@@ -222,6 +222,13 @@ def sync_run_finish(*, run: SyncRun, ok: bool, counts: dict[str, int], error: st
         setattr(run, name, value)
     if ok:
         PMSIntegration.objects.filter(id=run.integration_id).update(last_successful_sync_at=now)
+    # Managers hear of a failure streak or of alerts this run opened (notices/services.py),
+    # after the run's own writes are committed, from a task of its own: a mail server
+    # that is down never fails or slows a sync.
+    from notices.tasks import notices_after_sync_run_task
+
+    run_id = run.id
+    transaction.on_commit(lambda: notices_after_sync_run_task.delay(run_id))
     return True
 
 
