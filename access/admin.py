@@ -39,7 +39,12 @@ class KeyGrantAdmin(NoDirectDeleteMixin, admin.ModelAdmin):
 
     list_display = ["key", "resident", "source", "starts_at", "ends_at", "revoked_at"]
     list_filter = ["source", ("revoked_at", admin.EmptyFieldListFilter)]
-    search_fields = ["key__name", "resident__first_name", "resident__last_name", "resident__email"]
+    search_fields = [
+        "key__name",
+        "resident__first_name__unaccent__icontains",
+        "resident__last_name__unaccent__icontains",
+        "resident__email",
+    ]
     list_select_related = ["key", "resident"]
     # Grants change through the console's services so every change is audited.
     readonly_fields = [f.name for f in KeyGrant._meta.fields]
@@ -87,7 +92,12 @@ class AccessSuggestionAdmin(NoDirectDeleteMixin, admin.ModelAdmin):
         "detected_at",
     ]
     list_filter = ["state", "kind", "property"]
-    search_fields = ["resident__first_name", "resident__last_name", "resident__email", "reason"]
+    search_fields = [
+        "resident__first_name__unaccent__icontains",
+        "resident__last_name__unaccent__icontains",
+        "resident__email",
+        "reason",
+    ]
     list_select_related = ["resident", "key", "property"]
     date_hierarchy = "detected_at"
     readonly_fields = [f.name for f in AccessSuggestion._meta.fields]

@@ -339,8 +339,8 @@ def suggestions_pending(
         qs = qs.filter(resident_id=resident_id)
     for term in search_terms(search):
         qs = qs.filter(
-            Q(resident__first_name__icontains=term)
-            | Q(resident__last_name__icontains=term)
+            Q(resident__first_name__unaccent__icontains=term)
+            | Q(resident__last_name__unaccent__icontains=term)
             | Q(resident__email__icontains=term)
             | Q(resident__unit__name__iexact=term)
         )

@@ -73,7 +73,7 @@ def outcomes_for_run(*, run: SyncRun, outcome: str = "", search: str = "") -> Qu
         qs = qs.filter(outcome=outcome)
     if search:
         qs = qs.filter(
-            Q(name__icontains=search) | Q(email__icontains=search) | Q(external_id=search)
+            Q(name__unaccent__icontains=search) | Q(email__icontains=search) | Q(external_id=search)
         )
     return qs.order_by("id")
 
@@ -95,7 +95,9 @@ def pms_records_lookup(
     else:
         for term in search_terms(query, limit=4):  # "Schmidt, Wen" as lists show names
             qs = qs.filter(
-                Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(external_id=term)
+                Q(first_name__unaccent__icontains=term)
+                | Q(last_name__unaccent__icontains=term)
+                | Q(external_id=term)
             )
     return list(qs.order_by("last_name", "first_name")[:limit])
 

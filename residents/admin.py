@@ -17,7 +17,14 @@ class ResidentAdmin(admin.ModelAdmin):
         "status_source",
     ]
     list_filter = ["status", "status_source", "property__organization", "property"]
-    search_fields = ["first_name", "last_name", "email", "phone", "unit__name"]
+    # Accent-insensitive, as in the console (common/search.py).
+    search_fields = [
+        "first_name__unaccent__icontains",
+        "last_name__unaccent__icontains",
+        "email",
+        "phone",
+        "unit__name",
+    ]
     list_select_related = ["property", "unit"]
     autocomplete_fields = ["property", "unit"]
     # Status changes carry key effects: support uses the console (or a service), not a raw edit.

@@ -29,13 +29,24 @@ def residents_for_property(
         .annotate(n=Count("id"))
         .values("n")
     )
-    qs = (
-        Resident.objects.filter(property=property)
-        .select_related("unit")
-        .annotate(active_key_count=Coalesce(Subquery(active_keys, output_field=IntegerField()), 0))
-    )
+    qs = residents_matching(
+        property=property, search=search, unit_id=unit_id, unit_name=unit_name
+    ).annotate(active_key_count=Coalesce(Subquery(active_keys, output_field=IntegerField()), 0))
     if status:
         qs = qs.filter(status=status)
+    return qs.select_related("unit").order_by("last_name", "first_name", "id")
+
+
+def residents_matching(
+    *,
+    property: Property,
+    search: str = "",
+    unit_id: int | None = None,
+    unit_name: str = "",
+) -> QuerySet[Resident]:
+    """The property's residents matching the People page's search and unit filter — what
+    the list shows and what its status tabs count."""
+    qs = Resident.objects.filter(property=property)
     if unit_id is not None:
         qs = qs.filter(unit_id=unit_id)
     if unit_name.strip():
@@ -51,9 +62,10 @@ def residents_for_property(
         )
     words = Q()
     for term in search_terms(search):
+        # Names without their accents: "Garcia" finds García and back (common/search.py).
         words &= (
-            Q(first_name__icontains=term)
-            | Q(last_name__icontains=term)
+            Q(first_name__unaccent__icontains=term)
+            | Q(last_name__unaccent__icontains=term)
             | Q(email__icontains=term)
             | Q(phone__icontains=term)
             | Q(unit__name__iexact=term)
@@ -64,7 +76,7 @@ def residents_for_property(
         words |= Q(phone__contains=digits)
     if words:
         qs = qs.filter(words)
-    return qs.order_by("last_name", "first_name", "id")
+    return qs
 
 
 def resident_get(*, property: Property, resident_id: int) -> Resident:
@@ -73,6 +85,15 @@ def resident_get(*, property: Property, resident_id: int) -> Resident:
     )
 
 
-def resident_status_counts(*, property: Property) -> dict[str, int]:
-    rows = Resident.objects.filter(property=property).values("status").annotate(n=Count("id"))
+def resident_status_counts(
+    *, property: Property, search: str = "", unit_name: str = ""
+) -> dict[str, int]:
+    """Residents per status among those the search and unit filter match (the tabs count
+    what clicking them would list)."""
+    rows = (
+        residents_matching(property=property, search=search, unit_name=unit_name)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("id"))
+    )
     return {r["status"]: r["n"] for r in rows}

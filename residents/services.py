@@ -160,6 +160,7 @@ def resident_create(
             new_status=status,
             actor=actor,
             reason=f"Added as {ResidentStatus(status).label}",
+            added=True,
         )
     return resident
 
@@ -214,11 +215,13 @@ def _move_unit_keys(*, resident: Resident, old_unit_id: int | None, actor: Actor
 
 @transaction.atomic
 def resident_status_change(
-    *, resident: Resident, new_status: str, actor: Actor, reason: str = ""
+    *, resident: Resident, new_status: str, actor: Actor, reason: str = "", added: bool = False
 ) -> AccessChange:
     """A manager's manual status change, with its key effects (DESIGN: Automated Access).
 
-    The row is locked so two managers pressing at once apply the effects once.
+    The row is locked so two managers pressing at once apply the effects once. `added`:
+    the status the manager chose when adding the resident — the timeline says "added as
+    Current", not a "Future → Current" change nobody made.
     """
     if new_status not in ResidentStatus.values:
         raise ValidationError(f"“{new_status}” is not a status. Choose Future, Current or Past.")
@@ -253,13 +256,17 @@ def resident_status_change(
     locked.status_changed_at = timezone.now()
     locked.save(update_fields=["status", "status_source", "status_changed_at", "updated_at"])
     note = reason.strip() or change.reason
+    if added:
+        subject = f"{locked.full_name}: added as {ResidentStatus(new_status).label}"
+    else:
+        subject = f"{locked.full_name}: {previous.title()} → {new_status.title()}"
     access_event_record(
         property=locked.property,
         actor=actor,
         action=AccessEvent.Action.STATUS_CHANGED,
-        subject=f"{locked.full_name}: {previous.title()} → {new_status.title()}",
+        subject=subject,
         resident=locked,
-        reason=note,
+        reason=change.reason if added else note,
         data={"from": previous, "to": new_status, "notes": list(change.no_change_reasons)},
     )
     key_grants_apply(

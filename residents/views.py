@@ -48,7 +48,9 @@ def people_list(request: HttpRequest, prop: Property) -> HttpResponse:
         unit_name=filters.get("unit", ""),
     )
     page = Paginator(residents, PAGE_SIZE).get_page(request.GET.get("page"))
-    status_counts = selectors.resident_status_counts(property=prop)
+    status_counts = selectors.resident_status_counts(
+        property=prop, search=filters.get("q", ""), unit_name=filters.get("unit", "")
+    )
     query = request.GET.copy()
     query.pop("page", None)
     # Status tabs keep the search and unit typed.

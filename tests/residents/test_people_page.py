@@ -101,6 +101,35 @@ def test_status_tabs_keep_the_search_and_unit(alice_client, prop_a):
     assert 'href="?q=Reyes&unit=12B"' in tabs  # All
 
 
+def test_search_ignores_accents_both_ways(alice_client, prop_a):
+    ResidentFactory(property=prop_a, first_name="José", last_name="García")
+    ResidentFactory(property=prop_a, first_name="Zoe", last_name="Garcia")
+    ResidentFactory(property=prop_a, first_name="Zoë", last_name="Müller")
+    both = ["José García", "Zoe Garcia"]
+    assert sorted(names(people(alice_client, prop_a, q="garcia"))) == both
+    assert sorted(names(people(alice_client, prop_a, q="GARCÍA"))) == both
+    assert names(people(alice_client, prop_a, q="jose")) == ["José García"]
+    assert names(people(alice_client, prop_a, q="Muller, Zoe")) == ["Zoë Müller"]
+    # A % or _ typed is a character, not a wildcard
+    assert names(people(alice_client, prop_a, q="Garc_a")) == []
+
+
+def test_status_tabs_count_what_the_search_and_unit_match(alice_client, prop_a):
+    unit = UnitFactory(property=prop_a, name="12B")
+    ResidentFactory(property=prop_a, last_name="Reyes", status="current", unit=unit)
+    ResidentFactory(property=prop_a, last_name="Reyes", status="past", unit=unit)
+    ResidentFactory(property=prop_a, last_name="Reyes", status="past")
+    ResidentFactory(property=prop_a, last_name="Ode", status="current", unit=unit)
+
+    searched = people(alice_client, prop_a, q="reyes", status="past")
+    assert searched.context["status_counts"] == {"current": 1, "past": 2}
+    assert searched.context["status_total"] == 3
+    both = people(alice_client, prop_a, q="reyes", unit="12B")
+    assert both.context["status_counts"] == {"current": 1, "past": 1}
+    page = html.unescape(both.content.decode())
+    assert 'class="active">All <span class="count">2</span></a>' in page
+
+
 def test_the_all_tab_counts_everyone(alice_client, prop_a):
     for status in ("current", "current", "future", "past"):
         ResidentFactory(property=prop_a, status=status)
@@ -151,6 +180,27 @@ def test_query_count_with_user_sync_set_up(alice_client, prop_a, count, django_a
     with django_assert_num_queries(10):
         response = people(alice_client, prop_a)
     assert "Last successful sync: never" in response.content.decode()
+
+
+def test_the_sync_panel_says_when_user_sync_is_off(alice_client, prop_a):
+    from integrations.models import PMSIntegration
+
+    integration = PMSIntegration.objects.create(
+        property=prop_a,
+        user_sync_enabled=False,
+        setup_completed_at=timezone.now() - timedelta(days=3),
+    )
+    page = people(alice_client, prop_a).content.decode()
+    assert 'data-testid="user-sync-off"' in page
+    assert "User Sync is off for this property" in page
+    assert reverse("integrations-manage", args=[prop_a.id, "user-sync"]) in page
+    # Days without a sync are expected then: no "press Sync Now" banner
+    assert 'data-testid="stale-banner"' not in page
+
+    PMSIntegration.objects.filter(id=integration.id).update(user_sync_enabled=True)
+    page = people(alice_client, prop_a).content.decode()
+    assert 'data-testid="user-sync-off"' not in page
+    assert 'data-testid="stale-banner"' in page
 
 
 def test_add_resident_form(alice_client, prop_a, unit_a):

@@ -186,4 +186,10 @@ def test_adding_someone_as_current_says_so_on_the_timeline(prop_a, unit_a, alice
         property=prop_a, data=data(unit_id=unit_a.id), actor=alice, status="current"
     )
     event = AccessEvent.objects.get(resident=resident, action=AccessEvent.Action.STATUS_CHANGED)
-    assert event.reason == "Added as Current"
+    # Not "Future → Current": the manager never chose Future
+    assert event.subject == f"{resident.full_name}: added as Current"
+    assert "→" not in event.subject
+    # The keys given say why too
+    grants = AccessEvent.objects.filter(resident=resident, action=AccessEvent.Action.KEY_GRANTED)
+    assert grants.exists()
+    assert {e.reason for e in grants} == {"Added as Current"}
