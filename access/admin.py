@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from access.automation import suggestion_discard
-from access.models import AccessEvent, AccessSuggestion, Door, Key, KeyGrant
+from access.models import AccessSuggestion, Door, Key, KeyGrant
 from common.admin import NoDirectDeleteMixin
 from common.text import plural
 
@@ -50,26 +50,6 @@ class KeyGrantAdmin(NoDirectDeleteMixin, admin.ModelAdmin):
     readonly_fields = [f.name for f in KeyGrant._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-
-@admin.register(AccessEvent)
-class AccessEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "property", "actor_label", "action", "subject", "reason"]
-    list_filter = ["action", "property"]
-    search_fields = ["subject", "reason", "actor_label", "resident__email"]
-    list_select_related = ["property"]
-    date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in AccessEvent._meta.fields]
-
-    # The audit trail is read-only, for support as for everyone.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

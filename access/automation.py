@@ -29,7 +29,7 @@ from access.grants import (
     grants_write,
     residents_lock,
 )
-from access.models import AccessEvent, AccessSuggestion, Key, KeyGrant
+from access.models import AccessSuggestion, Key, KeyGrant
 from access.policy import (
     GRANT_DELAY_MINUTES,
     LIVING,
@@ -39,12 +39,8 @@ from access.policy import (
     PMSTransition,
     access_for_pms_transition,
 )
-from access.services import (
-    Actor,
-    access_event_build,
-    access_event_record,
-    actor_label,
-)
+from audit.models import AccessEvent
+from audit.services import Actor, access_event_build, access_event_record, actor_label
 from common.bulk import rows_insert
 from common.search import search_terms
 from common.text import plural

@@ -26,9 +26,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from access.audit import Actor, access_event_build, access_event_record
 from access.grants import RevokeRequest, active_grants, grants_write, residents_lock
-from access.models import AccessEvent, AccessSuggestion
+from access.models import AccessSuggestion
+from audit.models import AccessEvent
+from audit.services import Actor, access_event_build, access_event_record
 from common.text import plural
 from integrations.models import AccessMode, PMSIntegration, SyncAlert
 from properties.models import Property

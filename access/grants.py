@@ -34,8 +34,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from access.audit import Actor, access_event_build, actor_label
-from access.models import AccessEvent, Key, KeyGrant
+from access.models import Key, KeyGrant
+from audit.models import AccessEvent
+from audit.services import Actor, access_event_build, actor_label
 from residents.models import Resident, ResidentStatus
 
 

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from access.models import AccessEvent, AccessSuggestion, Door, Key, KeyGrant
+from access.models import AccessSuggestion, Door, Key, KeyGrant
+from audit.models import AccessEvent
 from properties.models import Property
 from residents.models import Resident
 

@@ -7,15 +7,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from access.audit import AUTOMATION, Actor, access_event_build, access_event_record, actor_label
 from access.grants import GrantRequest, RevokeRequest, grants_write
-from access.models import COMMON_AREA_KEY_NAMES, AccessEvent, Door, Key, KeyGrant
+from access.models import COMMON_AREA_KEY_NAMES, Door, Key, KeyGrant
+from audit.models import AccessEvent
+from audit.services import Actor, access_event_record
 from properties.models import Property
 from residents.models import Resident, ResidentStatus
-
-# The audit helpers live in access/audit.py; imported here for the callers of old.
-__all__ = ["AUTOMATION", "Actor", "access_event_build", "access_event_record", "actor_label"]
-
 
 # --- Doors and keys ------------------------------------------------------------
 

@@ -254,7 +254,8 @@ def raw_grants(world: World, into: Measured, *, with_events: bool) -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from access.models import AccessEvent, Key, KeyGrant
+    from access.models import Key, KeyGrant
+    from audit.models import AccessEvent
     from residents.models import Resident
 
     residents = list(Resident.objects.filter(property=world.prop).order_by("id"))

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "units",
     "residents",
     "access",
+    "audit",
     "integrations",
     "notices",
 ]

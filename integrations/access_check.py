@@ -16,8 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from access.invariant import Finding, Violation, access_invariant_check
-from access.models import AccessEvent, KeyGrant
-from access.services import Actor, access_event_record, key_grant_revoke
+from access.models import KeyGrant
+from access.services import key_grant_revoke
+from audit.models import AccessEvent
+from audit.services import Actor, access_event_record
 from common.text import plural
 from integrations.models import PMSIntegration, PMSRecord, PMSUnit, SyncAlert
 

@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from access.models import AccessEvent
-from access.services import Actor, access_event_record
+from audit.models import AccessEvent
+from audit.services import Actor, access_event_record
 from integrations.credentials.services import pms_credential_connector
 from integrations.models import AccessMode, PMSCredential, PMSIntegration, PMSRecord, SyncRun
 from integrations.pms.registry import VENDORS

@@ -15,8 +15,8 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from access.models import AccessEvent
-from access.services import Actor, access_event_record
+from audit.models import AccessEvent
+from audit.services import Actor, access_event_record
 from common.text import plural
 from integrations.models import PMSIntegration, PMSRecord, PMSUnit
 from integrations.pms import types as pms

@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from access import selectors as access_selectors
 from access.automation import suggestions_supersede_for_resident
-from access.models import AccessEvent, KeyGrant
+from access.models import KeyGrant
 from access.policy import AccessChange, DoorStatus, HeldGrant, access_for_status_change
-from access.services import Actor, access_event_record, key_grants_apply
+from access.services import key_grants_apply
+from audit.models import AccessEvent
+from audit.services import Actor, access_event_record
 from common.services import model_update
 from properties.models import Property
 from residents.contact import email_normalize, phone_normalize

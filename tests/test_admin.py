@@ -20,8 +20,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from access.models import AccessEvent, AccessSuggestion, Key
-from access.services import access_event_record
+from access.models import AccessSuggestion, Key
+from audit.models import AccessEvent
+from audit.services import access_event_record
 from residents.models import ResidentStatus
 from tests.factories import (
     DoorFactory,
@@ -202,7 +203,27 @@ def _pms_unit() -> Model:
     )
 
 
+def _notice_sent() -> Model:
+    from notices.models import NoticeSent
+
+    return NoticeSent.objects.create(
+        property=PropertyFactory(),
+        kind="sync_stale",
+        key=f"stale-since:{next(_serial)}",
+        subject="No PMS sync has succeeded",
+        recipients=["a@example.com"],
+    )
+
+
+def _notice_opt_out() -> Model:
+    from notices.models import NoticeOptOut
+
+    return NoticeOptOut.objects.create(user=UserFactory(), kind="suggestion_digest")
+
+
 ROW_MAKERS: dict[str, Callable[[], Model]] = {
+    "notices.NoticeSent": _notice_sent,
+    "notices.NoticeOptOut": _notice_opt_out,
     "integrations.PMSUnit": _pms_unit,
     "integrations.PMSIntegration": _integration,
     "integrations.SyncRun": _sync_run,
@@ -223,7 +244,7 @@ ROW_MAKERS: dict[str, Callable[[], Model]] = {
     "access.Door": DoorFactory,
     "access.Key": _unit_key,
     "access.KeyGrant": KeyGrantFactory,
-    "access.AccessEvent": _access_event,
+    "audit.AccessEvent": _access_event,
     "access.AccessSuggestion": _access_suggestion,
     "integrations.PMSCredential": _pms_credential,
 }

@@ -11,8 +11,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from access.models import AccessEvent, Door, Key
-from access.services import Actor, access_event_record
+from access.models import Door, Key
+from audit.models import AccessEvent
+from audit.services import Actor, access_event_record
 from common.text import plural
 from properties.models import Property
 from units import csv_import

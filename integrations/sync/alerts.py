@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from access.models import AccessEvent
-from access.services import Actor, access_event_record
+from audit.models import AccessEvent
+from audit.services import Actor, access_event_record
 from integrations.models import Outcome, PMSRecord, SyncAlert
 from integrations.pms.types import Lifecycle, PMSResident
 from integrations.sync.rules import Action, Decision

@@ -24,8 +24,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from access.models import AccessEvent
-from access.services import Actor, access_event_record
+from audit.models import AccessEvent
+from audit.services import Actor, access_event_record
 from integrations.models import PMSIntegration, PMSRecord, SyncAlert, SyncRun
 from integrations.pms.lifecycle import Signals, settled
 from integrations.pms.registry import status_lifecycles

@@ -20,8 +20,8 @@ from access.automation import (
     transitions_suggest,
 )
 from access.grants import residents_lock
-from access.models import AccessEvent
-from access.services import access_event_build
+from audit.models import AccessEvent
+from audit.services import access_event_build
 from common.bulk import objects_insert, rows_insert, rows_update
 from integrations.models import AccessMode, PMSIntegration, PMSRecord, SyncAlert, SyncOutcome
 from integrations.sync.loader import Loaded

@@ -36,8 +36,9 @@ from hypothesis.stateful import (
 )
 
 from access.automation import suggestion_discard, suggestions_approve
-from access.models import AccessEvent, AccessSuggestion, Key, KeyGrant
+from access.models import AccessSuggestion, Key, KeyGrant
 from access.services import key_grant
+from audit.models import AccessEvent
 from integrations.models import AccessMode, PMSIntegration, PMSRecord
 from integrations.pms.types import Lifecycle
 from integrations.setup import integration_set_access_mode

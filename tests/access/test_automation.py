@@ -28,9 +28,10 @@ from access.automation import (
     suggestions_pending,
     transitions_suggest,
 )
-from access.models import AccessEvent, AccessSuggestion, Key, KeyGrant
+from access.models import AccessSuggestion, Key, KeyGrant
 from access.policy import PMSTransition
 from access.services import key_create, key_grant, key_grant_revoke
+from audit.models import AccessEvent
 from integrations.models import AccessMode, PMSIntegration, PMSUnit, SyncAlert
 from integrations.pms.types import Lifecycle
 from integrations.sync.alerts import sync_alert_resolve

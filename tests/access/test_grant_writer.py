@@ -11,7 +11,8 @@ import pytest
 from django.utils import timezone
 
 from access.grants import GrantRequest, RevokeRequest, grant_refusal, grants_write
-from access.models import AccessEvent, Key, KeyGrant
+from access.models import Key, KeyGrant
+from audit.models import AccessEvent
 from residents.models import ResidentStatus
 from tests.factories import KeyFactory, ResidentFactory
 

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from access.models import AccessEvent, Door, Key, KeyGrant
+from access.models import Door, Key, KeyGrant
+from audit.models import AccessEvent
 from residents.models import ResidentStatus
 from tests.factories import DoorFactory, KeyFactory, KeyGrantFactory, ResidentFactory, UnitFactory
 

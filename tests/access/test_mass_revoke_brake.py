@@ -14,7 +14,8 @@ from django.urls import reverse
 
 from access.automation import suggestion_discard, suggestions_pending
 from access.brake import brake_resolve, brake_trips
-from access.models import AccessEvent, AccessSuggestion, KeyGrant
+from access.models import AccessSuggestion, KeyGrant
+from audit.models import AccessEvent
 from integrations.models import AccessMode, PMSIntegration, SyncAlert
 from integrations.pms.types import Lifecycle
 from residents.models import Resident, ResidentStatus

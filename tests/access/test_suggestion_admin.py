@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from access.models import AccessEvent, AccessSuggestion, Key
+from access.models import AccessSuggestion, Key
+from audit.models import AccessEvent
 from tests.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db

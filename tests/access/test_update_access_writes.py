@@ -14,9 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from access.automation import DetectedTransition, suggestions_approve, transitions_suggest
-from access.models import AccessEvent, AccessSuggestion, Key
+from access.models import AccessSuggestion, Key
 from access.policy import PMSTransition
 from access.services import key_grant
+from audit.models import AccessEvent
 from residents.models import ResidentStatus
 from tests.factories import ResidentFactory
 

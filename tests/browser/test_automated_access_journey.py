@@ -19,7 +19,8 @@ import pytest
 from django.utils import dateformat, timezone
 from playwright.sync_api import Page, expect
 
-from access.models import AccessEvent, AccessSuggestion, Key, KeyGrant
+from access.models import AccessSuggestion, Key, KeyGrant
+from audit.models import AccessEvent
 from integrations.credentials.services import pms_credential_create
 from integrations.models import AccessMode, PMSIntegration, PMSRecord, PMSUnit, SyncRun
 from integrations.simulator.credentials import demo_fields

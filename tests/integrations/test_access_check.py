@@ -12,7 +12,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from access.models import AccessEvent, Key, KeyGrant
+from access.models import Key, KeyGrant
+from audit.models import AccessEvent
 from integrations.access_check import access_invariant_alerts_raise, residents_unplaced
 from integrations.models import PMSIntegration, PMSRecord, PMSUnit, SyncAlert
 from integrations.tasks import access_invariant_check_task, access_invariant_checks_enqueue

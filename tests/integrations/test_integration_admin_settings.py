@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from access.models import AccessEvent
+from audit.models import AccessEvent
 from integrations.credentials.services import pms_credential_create
 from integrations.models import AccessMode, PMSCredential, PMSIntegration, PMSRecord
 from integrations.simulator.credentials import demo_fields

@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from access.models import AccessEvent
+from audit.models import AccessEvent
 from integrations import setup, views
 from integrations.credentials import services as credential_services
 from integrations.credentials.services import pms_credential_create

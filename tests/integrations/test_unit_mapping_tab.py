@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from access.models import AccessEvent
+from audit.models import AccessEvent
 from integrations.credentials.services import pms_credential_create
 from integrations.models import PMSIntegration, PMSUnit
 from integrations.simulator.credentials import demo_fields

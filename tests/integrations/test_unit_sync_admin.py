@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from access.models import AccessEvent, Door, Key
+from access.models import Door, Key
+from audit.models import AccessEvent
 from integrations.models import PMSIntegration, PMSRecord, PMSUnit
 from tests.factories import DoorFactory
 from units.models import Unit

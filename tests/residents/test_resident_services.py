@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from access.models import AccessEvent, KeyGrant
+from access.models import KeyGrant
+from audit.models import AccessEvent
 from residents.models import Resident, ResidentStatus
 from residents.services import ResidentData, resident_create, resident_update
 from tests.factories import UnitFactory

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from access.models import AccessEvent, Key, KeyGrant
+from access.models import Key, KeyGrant
 from access.services import key_grant
+from audit.models import AccessEvent
 from residents.models import ResidentStatus, StatusSource
 from residents.services import resident_status_change
 from tests.factories import KeyFactory, ResidentFactory

@@ -16,7 +16,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from access.models import AccessEvent, Door, Key
+from access.models import Door, Key
+from audit.models import AccessEvent
 from tests.factories import DoorFactory, UnitFactory
 from units import csv_import, services
 from units.models import Unit, UnitImport

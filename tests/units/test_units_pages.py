@@ -11,7 +11,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from access.models import AccessEvent, Door, Key
+from access.models import Door, Key
+from audit.models import AccessEvent
 from residents.models import ResidentStatus
 from tests.factories import DoorFactory, ResidentFactory, UnitFactory
 from units import services

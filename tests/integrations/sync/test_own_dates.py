@@ -15,7 +15,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from access.models import AccessEvent
+from audit.models import AccessEvent
 from integrations.models import AccessMode, PMSRecord
 from residents.models import Resident, ResidentStatus
 from tests.integrations.sync.simulated import (

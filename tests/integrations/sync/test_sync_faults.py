@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from access.models import AccessEvent
+from audit.models import AccessEvent
 from integrations.credentials.services import pms_credential_connector
 from integrations.models import PMSRecord, PMSUnit, SyncAlert, SyncOutcome, SyncRun
 from integrations.pms.http import HttpOptions

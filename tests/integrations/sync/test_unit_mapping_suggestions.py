@@ -10,7 +10,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from access.models import AccessEvent
+from audit.models import AccessEvent
 from integrations.models import PMSIntegration, PMSUnit
 from integrations.unit_matching import normalize_unit_name, unit_mapping_suggestions
 from units.services import unit_create

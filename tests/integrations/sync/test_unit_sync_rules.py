@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from access.models import AccessEvent
+from audit.models import AccessEvent
 from integrations.models import Outcome, PMSRecord, PMSUnit, SyncRun
 from integrations.pms.types import Lifecycle
 from integrations.pms.types import PMSUnit as PMSUnitRecord

@@ -17,7 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from access.models import AccessEvent
+from audit.models import AccessEvent
 from integrations.models import PMSRecord, SyncAlert, SyncOutcome, SyncRun
 from integrations.pms.types import Lifecycle, ResidentRole
 from integrations.sync.service import user_sync_execute

@@ -13,7 +13,7 @@ import time_machine
 from django.db.models.signals import pre_delete
 from django.utils import timezone
 
-from access.models import AccessEvent
+from audit.models import AccessEvent
 from integrations.models import Outcome, PMSRecord, SyncAlert, SyncOutcome, SyncRun
 from integrations.pms.types import Lifecycle, ResidentRole
 from integrations.sync.alerts import sync_alert_resolve

@@ -1,4 +1,4 @@
-"""The access audit log: who changed who can open which door, and why.
+"""The audit log: who changed who can open which door, and why.
 
 Append-only rows (``AccessEvent``); every writer builds them here so the actor is
 named the same way everywhere ("automation" when nobody is logged in).
@@ -12,7 +12,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils import timezone
 
-from access.models import AccessEvent, Key
+from access.models import Key
+from audit.models import AccessEvent
 from properties.models import Property
 from residents.models import Resident
 
@@ -46,6 +47,10 @@ def access_event_build(
     at: datetime | None = None,
 ) -> AccessEvent:
     """An unsaved audit row, for callers that write many with bulk_create."""
+    if action not in AccessEvent.Action.values:
+        # Names are checked here rather than by the database: a new action is a line in
+        # AccessEvent.Action, no migration.
+        raise ValueError(f"Unknown audit action {action!r}: add it to AccessEvent.Action.")
     return AccessEvent(
         property=property,
         actor=_actor_user(actor),
