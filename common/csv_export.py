@@ -38,6 +38,11 @@ class SafeCSVWriter:
     def writerow(self, row: Iterable[object]) -> None:
         self._writer.writerow([csv_cell(value) for value in row])
 
+    def writerow_text(self, row: Iterable[object]) -> str:
+        """The row as written, for streaming: with a target whose write returns its
+        argument (audit/views.py), csv.writer hands the line back."""
+        return str(self._writer.writerow([csv_cell(value) for value in row]))
+
     def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         for row in rows:
             self.writerow(row)

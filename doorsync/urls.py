@@ -14,6 +14,7 @@ console = [
     path("", include("integrations.urls")),
     path("", include("properties.urls")),
     path("", include("notices.urls")),
+    path("", include("audit.urls")),
 ]
 
 urlpatterns = [

@@ -7,12 +7,14 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from properties.models import Property
 from properties.selectors import property_get_for_user
 
-ConsoleView = Callable[..., HttpResponse]
+# HttpResponseBase: a report streams its CSV (StreamingHttpResponse).
+ConsoleView = Callable[..., HttpResponseBase]
 
 
 class ConsoleRequest(HttpRequest):
@@ -28,7 +30,9 @@ def console_view(view: ConsoleView) -> ConsoleView:
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, property_id: int, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(
+        request: HttpRequest, property_id: int, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
         prop = property_get_for_user(user=request.user, property_id=property_id)
         request.property = prop  # type: ignore[attr-defined]
         return view(request, prop, *args, **kwargs)
