@@ -322,10 +322,12 @@ def suggestions_pending(
     kind: str = "",
     search: str = "",
     resident_id: int | None = None,
+    transition_label: str = "",
 ) -> QuerySet[AccessSuggestion]:
-    """Pending suggestions, optionally of one kind, one resident, or residents matching a
-    search (name, email or unit, "Last, First" too) — the alert window's filters, which
-    "Select all matching" applies to as shown."""
+    """Pending suggestions, optionally of one kind, one resident, one transition
+    ("Future → Current", a triage category), or residents matching a search (name, email
+    or unit, "Last, First" too) — the alert window's filters, which "Select all matching"
+    applies to as shown."""
     qs = AccessSuggestion.objects.filter(
         property=property, state=AccessSuggestion.State.PENDING
     ).select_related("resident", "key", "resident__unit")
@@ -333,6 +335,8 @@ def suggestions_pending(
         qs = qs.filter(kind=kind)
     if resident_id is not None:
         qs = qs.filter(resident_id=resident_id)
+    if transition_label:
+        qs = qs.filter(transition_label=transition_label)
     for term in search_terms(search):
         qs = qs.filter(
             Q(resident__first_name__unaccent__icontains=term)
@@ -536,3 +540,26 @@ def suggestion_counts(*, property: Property) -> dict[str, int]:
     counts = {r["kind"]: r["n"] for r in rows}
     counts["all"] = sum(counts.values())
     return counts
+
+
+def suggestions_approve_category(
+    *, property: Property, kind: str, transition_label: str, expected: int, actor: Actor
+) -> ApproveResult:
+    """Approve every pending suggestion of one triage category ("380 grants — Future →
+    Current"), as many as the manager was shown: if a sync changed the count since, nothing
+    is applied and the manager is asked to look again — they approved a number, not a
+    moving target."""
+    if kind not in AccessSuggestion.Kind.values:
+        raise ValidationError("Choose grants, revokes or no-change suggestions.")
+    ids = list(
+        suggestions_pending(
+            property=property, kind=kind, transition_label=transition_label
+        ).values_list("id", flat=True)
+    )
+    if len(ids) != expected:
+        raise ValidationError(
+            f"This category now holds {len(ids)} suggestion{'s' if len(ids) != 1 else ''}, "
+            f"not the {expected} you were shown (a sync changed it). Nothing was applied: "
+            "look at the new count and choose again."
+        )
+    return suggestions_approve(property=property, suggestion_ids=ids, actor=actor)

@@ -10,14 +10,4 @@ urlpatterns = [
     path("access/keys/<int:key_id>/", views.key_edit, name="keys-edit"),
     path("access/doors/", views.doors_list, name="doors"),
     path("access/doors/<int:door_id>/", views.door_edit, name="doors-edit"),
-    path(
-        "alerts/suggestions/update-access/",
-        views.suggestions_update_access,
-        name="suggestions-update-access",
-    ),
-    path(
-        "alerts/suggestions/<int:suggestion_id>/discard/",
-        views.suggestion_discard_view,
-        name="suggestion-discard",
-    ),
 ]

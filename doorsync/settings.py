@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "residents",
     "access",
     "audit",
+    "alerts",
     "integrations",
     "notices",
 ]

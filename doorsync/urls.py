@@ -12,7 +12,7 @@ console = [
     path("", include("units.urls")),
     path("", include("access.urls")),
     path("", include("integrations.urls")),
-    path("", include("properties.urls")),
+    path("", include("alerts.urls")),
     path("", include("notices.urls")),
     path("", include("audit.urls")),
 ]

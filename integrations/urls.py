@@ -62,9 +62,4 @@ urlpatterns = [
     ),
     path("people/sync-now/", views.people_sync_now, name="people-sync-now"),
     path("people/sync-status/", views.people_sync_status, name="people-sync-status"),
-    path(
-        "alerts/sync/<int:alert_id>/resolve/",
-        views.sync_alert_resolve_view,
-        name="alerts-sync-resolve",
-    ),
 ]

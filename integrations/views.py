@@ -28,14 +28,12 @@ from integrations.models import (
     PMSCredential,
     PMSIntegration,
     PMSUnit,
-    SyncAlert,
     SyncRun,
 )
 from integrations.pms.errors import PMSError
 from integrations.pms.registry import VENDORS, status_lifecycles
 from integrations.selectors import (
     integration_for_property,
-    open_alerts_for_property,
     outcomes_for_run,
     pms_records_lookup,
     pms_unit_mapping_totals,
@@ -55,7 +53,6 @@ from integrations.setup import (
     pms_properties_available,
     pms_property_ids_taken,
 )
-from integrations.sync.alerts import RESOLUTIONS, sync_alert_resolve
 from integrations.sync.normalize import IN_SCOPE
 from integrations.sync.runs import sync_run_start, sync_runs_reap
 from integrations.unit_mapping import pms_units_refresh, unit_mapping_remove, unit_mappings_save
@@ -624,43 +621,6 @@ def people_sync_now(request: HttpRequest, prop: Property) -> HttpResponse:
 @console_view
 def people_sync_status(request: HttpRequest, prop: Property) -> HttpResponse:
     return _sync_panel(request, prop)
-
-
-# --- The alert window -------------------------------------------------------------
-
-
-def alerts_panel_context(prop: Property) -> dict[str, object]:
-    alerts = list(open_alerts_for_property(property=prop)[:200])
-    return {
-        "sync_alerts": alerts,
-        "resolutions": RESOLUTIONS,
-        "alert_total": len(alerts),
-    }
-
-
-@console_view
-def sync_alert_resolve_view(request: HttpRequest, prop: Property, alert_id: int) -> HttpResponse:
-    alert = get_object_or_404(SyncAlert, integration__property=prop, id=alert_id)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    try:
-        message = sync_alert_resolve(
-            alert=alert, resolution=request.POST.get("resolution", ""), actor=request.user
-        )
-    except ValidationError as exc:
-        message, ok = " ".join(exc.messages), False
-    else:
-        ok = True
-    if getattr(request, "htmx", False):
-        from properties.views import alert_window_context
-
-        return render(
-            request,
-            "properties/alerts_panel.html",
-            {**alert_window_context(prop), "flash": message, "flash_ok": ok, "oob_count": True},
-        )
-    (messages.success if ok else messages.error)(request, message)
-    return redirect("people", property_id=prop.id)
 
 
 # --- Unit Mapping tab -------------------------------------------------------------------

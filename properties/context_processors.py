@@ -4,7 +4,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from properties.selectors import alert_count, properties_for_user
+from alerts.selectors import alert_count
+from properties.selectors import properties_for_user
 
 # Where the property switcher lands: the same section of the other property.
 SECTION_FOR_URL = {

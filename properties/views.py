@@ -8,13 +8,11 @@ from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from properties.console import console_view
 from properties.login_throttle import device_remember
-from properties.models import Property
 from properties.selectors import properties_for_user
 
 if TYPE_CHECKING:
-    from access.views import SuggestionFilter
+    pass
 
 
 class ConsoleLoginView(LoginView):
@@ -36,27 +34,3 @@ def console_home(request: HttpRequest) -> HttpResponse:
     if first is None:
         return render(request, "properties/no_properties.html", status=200)
     return redirect("people", property_id=first.id)
-
-
-def alert_window_context(prop: Property, flt: SuggestionFilter | None = None) -> dict[str, object]:
-    """Access suggestions and sync alerts: what the alert icon counts, in one window."""
-    from access.views import suggestions_context
-    from integrations.views import alerts_panel_context
-
-    context = {**alerts_panel_context(prop), **suggestions_context(prop, flt)}
-    counts = context["suggestion_counts"]
-    assert isinstance(counts, dict)
-    context["window_total"] = int(context["alert_total"]) + counts.get("all", 0)  # type: ignore[call-overload]
-    return context
-
-
-@console_view
-def alerts_panel(request: HttpRequest, prop: Property) -> HttpResponse:
-    """The alert window: pending access suggestions and open sync alerts."""
-    from access.views import SuggestionFilter
-
-    return render(
-        request,
-        "properties/alerts_panel.html",
-        alert_window_context(prop, SuggestionFilter.of(request)),
-    )

@@ -43,3 +43,17 @@ document.addEventListener("htmx:afterRequest", (event) => {
   const menu = form && form.closest("details");
   if (menu) menu.open = false;
 });
+
+// "Select this page" in the alert window: ticks every suggestion shown (a page is never
+// more than may be sent at once), then lets the selection counter above recount.
+document.addEventListener("change", (event) => {
+  const toggle = event.target.closest("[data-select-page]");
+  if (!toggle) return;
+  const form = toggle.closest("form");
+  form.querySelectorAll('input[name="suggestion"]').forEach((box) => {
+    box.disabled = false;
+    box.checked = toggle.checked;
+  });
+  const first = form.querySelector('input[name="suggestion"]');
+  if (first) first.dispatchEvent(new Event("change", { bubbles: true }));
+});

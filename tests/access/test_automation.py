@@ -1209,8 +1209,10 @@ def test_update_access_refused_items_are_named(alice_client, prop_a, twenty_move
 #   6. SELECT accesssuggestion … pending LIMIT 200   (suggestions shown: none left)
 #   7. SELECT kind, COUNT(*) … GROUP BY kind         (the counts by kind)
 #   8. SELECT property … WHERE EXISTS membership     (the property switcher)
-#   9. SELECT COUNT pending suggestions, COUNT open alerts  (the alert icon, one query)
-UPDATE_ACCESS_QUERIES = 9
+#   9. SELECT the sync's state: last run, last success     (the window's "sync needs a look")
+#  10. SELECT COUNT pending suggestions, COUNT open alerts, the sync's state
+#                                                    (the alert icon, one query)
+UPDATE_ACCESS_QUERIES = 10
 # Each batch of suggestions, whatever its size (the lock order of access/grants.py):
 #   SAVEPOINT                                         (the batch's transaction)
 #   SELECT resident … WHERE id IN (SELECT resident_id FROM accesssuggestion …)

@@ -92,7 +92,7 @@ def _pending(resident: Resident) -> list[AccessSuggestion]:
 
 
 def _window_total(prop) -> int:
-    from properties.selectors import alert_count
+    from alerts.selectors import alert_count
 
     return alert_count(property=prop)
 
