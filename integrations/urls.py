@@ -28,6 +28,11 @@ urlpatterns = [
     ),
     path("settings/integrations/setup/", views.integrations_setup, name="integrations-setup-start"),
     path(
+        "settings/integrations/sync-preview/",
+        views.integrations_sync_preview,
+        name="integrations-sync-preview",
+    ),
+    path(
         "settings/integrations/setup/<slug:step>/",
         views.integrations_setup,
         name="integrations-setup",

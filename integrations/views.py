@@ -54,6 +54,7 @@ from integrations.setup import (
     pms_property_ids_taken,
 )
 from integrations.sync.normalize import IN_SCOPE
+from integrations.sync.preview import user_sync_preview
 from integrations.sync.runs import sync_run_start, sync_runs_reap
 from integrations.unit_mapping import pms_units_refresh, unit_mapping_remove, unit_mappings_save
 from integrations.unit_matching import unit_mapping_suggestions
@@ -469,6 +470,28 @@ def _step_user_sync(
             return redirect(_next_url(prop, mode, "user-sync"))
     return render(
         request, "integrations/step_user_sync.html", _step_context(mode, "user-sync", integration)
+    )
+
+
+@console_view
+def integrations_sync_preview(request: HttpRequest, prop: Property) -> HttpResponse:
+    """The wizard's last step: what the first sync would do, read from the PMS now and
+    planned by the sync itself, with nothing written (integrations/sync/preview.py)."""
+    integration = integration_for_property(property=prop)
+    if integration is None or integration.credential is None or not integration.pms_property_ids:
+        return render(
+            request,
+            "integrations/_sync_preview.html",
+            {"problem": "Choose a credential and attach PMS property IDs first (steps 1 and 2)."},
+        )
+    try:
+        preview = user_sync_preview(integration=integration)
+    except PMSError as exc:
+        return render(request, "integrations/_sync_preview.html", {"problem": str(exc)})
+    return render(
+        request,
+        "integrations/_sync_preview.html",
+        {"preview": preview, "integration": integration},
     )
 
 
