@@ -7,6 +7,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.views.decorators.http import require_safe
 
 from properties.console import console_view
 from properties.login_throttle import device_remember
@@ -60,3 +62,13 @@ def alerts_panel(request: HttpRequest, prop: Property) -> HttpResponse:
         "properties/alerts_panel.html",
         alert_window_context(prop, SuggestionFilter.of(request)),
     )
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever a page links (admin's pages, bookmarks, a
+    plain download): the console's icon rather than a 404 in the log. Looked up per
+    request, not at import: in production the name is the hashed one of collectstatic's
+    manifest, which does not exist yet when `check --deploy` imports the URLs. A temporary
+    redirect, as the hashed name changes with the icon."""
+    return redirect(static("favicon.svg"))
