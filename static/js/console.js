@@ -78,6 +78,13 @@ document.addEventListener("keydown", (event) => {
   toggle.focus();
 });
 
+// Tabbing on past the menu's last entry folds it: it would otherwise cover the control the
+// keyboard has moved to.
+document.addEventListener("focusin", (event) => {
+  const toggle = document.querySelector('[data-nav-toggle][aria-expanded="true"]');
+  if (toggle && event.target !== toggle && !event.target.closest("#console-nav")) navSet(toggle, false);
+});
+
 // The current page's entry of the navigation is announced as such.
 function navMarkCurrent() {
   document.querySelectorAll(".sidenav a.active").forEach((a) => a.setAttribute("aria-current", "page"));

@@ -231,7 +231,7 @@ def _small_touch_targets(page: Page) -> list[str]:
         """() => {
             const controls = document.querySelectorAll(
                 'button, .btn, input:not([type=hidden]), select, textarea, summary, '
-                + '.sidenav a, .status-tabs a, .menu a, .pagination a');
+                + '.sidenav a, .status-tabs a, .menu a, .pagination a, .wizard-steps a, .choice a');
             const small = [];
             for (const el of controls) {
                 if (!el.getClientRects().length || getComputedStyle(el).visibility === 'hidden') continue;
