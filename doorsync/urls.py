@@ -29,4 +29,5 @@ urlpatterns = [
     path("api/v1/", include("doorsync.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),
+    path("favicon.ico", property_views.favicon, name="favicon"),
 ]

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from common.admin import NoDirectDeleteMixin
+from common.admin import ZONED_TIMES, NoDirectDeleteMixin
 from common.text import plural
 from integrations import setup
 from integrations.credentials import services
@@ -591,6 +591,7 @@ class PMSUnitAdmin(admin.ModelAdmin):
     search_fields = ["name", "building", "external_id", "unit__name"]
     list_select_related = ["unit", "integration__property", "integration__credential"]
     raw_id_fields = ["integration", "unit", "mapped_by"]
+    formfield_overrides = ZONED_TIMES
 
 
 class ReadOnlyAdmin(NoDirectDeleteMixin, admin.ModelAdmin):

@@ -1,8 +1,21 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 
+from common.admin import ZONED_TIMES
 from properties.models import Membership, Organization, Property
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class ConsoleUserAdmin(UserAdmin):  # type: ignore[type-arg]
+    """Django's user admin, its last-login and joined times naming their zone."""
+
+    formfield_overrides = ZONED_TIMES
 
 
 @admin.register(Organization)

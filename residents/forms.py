@@ -82,7 +82,11 @@ class RevokeForm(forms.Form):
 class PeopleFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Search")
     status = forms.ChoiceField(
-        required=False, choices=[("", "All statuses"), *ResidentStatus.choices], label="Status"
+        required=False,
+        choices=[("", "All statuses"), *ResidentStatus.choices],
+        label="Status",
+        # Shown without a visible label in the filter row: named for screen readers.
+        widget=forms.Select(attrs={"aria-label": "Status"}),
     )
     # A typed unit name, not a dropdown: properties have thousands of units.
     unit = forms.CharField(

@@ -18,4 +18,6 @@ class UnitFilterForm(forms.Form):
     occupancy = forms.ChoiceField(
         required=False,
         choices=[("", "Vacant and occupied"), ("vacant", "Vacant"), ("occupied", "Occupied")],
+        # Shown without a visible label in the filter row: named for screen readers.
+        widget=forms.Select(attrs={"aria-label": "Occupancy"}),
     )
