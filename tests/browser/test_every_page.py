@@ -160,6 +160,15 @@ PAGES: list[ConsolePage] = [
         "/p/{p}/settings/integrations/unit-mapping/suggest/",
         "integrations-unit-mapping-suggest",
     ),
+    ConsolePage(
+        "reports-assigned-access",
+        "/p/{p}/settings/reports/assigned-access/",
+        "report-assigned-access",
+    ),
+    ConsolePage(
+        "reports-admin-actions", "/p/{p}/settings/reports/admin-actions/", "report-admin-actions"
+    ),
+    ConsolePage("notices-settings", "/p/{p}/settings/notices/", "notices-settings"),
 ]
 
 # Property URLs that are not pages, with the reason.
@@ -168,6 +177,7 @@ NOT_PAGES = {
     "units-import-template": "a CSV download",
     "units-import-errors": "a CSV download",
     "people-sync-status": "an htmx fragment of People (the sync panel), polled",
+    "integrations-sync-preview": "an htmx fragment of the wizard's last step (walked there)",
     "api-residents": "JSON API",
     "api-units": "JSON API",
 }

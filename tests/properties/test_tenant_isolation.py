@@ -150,6 +150,7 @@ POST_ONLY = {
     "alerts-sync-resolve",
     "suggestions-update-access",
     "suggestion-discard",
+    "suggestions-approve-category",
     "integrations-unit-mapping-refresh",
     "integrations-unit-mapping-remove",
 }
