@@ -94,6 +94,7 @@ class PMSIntegration(TimeStampedModel):
     full_sync_interval_minutes = models.PositiveIntegerField(
         "full sync every (minutes)",
         default=60,
+        validators=[MinValueValidator(5)],
         help_text="How often a sync reads the whole PMS; syncs in between read only what "
         "changed (where the PMS offers it). At least 5; 60 = hourly, 1440 = nightly.",
     )

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from access.models import AccessEvent
+from access.services import Actor, access_event_record
 from integrations.models import PMSIntegration, SyncCursor, SyncRun
 from integrations.pms.registry import VENDORS
 from integrations.sync import changes, runs
@@ -150,3 +153,33 @@ def sync_run_succeed(
         if gone:
             SyncCursor.objects.filter(integration=integration, pms_property_id__in=gone).delete()
     return True
+
+
+# --- the setting ---------------------------------------------------------------------
+
+
+def integration_set_full_sync_interval(
+    *, integration: PMSIntegration, minutes: int, actor: Actor
+) -> PMSIntegration:
+    """How often the integration's runs read the whole PMS (the runs between read only the
+    changes, where the vendor offers it); audited. ValidationError naming the rule for a
+    value under 5 minutes. Takes effect from the next run."""
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 5:
+        raise ValidationError(
+            f"Enter a full-sync interval of at least 5 minutes (got {minutes!r}); "
+            "60 reads the whole PMS hourly, 1440 nightly."
+        )
+    if integration.full_sync_interval_minutes == minutes:
+        return integration
+    before = integration.full_sync_interval_minutes
+    with transaction.atomic():
+        integration.full_sync_interval_minutes = minutes
+        integration.save(update_fields=["full_sync_interval_minutes", "updated_at"])
+        access_event_record(
+            property=integration.property,
+            actor=actor,
+            action=AccessEvent.Action.SETTING_CHANGED,
+            subject=f"Full sync every {minutes} minutes (was {before})",
+            data={"full_sync_interval_minutes": minutes, "before": before},
+        )
+    return integration
