@@ -315,9 +315,10 @@ def generate(
     today: date | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> Dataset:
-    """A deterministic data set: same arguments (and day), same data. Every seeded record
-    was last modified at some whole minute of the 30 days before the clock's now (each at
-    a random minute, so several share one, as MRI's minute-precision LastUpdateDate does)."""
+    """A deterministic data set: same arguments (and day), same data. Every seeded lease
+    was last modified at some whole minute of the 30 days before the clock's now, all its
+    people at that one moment (entered together): timestamps collide, as they do in a PMS
+    saving a household at once or stamping to the minute (MRI's LastUpdateDate)."""
     rng = random.Random(seed)
     # Its own generator: the people a seed makes stay the same as before stamps existed.
     stamps = random.Random(seed + 1)
@@ -356,6 +357,7 @@ def generate(
         if rng.random() < 0.05:
             roles.append(ResidentRole.OCCUPANT)
         lease_id = next_id
+        saved_at = seeded_at - timedelta(minutes=stamps.randint(1, 30 * 24 * 60))
         last_name = rng.choice(LAST_NAMES)
         variant = 0 if rng.random() < 0.8 else rng.randint(1, 3)
         for role in roles:
@@ -377,7 +379,7 @@ def generate(
                 mobile=_phone(rng) if phone_roll < 0.75 else "",
                 home=_phone(rng) if 0.35 < phone_roll < 0.9 else "",
                 variant=variant,
-                modified_at=seeded_at - timedelta(minutes=stamps.randint(1, 30 * 24 * 60)),
+                modified_at=saved_at,
                 **dates,
             )
             next_id += 1
