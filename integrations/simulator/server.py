@@ -93,7 +93,10 @@ class SimState:
     @clock.setter
     def clock(self, clock: Callable[[], datetime]) -> None:
         """Drive the PMS's clock from a test or a benchmark: every later edit (control API,
-        control page, Dataset.update) is stamped with what it returns. A reset keeps it."""
+        control page, Dataset.update) is stamped with what it returns. A reset keeps it.
+        (For benchmarks/, e.g. a move-out-to-revoked-key latency run: place each move-out
+        at a known instant with `dataset.update(id, changes, at=…)` or the control API's
+        "modified_at", then measure from that instant; no wall-clock waiting needed.)"""
         self._clock = clock
         self.dataset.clock = clock
 

@@ -208,3 +208,23 @@ def test_sync_now_and_vendors_without_the_call_read_everything(world, alice):
         SyncRun.Kind.FULL,
         "started by a person: everything is read",
     )
+
+
+def test_a_voyager_without_the_changes_call_gets_a_full_read_instead(world, monkeypatch):
+    # Given a Voyager whose ItfResidentData lacks GetResidentsByDate (an older one)
+    [unit_a] = world.free_units(1)
+    fay_id = person(world, unit_a, "fay")
+    scheduled_run(world)
+    monkeypatch.setattr(
+        "integrations.vendors.yardi.simulator.METHODS",
+        ("GetPropertyConfigurations", "GetUnitInformation", "GetResidents"),
+    )
+    world.edit(fay_id, lifecycle="past", move_out=world.today.isoformat())
+    # When the next run asks for changes, ASP.NET answers it does not know the method
+    run = scheduled_run(world)
+    # Then the run reads everything instead, says why, and the move-out is applied
+    assert run.kind == SyncRun.Kind.FULL
+    assert run.kind_reason == (
+        "Yardi Voyager refused the call for changes (GetResidentsByDate): all read"
+    )
+    assert world.resident_of(fay_id).status == "past"
