@@ -350,6 +350,13 @@ class PMSRecord(models.Model):
             models.Index(fields=["integration", "email"]),
             models.Index(fields=["integration", "last_name", "first_name"]),
             models.Index(fields=["integration", "last_seen_run"]),
+            # Records waiting to be applied again (a cleared fingerprint): a changes run
+            # asks whether any exist before it may skip the full read (sync/cursors.py).
+            models.Index(
+                fields=["integration"],
+                condition=models.Q(data_hash=""),
+                name="pmsrecord_reapply_pending",
+            ),
         ]
 
     def __str__(self) -> str:

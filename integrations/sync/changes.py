@@ -82,13 +82,17 @@ def run_kind_decide(
     sync_interval: timedelta,
     last_run_failed: bool,
     now: datetime,
+    reapply_pending: bool = False,
 ) -> KindDecision:
     """Whether a run reads the whole PMS or only its changes, and why (in plain words).
 
     Full whenever anything could make a changes run miss something: the vendor has no such
     call, a person asked for it (Sync Now, set-up, support), no full run within the
     integration's full-sync interval, a PMS property without a cursor (newly attached),
-    a property not read whole for a day, or the last run failed (the proven path first).
+    a property not read whole for a day, the last run failed (the proven path first), or
+    records wait to be applied again whatever the PMS says (``reapply_pending``: a Unit
+    Mapping saved, a status mapped, an alert resolved — they clear the record's
+    fingerprint, and only a full read has the PMS data of records that did not change).
     """
     if not offers_changes:
         return KindDecision(FULL, "the PMS offers no call for changes only")
@@ -102,6 +106,8 @@ def run_kind_decide(
         return KindDecision(FULL, f"the last full sync was {_minutes(now - last_full_at)} ago")
     if last_run_failed:
         return KindDecision(FULL, "the last sync failed")
+    if reapply_pending:
+        return KindDecision(FULL, "records wait to be applied again after a change of settings")
     missing = [pid for pid in attached if pid not in cursors]
     if missing:
         return KindDecision(FULL, f"PMS property {missing[0]} has not been read whole yet")

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from access.models import AccessEvent
 from access.services import Actor, access_event_record
-from integrations.models import PMSIntegration, SyncCursor, SyncRun
+from integrations.models import PMSIntegration, PMSRecord, SyncCursor, SyncRun
 from integrations.pms.registry import VENDORS
 from integrations.sync import changes, runs
 
@@ -34,8 +34,9 @@ def cursors_load(*, integration: PMSIntegration) -> dict[str, changes.CursorStat
 
 def run_kind_choose(*, run: SyncRun, now: datetime | None = None) -> changes.KindDecision:
     """Decide, when a worker takes the run, whether it is full or changes-only, and record
-    it on the run (the panel and the history say which). One UPDATE; two more queries
-    (the cursors, the last finished run) only when a changes run is possible."""
+    it on the run (the panel and the history say which). One UPDATE; three more queries
+    (the cursors, the last finished run, records waiting to be applied again) only when a
+    changes run is possible."""
     integration = run.integration
     now = now or timezone.now()
     full_interval = timedelta(minutes=integration.full_sync_interval_minutes)
@@ -44,7 +45,7 @@ def run_kind_choose(*, run: SyncRun, now: datetime | None = None) -> changes.Kin
     capable = offers_changes(integration=integration)
     scheduled = run.trigger == SyncRun.Trigger.SCHEDULE
     cursors: Mapping[str, changes.CursorState] = {}
-    last_failed = False
+    last_failed = reapply = False
     # The cursors and the last run are looked up only when nothing cheaper decided "full".
     if (
         capable
@@ -62,6 +63,12 @@ def run_kind_choose(*, run: SyncRun, now: datetime | None = None) -> changes.Kin
             .first()
         )
         last_failed = last_state == SyncRun.State.FAILED
+        reapply = (
+            not last_failed
+            and PMSRecord.objects.filter(
+                integration=integration, data_hash="", gone_from_pms_at__isnull=True
+            ).exists()
+        )
     decision = changes.run_kind_decide(
         offers_changes=capable,
         scheduled=scheduled,
@@ -72,6 +79,7 @@ def run_kind_choose(*, run: SyncRun, now: datetime | None = None) -> changes.Kin
         sync_interval=sync_interval,
         last_run_failed=last_failed,
         now=now,
+        reapply_pending=reapply,
     )
     run_kind_record(run=run, decision=decision)
     return decision

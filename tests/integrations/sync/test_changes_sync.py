@@ -228,3 +228,22 @@ def test_a_voyager_without_the_changes_call_gets_a_full_read_instead(world, monk
         "Yardi Voyager refused the call for changes (GetResidentsByDate): all read"
     )
     assert world.resident_of(fay_id).status == "past"
+
+
+def test_a_setting_that_re_applies_records_makes_the_next_run_full(world, alice):
+    from integrations.setup import integration_set_excluded_statuses
+
+    scheduled_run(world)
+    # When a manager excludes a lease status (every record must be looked at again)
+    integration_set_excluded_statuses(
+        integration=world.integration, statuses=["Applicant"],
+        available=["Applicant", "Current", "Past"], actor=alice,
+    )  # fmt: skip
+    # Then the next run reads everything — a changes run would not see unchanged records
+    full = scheduled_run(world)
+    assert (full.kind, full.kind_reason) == (
+        SyncRun.Kind.FULL,
+        "records wait to be applied again after a change of settings",
+    )
+    # And the one after goes back to changes
+    assert scheduled_run(world).kind == SyncRun.Kind.CHANGES

@@ -22,21 +22,23 @@ pytestmark = pytest.mark.django_db
 #   2. SELECT syncrun JOIN integration, credential…     (load the claimed run)
 #   3. SELECT synccursor …                              (run_kind_choose: the cursors)
 #   4. SELECT syncrun.state … ORDER BY id DESC LIMIT 1  (run_kind_choose: did the last fail)
-#   5. UPDATE syncrun … kind='changes'                  (the run says what it is)
-#   6. SELECT synccursor.position …                     (where the fetch reads from)
-#   7. UPDATE syncrun … phase='Fetching changes…'       (progress, first page)
-#   8. DECLARE cursor FOR SELECT pmsrecord … IN unnest  (the stored state of the records read)
-#   9. SELECT pmsunit …                                 (unit_context: the Unit Mapping)
-#  10. UPDATE syncrun … phase='Applying changes'        (progress)
-#  11. SELECT 1 FROM accesssuggestion … state='held'    (Automatic mode's held revokes: none)
-#  12. SAVEPOINT                                        (finish + cursors, one transaction)
-#  13. UPDATE syncrun … state='succeeded'               (sync_run_finish)
-#  14. UPDATE pmsintegration … last_successful_sync_at
-#  15. SELECT synccursor … FOR UPDATE                   (the cursors to move)
-#  16. UPDATE synccursor … CASE …                       (bulk_update: moved)
-#  17. RELEASE SAVEPOINT
+#   5. SELECT 1 FROM pmsrecord WHERE data_hash='' …     (run_kind_choose: records waiting to
+#                                                        be applied again; partial index)
+#   6. UPDATE syncrun … kind='changes'                  (the run says what it is)
+#   7. SELECT synccursor.position …                     (where the fetch reads from)
+#   8. UPDATE syncrun … phase='Fetching changes…'       (progress, first page)
+#   9. DECLARE cursor FOR SELECT pmsrecord … IN unnest  (the stored state of the records read)
+#  10. SELECT pmsunit …                                 (unit_context: the Unit Mapping)
+#  11. UPDATE syncrun … phase='Applying changes'        (progress)
+#  12. SELECT 1 FROM accesssuggestion … state='held'    (Automatic mode's held revokes: none)
+#  13. SAVEPOINT                                        (finish + cursors, one transaction)
+#  14. UPDATE syncrun … state='succeeded'               (sync_run_finish)
+#  15. UPDATE pmsintegration … last_successful_sync_at
+#  16. SELECT synccursor … FOR UPDATE                   (the cursors to move)
+#  17. UPDATE synccursor … CASE …                       (bulk_update: moved)
+#  18. RELEASE SAVEPOINT
 # No "no longer in the PMS" step: a changes run marks nobody gone.
-CHANGES_RUN_QUERIES = 17
+CHANGES_RUN_QUERIES = 18
 
 # Each batch of changed, linked records — as a full run's (test_user_sync_idempotency):
 #   SAVEPOINT, SELECT resident (linked), SELECT syncalert, SELECT resident … FOR NO KEY
