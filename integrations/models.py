@@ -146,9 +146,6 @@ RUN_ALERT_LABELS = {
     "email_mismatch": "Email mismatch",
     "possible_match": "Possible match",
     "duplicate": "Duplicate email",
-    # A changes run leaves a move-out it cannot confirm to the next full sync
-    # (integrations/sync/changes.py, held_for_full).
-    "held_for_full": "Left for the next full sync",
 }
 
 
@@ -295,6 +292,9 @@ class Outcome(models.TextChoices):
     NOT_ATTACHED = "not_attached", "Not in an attached PMS property"
     UNIT_NOT_MAPPED = "unit_not_mapped", "Synced, but its PMS unit is not mapped"
     ERROR = "error", "Could not be read"
+    # A changes run saw someone stop living there without a move-out it can confirm
+    # (integrations/sync/changes.py, held_for_full): only a run outcome, never a record's.
+    HELD_FOR_FULL = "held_for_full", "Left for the next full sync"
 
 
 class PMSRecord(models.Model):

@@ -69,7 +69,7 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
 # The run's count of records a changes run left to the next full one (changes.held_for_full).
-HELD_FOR_FULL = "held_for_full"
+HELD_FOR_FULL = Outcome.HELD_FOR_FULL.value
 FETCH_PROGRESS_EVERY = timedelta(seconds=1)
 
 
@@ -396,8 +396,9 @@ def _mark_gone(
 
 def _pending(
     snapshot: Snapshot, state: dict[str, Stored], integration: PMSIntegration, today: date
-) -> tuple[list[Pending], Counter[str]]:
-    """The records to apply, and the counts of those left as they are.
+) -> tuple[list[Pending], Counter[str], list[tuple[PMSResident, Stored | None]]]:
+    """The records to apply, the counts of those left as they are, and those a changes run
+    leaves to the next full one.
 
     The fingerprint covers the person's own lifecycle: a roommate's own move-out date
     passing changes nothing in the PMS, yet must be applied.
@@ -413,6 +414,7 @@ def _pending(
         )
     counts: Counter[str] = Counter()
     pending: list[Pending] = []
+    held_back: list[tuple[PMSResident, Stored | None]] = []
     for record in snapshot.records:
         lifecycle = person_lifecycle(record, today)
         digest = record_hash(record, lifecycle=lifecycle)
@@ -425,6 +427,7 @@ def _pending(
         ):
             # Left as it is for the next full run, which sees all of the person's leases.
             counts[HELD_FOR_FULL] += 1
+            held_back.append((record, stored))
             continue
         if record.external_id not in held and _is_unchanged(stored, digest):
             # Counted as what it still is: a record skipped (no email, excluded status, …)
@@ -434,7 +437,7 @@ def _pending(
             counts[_carried_outcome(stored.outcome)] += 1
         else:
             pending.append(Pending(record, digest, lifecycle))
-    return pending, counts
+    return pending, counts, held_back
 
 
 def snapshot_apply(*, run: SyncRun, snapshot: Snapshot) -> Counter[str]:
@@ -460,7 +463,8 @@ def snapshot_apply(*, run: SyncRun, snapshot: Snapshot) -> Counter[str]:
     now = timezone.now()
     prop = integration.property
     today = timezone.localdate(now, prop.zone)
-    pending, counts = _pending(snapshot, state, integration, today)
+    pending, counts, held_back = _pending(snapshot, state, integration, today)
+    _held_back_record(run, held_back)
     excluded = set(integration.excluded_statuses)
     plan_ctx = PlanContext(
         run_id=run.id,
@@ -493,6 +497,29 @@ def snapshot_apply(*, run: SyncRun, snapshot: Snapshot) -> Counter[str]:
     runs.sync_run_progress(run=run, phase="Checking for residents no longer in the PMS")
     counts += _mark_gone(run=run, integration=integration, seen=seen, state=state)
     return counts
+
+
+def _held_back_record(run: SyncRun, held_back: Sequence[tuple[PMSResident, Stored | None]]) -> None:
+    """An outcome row per record a changes run left to the next full one, so "why is this
+    resident not synced?" has its answer in the run (one COPY, only when there are any)."""
+    rows_insert(
+        SyncOutcome,
+        OUTCOME_COLUMNS,
+        [
+            [
+                run.id,
+                record.external_id[:100],
+                stored.resident_id if stored is not None else None,
+                str(Outcome.HELD_FOR_FULL),
+                f"{record.first_name} {record.last_name}".strip()[:210],
+                record.email[:254],
+                record.raw_status[:100],
+                f"the PMS says “{record.raw_status}” without a move-out date reached; the "
+                "next full sync, which reads all of their leases, decides (keys unchanged)",
+            ]
+            for record, stored in held_back
+        ],
+    )
 
 
 def _errors_record(run: SyncRun, errors: Sequence[RecordError]) -> Counter[str]:

@@ -189,6 +189,10 @@ def test_a_past_lease_without_a_move_out_waits_for_the_full_run(world):
     assert held.kind == SyncRun.Kind.CHANGES
     assert held.counts.get("held_for_full") == 1
     assert keys_held(eve) == {key_a.id}
+    why = SyncOutcome.objects.get(run=held, external_id=world.external_id(eve_id))
+    assert (why.outcome, why.resident_id) == ("held_for_full", eve.id)
+    assert why.get_outcome_display() == "Left for the next full sync"
+    assert "without a move-out date reached" in why.detail
     full_sync_due(world)
     scheduled_run(world)
     eve.refresh_from_db()
