@@ -501,7 +501,22 @@ def snapshot_apply(*, run: SyncRun, snapshot: Snapshot) -> Counter[str]:
 
 def _held_back_record(run: SyncRun, held_back: Sequence[tuple[PMSResident, Stored | None]]) -> None:
     """An outcome row per record a changes run left to the next full one, so "why is this
-    resident not synced?" has its answer in the run (one COPY, only when there are any)."""
+    resident not synced?" has its answer in the run — once: a record re-read by the next
+    changes runs (the overlap) is not listed again, as a record still skipped is not.
+    Two queries, only when there are any."""
+    if not held_back:
+        return
+    last_full = run.integration.last_full_sync_at
+    already = set(
+        SyncOutcome.objects.filter(
+            run__integration_id=run.integration_id,
+            outcome=Outcome.HELD_FOR_FULL,
+            external_id__in=[record.external_id for record, _ in held_back],
+        )
+        .filter(**({"run__created_at__gte": last_full} if last_full else {}))
+        .values_list("external_id", flat=True)
+    )
+    held_back = [(r, s) for r, s in held_back if r.external_id not in already]
     rows_insert(
         SyncOutcome,
         OUTCOME_COLUMNS,

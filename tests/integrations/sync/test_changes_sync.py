@@ -193,6 +193,10 @@ def test_a_past_lease_without_a_move_out_waits_for_the_full_run(world):
     assert (why.outcome, why.resident_id) == ("held_for_full", eve.id)
     assert why.get_outcome_display() == "Left for the next full sync"
     assert "without a move-out date reached" in why.detail
+    # Re-read by the next changes run, it is counted but not listed again
+    again = scheduled_run(world)
+    assert again.counts.get("held_for_full") == 1
+    assert not SyncOutcome.objects.filter(run=again).exists()
     full_sync_due(world)
     scheduled_run(world)
     eve.refresh_from_db()
