@@ -25,6 +25,7 @@ from integrations.models import (
     PMSRecord,
     PMSUnit,
     SyncAlert,
+    SyncCursor,
     SyncOutcome,
     SyncRun,
 )
@@ -276,7 +277,14 @@ class PMSIntegrationAdminForm(forms.ModelForm):
         model = PMSIntegration
         # mass_revoke_percent: the brake's threshold (access/brake.py), 1 to 100 by the
         # model's validators and a CHECK constraint.
-        fields = ["property", "sync_interval_minutes", "mass_revoke_percent"]
+        # full_sync_interval_minutes: how often a run reads the whole PMS, the runs between
+        # reading only changes (integrations/sync/changes.py); at least 5.
+        fields = [
+            "property",
+            "sync_interval_minutes",
+            "full_sync_interval_minutes",
+            "mass_revoke_percent",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -468,6 +476,7 @@ class PMSIntegrationAdmin(NoDirectDeleteMixin, admin.ModelAdmin):
         "setup_completed_at",
         "last_sync_started_at",
         "last_successful_sync_at",
+        "last_full_sync_at",
     ]
     actions = [
         "run_sync_now",
@@ -612,13 +621,14 @@ class SyncRunAdmin(ReadOnlyAdmin):
         "id",
         "integration",
         "trigger",
+        "kind",
         "state",
         "started",
         "finished",
         "records_total",
         "error_short",
     ]
-    list_filter = ["state", "trigger"]
+    list_filter = ["state", "trigger", "kind"]
     search_fields = ["integration__property__name", "error"]
     list_select_related = ["integration__property", "integration__credential"]
     date_hierarchy = "created_at"
@@ -636,6 +646,17 @@ class SyncRunAdmin(ReadOnlyAdmin):
     @admin.display(description="Error")
     def error_short(self, obj: SyncRun) -> str:
         return obj.error[:120]
+
+
+@admin.register(SyncCursor)
+class SyncCursorAdmin(ReadOnlyAdmin):
+    """Where each integration's next changes run reads each PMS property from. Read-only:
+    only a run that read and applied everything moves one (integrations/sync/cursors.py),
+    and a full run reads everything whatever a cursor says."""
+
+    list_display = ["integration", "pms_property_id", "position", "newest_modified", "read_at"]
+    search_fields = ["integration__property__name", "pms_property_id"]
+    list_select_related = ["integration__property", "integration__credential"]
 
 
 @admin.register(SyncOutcome)

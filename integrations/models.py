@@ -84,6 +84,20 @@ class PMSIntegration(TimeStampedModel):
         max_length=32, choices=AccessMode.choices, default=AccessMode.APPROVAL_REQUIRED
     )
     sync_interval_minutes = models.PositiveIntegerField(default=60)
+    # How often a run reads the PMS whole (integrations/sync/changes.py). A full snapshot
+    # is the only authority for "no longer in the PMS", own move-out dates that pass, new
+    # PMS units and unknown-status alerts; runs between two full ones read only the
+    # records changed since the last run, where the vendor offers such a call. Default
+    # hourly: what every run read before changes runs existed, so nothing a full run
+    # notices waits longer than it used to. Nightly (1440) spares a vendor with tight
+    # call limits.
+    full_sync_interval_minutes = models.PositiveIntegerField(
+        "full sync every (minutes)",
+        default=60,
+        validators=[MinValueValidator(5)],
+        help_text="How often a sync reads the whole PMS; syncs in between read only what "
+        "changed (where the PMS offers it). At least 5; 60 = hourly, 1440 = nightly.",
+    )
     # The mass-revoke brake (access/brake.py): in Automatic mode, a sync that would revoke
     # the keys of more than this share of the property's current residents (and at least
     # MASS_REVOKE_MINIMUM of them) holds those revokes for a manager. Support sets it.
@@ -101,6 +115,8 @@ class PMSIntegration(TimeStampedModel):
     setup_completed_at = models.DateTimeField(null=True, blank=True)
     last_sync_started_at = models.DateTimeField(null=True, blank=True)
     last_successful_sync_at = models.DateTimeField(null=True, blank=True)
+    # When the last full snapshot was applied whole (a changes run never sets it).
+    last_full_sync_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "PMS integration"
@@ -108,6 +124,10 @@ class PMSIntegration(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(sync_interval_minutes__gte=5),
                 name="integration_sync_interval_at_least_5_minutes",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(full_sync_interval_minutes__gte=5),
+                name="integration_full_sync_interval_at_least_5_minutes",
             ),
             models.CheckConstraint(
                 condition=models.Q(mass_revoke_percent__gte=1, mass_revoke_percent__lte=100),
@@ -144,6 +164,12 @@ class SyncRun(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
 
+    class Kind(models.TextChoices):
+        # The whole PMS read: the only kind that may mark anyone "no longer in the PMS".
+        FULL = "full", "Full sync"
+        # Only the records the PMS reports changed since the run's cursors.
+        CHANGES = "changes", "Changes only"
+
     ACTIVE_STATES = (State.QUEUED, State.RUNNING)
 
     integration = models.ForeignKey(PMSIntegration, on_delete=models.CASCADE, related_name="runs")
@@ -164,6 +190,12 @@ class SyncRun(models.Model):
     counts = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Decided when a worker takes the run (integrations/sync/changes.py).
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.FULL)
+    # A changes run: the earliest point it read changes from (its oldest cursor).
+    changes_since = models.DateTimeField(null=True, blank=True)
+    # Why the run is of its kind, in plain words ("the last full sync was 61 minutes ago").
+    kind_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -209,6 +241,40 @@ class SyncRun(models.Model):
         return None
 
 
+class SyncCursor(models.Model):
+    """Where the next changes run of one integration reads one PMS property from.
+
+    Moved only after a run read that property whole and applied what it read (a changes
+    run or a full one), in the transaction that finishes the run; see
+    integrations/sync/changes.py for the rule and its overlap window.
+    """
+
+    integration = models.ForeignKey(
+        PMSIntegration, on_delete=models.CASCADE, related_name="cursors"
+    )
+    pms_property_id = models.CharField(max_length=100)
+    # The next changes run asks for every record modified at or after this (UTC).
+    position = models.DateTimeField()
+    # The newest modification time the vendor reported in the run that set it (its clock),
+    # None when the rows carry none.
+    newest_modified = models.DateTimeField(null=True, blank=True)
+    # When a run last read this property whole (full or changes): how fresh it is.
+    read_at = models.DateTimeField()
+    run = models.ForeignKey(
+        SyncRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "pms_property_id"], name="sync_cursor_one_per_pms_property"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pms_property_id} since {self.position:%Y-%m-%d %H:%M:%S}"
+
+
 class Outcome(models.TextChoices):
     CREATED = "created", "Created"
     LINKED = "linked", "Linked to an existing resident"
@@ -226,6 +292,9 @@ class Outcome(models.TextChoices):
     NOT_ATTACHED = "not_attached", "Not in an attached PMS property"
     UNIT_NOT_MAPPED = "unit_not_mapped", "Synced, but its PMS unit is not mapped"
     ERROR = "error", "Could not be read"
+    # A changes run saw someone stop living there without a move-out it can confirm
+    # (integrations/sync/changes.py, held_for_full): only a run outcome, never a record's.
+    HELD_FOR_FULL = "held_for_full", "Left for the next full sync"
 
 
 class PMSRecord(models.Model):
@@ -281,6 +350,13 @@ class PMSRecord(models.Model):
             models.Index(fields=["integration", "email"]),
             models.Index(fields=["integration", "last_name", "first_name"]),
             models.Index(fields=["integration", "last_seen_run"]),
+            # Records waiting to be applied again (a cleared fingerprint): a changes run
+            # asks whether any exist before it may skip the full read (sync/cursors.py).
+            models.Index(
+                fields=["integration"],
+                condition=models.Q(data_hash=""),
+                name="pmsrecord_reapply_pending",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -160,6 +160,15 @@ def _sync_outcome() -> Model:
     )
 
 
+def _sync_cursor() -> Model:
+    from integrations.models import SyncCursor
+
+    return SyncCursor.objects.create(
+        integration=_integration(), pms_property_id="1", position=timezone.now(),
+        read_at=timezone.now(), run=_sync_run(),
+    )  # fmt: skip
+
+
 def _pms_record() -> Model:
 
     from integrations.models import PMSRecord
@@ -228,6 +237,7 @@ ROW_MAKERS: dict[str, Callable[[], Model]] = {
     "integrations.PMSIntegration": _integration,
     "integrations.SyncRun": _sync_run,
     "integrations.SyncOutcome": _sync_outcome,
+    "integrations.SyncCursor": _sync_cursor,
     "integrations.PMSRecord": _pms_record,
     "integrations.SyncAlert": _sync_alert,
     "auth.Group": _group,

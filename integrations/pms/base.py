@@ -8,7 +8,9 @@ of its own — adding one is its package plus one registry line.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Protocol, cast
 
 from integrations.pms.errors import PMSPropertyNotFound
 from integrations.pms.http import HttpOptions
@@ -21,7 +23,15 @@ from integrations.pms.types import (
     RecordError,
     ResidentPage,
 )
-from integrations.pms.vendor import VendorClient, VendorInfo, VendorMapping
+from integrations.pms.vendor import RawPage, VendorClient, VendorInfo, VendorMapping
+
+
+class ChangesClient(Protocol):
+    """The call a vendor client adds when its Capabilities say `changed_since`."""
+
+    def resident_pages_changed_since(
+        self, pms_property_ids: Sequence[str], since: datetime
+    ) -> Iterator[RawPage]: ...
 
 
 class Connector:
@@ -96,10 +106,42 @@ class Connector:
         ids = list(pms_property_ids)
         if not ids:
             return
+        yield from self._resident_pages(self.client.resident_pages(ids))
+
+    @property
+    def offers_changes(self) -> bool:
+        """Whether the vendor's resident call takes a "changed since" cursor."""
+        return self.info.capabilities.changed_since
+
+    def fetch_residents_changed_since(
+        self, pms_property_ids: Iterable[str], since: datetime
+    ) -> Iterator[ResidentPage]:
+        """The resident records the vendor reports as modified at or after `since` (an
+        aware datetime), page by page, under the same contract as `fetch_residents`.
+
+        A changes fetch may return more than changed (a vendor filtering by day returns the
+        whole day) and never says who left: a record absent from it is simply unchanged.
+        Only for vendors whose Capabilities say `changed_since`; others raise
+        NotImplementedError, so a caller asks `offers_changes` first.
+        """
+        if not self.offers_changes:
+            raise NotImplementedError(f"{self.display_name} offers no changed-since call")
+        if since.tzinfo is None:
+            raise ValueError("since must be an aware datetime")
+        ids = list(pms_property_ids)
+        if not ids:
+            return
+        # The vendor client converts UTC to its own zone and format (pms/vendor.py).
+        client = cast("ChangesClient", self.client)
+        yield from self._resident_pages(
+            client.resident_pages_changed_since(ids, since.astimezone(UTC))
+        )
+
+    def _resident_pages(self, pages: Iterable[RawPage]) -> Iterator[ResidentPage]:
         # People seen living there in this fetch: a later record of theirs saying otherwise
         # (a renewal, an old lease) does not replace it (pms/lifecycle.py).
         living: set[str] = set()
-        for page in self.client.resident_pages(ids):
+        for page in pages:
             records: list[PMSResident] = []
             errors: list[RecordError] = []
             for row in page.rows:

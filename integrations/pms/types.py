@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 
 class Lifecycle(enum.StrEnum):
@@ -86,6 +86,11 @@ class PMSResident:
     # Whether `raw_status` is one the vendor's vocabulary knows; an unknown one still
     # carries the record, with the lifecycle its other signals decide.
     status_reading: StatusReading = StatusReading.KNOWN
+    # When the PMS last modified the record, by the vendor's clock (aware, UTC), where its
+    # rows say so: evidence of that clock for the changes-sync cursor
+    # (integrations/sync/changes.py). Not part of the record's fingerprint: a record
+    # saved again unchanged is unchanged.
+    modified_at: datetime | None = None
 
     @property
     def is_primary(self) -> bool:

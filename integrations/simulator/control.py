@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -85,11 +86,27 @@ def _list(state: SimState, query: dict[str, str]) -> SimResponse:
     return SimResponse.of_json({"count": len(found), "results": [resident_json(r) for r in window]})
 
 
+def _modified_at(body: dict[str, Any]) -> datetime | None:
+    """An edit's own moment, when the caller names one ("modified_at": an ISO time with its
+    offset): a benchmark or a test places a move-out at an exact instant of the PMS's
+    clock instead of the simulator's clock's now. Taken out of the edit itself."""
+    raw = body.pop("modified_at", None)
+    if raw is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(raw))
+    except ValueError:
+        raise InvalidEdit(f"modified_at: {raw!r} is not an ISO date and time") from None
+    if moment.tzinfo is None:
+        raise InvalidEdit("modified_at: give the offset too (e.g. 2026-12-06T10:42:00+00:00)")
+    return moment
+
+
 def _create(state: SimState, body: dict[str, Any] | None) -> SimResponse:
     if body is None:
         return _error("send a JSON object")
     try:
-        resident = state.dataset.create(body)
+        resident = state.dataset.create(body, at=_modified_at(body))
     except InvalidEdit as exc:
         return _error(str(exc))
     return SimResponse.of_json(resident_json(resident), 201)
@@ -99,7 +116,7 @@ def _update(state: SimState, raw_id: str, body: dict[str, Any] | None) -> SimRes
     if body is None:
         return _error("send a JSON object")
     try:
-        resident = state.dataset.update(int(raw_id), body)
+        resident = state.dataset.update(int(raw_id), body, at=_modified_at(body))
     except (KeyError, ValueError) as exc:
         if isinstance(exc, InvalidEdit):
             return _error(str(exc))

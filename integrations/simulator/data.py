@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from integrations.pms.types import Lifecycle, ResidentRole
@@ -82,6 +82,10 @@ class SimResident:
     notice_date: date | None = None
     # Picks among a vendor's synonyms for one lifecycle (Yardi "Canceled" vs "Cancelled").
     variant: int = 0
+    # When the PMS last saved the record (aware UTC, the simulator's clock): what a
+    # vendor's "changed since" filter compares, and what its rows report
+    # (Dataset.update/create set it; the control page and API edit through them).
+    modified_at: datetime = datetime(2000, 1, 1, tzinfo=UTC)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -108,6 +112,10 @@ class InvalidEdit(ValueError):
     pass
 
 
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass
 class Dataset:
     properties: dict[str, SimProperty]
@@ -116,6 +124,11 @@ class Dataset:
     today: date
     lock: threading.RLock = field(default_factory=threading.RLock)
     version: int = 0
+    # The PMS's clock, which stamps every edit's modified_at. Injectable so a test or a
+    # benchmark decides when each change happens (a move-out at 10:42:00.000 exactly, two
+    # edits sharing one timestamp) without waiting on the wall clock: set it on
+    # SimState.clock (start_simulator(clock=…)) or call `at` for one edit.
+    clock: Callable[[], datetime] = _wall_clock
     _cache: dict[str, tuple[int, list[SimResident]]] = field(default_factory=dict)
     _lease_cache: dict[str, tuple[int, list[list[SimResident]]]] = field(default_factory=dict)
 
@@ -160,18 +173,27 @@ class Dataset:
 
     # -- edits --------------------------------------------------------------------------
 
-    def update(self, resident_id: int, changes: Mapping[str, Any]) -> SimResident:
+    def changed_since(self, property_id: str, since: datetime) -> list[SimResident]:
+        """A property's residents modified at or after `since` (aware), grouped by lease
+        like residents_of — what a vendor's changed-since filter answers."""
+        return [r for r in self.residents_of(property_id) if r.modified_at >= since]
+
+    def update(
+        self, resident_id: int, changes: Mapping[str, Any], *, at: datetime | None = None
+    ) -> SimResident:
+        """Edit one resident as a PMS user would; the edit is stamped `at` (default: the
+        dataset's clock)."""
         with self.lock:
             current = self.residents.get(resident_id)
             if current is None:
                 raise KeyError(resident_id)
-            updated = replace(current, **self._coerce(changes))
+            updated = replace(current, **self._coerce(changes), modified_at=self._stamp(at))
             self._check(updated)
             self.residents[resident_id] = updated
             self.version += 1
             return updated
 
-    def create(self, values: Mapping[str, Any]) -> SimResident:
+    def create(self, values: Mapping[str, Any], *, at: datetime | None = None) -> SimResident:
         with self.lock:
             coerced = self._coerce({k: v for k, v in values.items() if k != "property_id"})
             if "unit_id" not in coerced:
@@ -185,11 +207,19 @@ class Dataset:
             coerced.setdefault("lifecycle", Lifecycle.CURRENT)
             for name in ("first_name", "last_name", "email"):
                 coerced.setdefault(name, "")
-            resident = SimResident(id=new_id, property_id=unit.property_id, **coerced)
+            resident = SimResident(
+                id=new_id, property_id=unit.property_id, modified_at=self._stamp(at), **coerced
+            )
             self._check(resident)
             self.residents[new_id] = resident
             self.version += 1
             return resident
+
+    def _stamp(self, at: datetime | None) -> datetime:
+        stamp = at if at is not None else self.clock()
+        if stamp.tzinfo is None:
+            raise InvalidEdit("a modification time must be aware (UTC)")
+        return stamp.astimezone(UTC)
 
     def _coerce(self, changes: Mapping[str, Any]) -> dict[str, Any]:
         unknown = set(changes) - EDITABLE
@@ -279,10 +309,21 @@ def _email(rng: random.Random, first: str, last: str, serial: int) -> str:
 
 
 def generate(
-    *, residents: int = DEFAULT_RESIDENTS, seed: int = DEFAULT_SEED, today: date | None = None
+    *,
+    residents: int = DEFAULT_RESIDENTS,
+    seed: int = DEFAULT_SEED,
+    today: date | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> Dataset:
-    """A deterministic data set: same arguments (and day), same data."""
+    """A deterministic data set: same arguments (and day), same data. Every seeded lease
+    was last modified at some whole minute of the 30 days before the clock's now, all its
+    people at that one moment (entered together): timestamps collide, as they do in a PMS
+    saving a household at once or stamping to the minute (MRI's LastUpdateDate)."""
     rng = random.Random(seed)
+    # Its own generator: the people a seed makes stay the same as before stamps existed.
+    stamps = random.Random(seed + 1)
+    clock = clock or _wall_clock
+    seeded_at = clock().astimezone(UTC).replace(microsecond=0)
     today = today or date.today()
     properties = {p[0]: SimProperty(*p) for p in PROPERTIES}
     unit_count = max(360, residents // 2)
@@ -316,6 +357,7 @@ def generate(
         if rng.random() < 0.05:
             roles.append(ResidentRole.OCCUPANT)
         lease_id = next_id
+        saved_at = seeded_at - timedelta(minutes=stamps.randint(1, 30 * 24 * 60))
         last_name = rng.choice(LAST_NAMES)
         variant = 0 if rng.random() < 0.8 else rng.randint(1, 3)
         for role in roles:
@@ -337,6 +379,7 @@ def generate(
                 mobile=_phone(rng) if phone_roll < 0.75 else "",
                 home=_phone(rng) if 0.35 < phone_roll < 0.9 else "",
                 variant=variant,
+                modified_at=saved_at,
                 **dates,
             )
             next_id += 1
@@ -347,4 +390,4 @@ def generate(
         shared = f"shared.inbox{seed}@example.com"
         people[12] = replace(people[12], email=shared)
         people[37] = replace(people[37], email=shared.upper())
-    return Dataset(properties=properties, units=units, residents=people, today=today)
+    return Dataset(properties=properties, units=units, residents=people, today=today, clock=clock)

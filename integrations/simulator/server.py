@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
@@ -65,21 +66,43 @@ class SimResponse:
 class SimState:
     """Everything a request can see or change, shared by the handler threads."""
 
-    def __init__(self, *, residents: int = DEFAULT_RESIDENTS, seed: int = DEFAULT_SEED) -> None:
+    def __init__(
+        self,
+        *,
+        residents: int = DEFAULT_RESIDENTS,
+        seed: int = DEFAULT_SEED,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.residents = residents
         self.seed = seed
+        # The PMS's clock: stamps each record's last-modified time (data.Dataset.clock).
+        self._clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.faults = Faults()
         self.adversary = Adversary(VENDOR_CODES)
         # Every wait the simulator makes (latency, a slow trickle) goes through here, so
         # tests inject a recorder and never wait on the wall clock.
         self.sleep: Callable[[float], None] = time.sleep
-        self.dataset: Dataset = generate(residents=residents, seed=seed)
+        self.dataset: Dataset = generate(residents=residents, seed=seed, clock=self._clock)
         self.dataset.warm()
         self._lock = threading.Lock()
 
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], datetime]) -> None:
+        """Drive the PMS's clock from a test or a benchmark: every later edit (control API,
+        control page, Dataset.update) is stamped with what it returns. A reset keeps it.
+        (For benchmarks/, e.g. a move-out-to-revoked-key latency run: place each move-out
+        at a known instant with `dataset.update(id, changes, at=…)` or the control API's
+        "modified_at", then measure from that instant; no wall-clock waiting needed.)"""
+        self._clock = clock
+        self.dataset.clock = clock
+
     def reset(self) -> None:
         with self._lock:
-            dataset = generate(residents=self.residents, seed=self.seed)
+            dataset = generate(residents=self.residents, seed=self.seed, clock=self._clock)
             dataset.warm()
             self.dataset = dataset
             self.faults.reset()
@@ -300,9 +323,11 @@ def start_simulator(
     seed: int = DEFAULT_SEED,
     host: str = "127.0.0.1",
     port: int = 0,
+    clock: Callable[[], datetime] | None = None,
 ) -> SimulatorHandle:
-    """Start the simulator in a background thread (port 0: any free port)."""
-    state = SimState(residents=residents, seed=seed)
+    """Start the simulator in a background thread (port 0: any free port). `clock`: the
+    PMS's clock stamping each edit's last-modified time (default: the wall clock)."""
+    state = SimState(residents=residents, seed=seed, clock=clock)
     server = SimulatorServer((host, port), state)
     bound_host, bound_port = server.server_address[:2]
     if isinstance(bound_host, bytes):

@@ -8,7 +8,7 @@ the batch's alerts are four queries whatever the batch holds.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,9 +24,21 @@ from integrations.sync.values import ResidentValues
 from residents.models import Resident
 
 
-def stored_state_load(*, integration: PMSIntegration) -> dict[str, Stored]:
-    """Every PMS record of the integration as the last sync left it (one query)."""
-    rows = PMSRecord.objects.filter(integration=integration).values_list(
+def stored_state_load(
+    *, integration: PMSIntegration, external_ids: Collection[str] | None = None
+) -> dict[str, Stored]:
+    """Every PMS record of the integration as the last sync left it (one query); with
+    ``external_ids``, only those records (a changes run's)."""
+    found = PMSRecord.objects.filter(integration=integration)
+    if external_ids is not None:
+        if not external_ids:
+            return {}
+        wanted: Any = list(external_ids)
+        if connection.vendor == "postgresql":
+            # One array parameter, not thousands of literals (see _residents_by_email).
+            wanted = RawSQL("SELECT unnest(%s::text[])", (wanted,))
+        found = found.filter(external_id__in=wanted)
+    rows = found.values_list(
         "id",
         "external_id",
         "data_hash",

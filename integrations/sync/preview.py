@@ -63,7 +63,8 @@ def user_sync_preview(*, integration: PMSIntegration) -> SyncPreview:
     now = timezone.now()
     prop = integration.property
     today = timezone.localdate(now, prop.zone)
-    pending, carried = _pending(snapshot, state, integration, today)
+    # A full read holds nothing back for a later full run (that is for changes runs).
+    pending, carried, _ = _pending(snapshot, state, integration, today)
     preview.outcomes.update(carried)
     excluded = frozenset(integration.excluded_statuses)
     ctx = PlanContext(

@@ -221,7 +221,11 @@ def sync_run_finish(*, run: SyncRun, ok: bool, counts: dict[str, int], error: st
     for name, value in fields.items():
         setattr(run, name, value)
     if ok:
-        PMSIntegration.objects.filter(id=run.integration_id).update(last_successful_sync_at=now)
+        done: dict[str, Any] = {"last_successful_sync_at": now}
+        if run.kind == SyncRun.Kind.FULL:
+            # Only a full run counts towards the full-sync interval (sync/changes.py).
+            done["last_full_sync_at"] = now
+        PMSIntegration.objects.filter(id=run.integration_id).update(**done)
     # Managers hear of a failure streak or of alerts this run opened (notices/services.py),
     # after the run's own writes are committed, from a task of its own: a mail server
     # that is down never fails or slows a sync.

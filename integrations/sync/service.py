@@ -9,6 +9,7 @@ from access.brake import automatic_revokes_settle
 from integrations.models import SyncRun
 from integrations.pms.errors import PMSError, RateLimited, VendorUnavailable
 from integrations.sync import runs
+from integrations.sync.cursors import run_kind_choose, sync_run_succeed
 from integrations.sync.statuses import snapshot_statuses_settle
 from integrations.sync.user_sync import EmptySnapshot, snapshot_apply, snapshot_fetch
 
@@ -28,7 +29,8 @@ def _backoff(attempt: int, hint: float | None) -> int:
 
 
 def user_sync_execute(*, run_id: int) -> SyncResult:
-    """Claim the run, take a complete snapshot, apply it. A failed fetch changes nothing."""
+    """Claim the run, decide whether it reads the whole PMS or only its changes, fetch
+    completely, apply it, and move the cursors. A failed fetch changes nothing."""
     if not runs.sync_run_claim(run_id=run_id):
         # Already taken by another worker, or finished: a redelivered message is harmless.
         return SyncResult(state="not_claimed")
@@ -43,6 +45,8 @@ def user_sync_execute(*, run_id: int) -> SyncResult:
             error="ePMS set-up is not finished: choose a credential and attach PMS property IDs.",
         )
         return SyncResult(state=SyncRun.State.FAILED)
+    # Full, or only the changes since the run's cursors (sync/changes.py).
+    run_kind_choose(run=run)
     try:
         snapshot = snapshot_fetch(run=run)
     except runs.RunLost:
@@ -95,5 +99,14 @@ def user_sync_execute(*, run_id: int) -> SyncResult:
             "consistent; the next sync finishes the work. Support has the details.",
         )
         raise
-    runs.sync_run_finish(run=run, ok=True, counts=dict(counts))
+    # The run's result and its cursors in one transaction: a cursor moves only past changes
+    # a run read whole and applied.
+    if not sync_run_succeed(
+        run=run,
+        counts=dict(counts),
+        started_at=snapshot.started_at,
+        read=snapshot.read,
+        since=snapshot.since,
+    ):
+        return SyncResult(state="lost")
     return SyncResult(state=SyncRun.State.SUCCEEDED)

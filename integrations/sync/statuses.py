@@ -157,7 +157,7 @@ def snapshot_statuses_settle(*, run: SyncRun, snapshot: Snapshot) -> Snapshot:
         return replace(snapshot, records=records)
     if undecided:
         records = _keep_what_was_known(integration, records, undecided)
-    _alerts_update(run, unknown)
+    _alerts_update(run, unknown, complete=snapshot.complete)
     return replace(snapshot, records=records)
 
 
@@ -208,7 +208,10 @@ def _detail(vendor: str, found: _Unknown) -> str:
     return " ".join(parts)
 
 
-def _alerts_update(run: SyncRun, unknown: Mapping[str, _Unknown]) -> None:
+def _alerts_update(run: SyncRun, unknown: Mapping[str, _Unknown], *, complete: bool) -> None:
+    """Open or refresh an alert per unknown status. A changes run (not `complete`) only
+    opens alerts for statuses new to it: it saw a few records, so it neither resolves
+    alerts of statuses it did not see nor rewrites the counts a full run wrote."""
     integration = run.integration
     vendor = integration.credential.get_vendor_display() if integration.credential else "The PMS"
     now = timezone.now()
@@ -219,7 +222,7 @@ def _alerts_update(run: SyncRun, unknown: Mapping[str, _Unknown]) -> None:
         existing[status_key(alert.external_id.removeprefix(ALERT_PREFIX))].append(alert)
     mapped = {status_key(name) for name in integration.status_lifecycles or {}}
     for key, alerts in existing.items():
-        if key in unknown:
+        if key in unknown or not complete:
             continue
         for alert in alerts:
             if alert.state == SyncAlert.State.OPEN:
@@ -242,6 +245,8 @@ def _alerts_update(run: SyncRun, unknown: Mapping[str, _Unknown]) -> None:
         if any(a.state == SyncAlert.State.IGNORED for a in alerts):
             continue  # support chose to ignore it: not raised again
         open_alert = next((a for a in alerts if a.state == SyncAlert.State.OPEN), None)
+        if open_alert is not None and not complete:
+            continue
         name = f"Unknown lease status “{found.name}” on {data['count']} record" + (
             "s" if data["count"] != 1 else ""
         )

@@ -11,13 +11,17 @@ Steps (each run):
    decides record by record (planner.py, pure), the writer writes (writer.py). A run
    killed between batches leaves consistent data and the next run finishes the work.
 4. Mark records no longer in the PMS (never deleting a resident).
+
+A changes run (sync/changes.py) takes the same steps over the records the PMS reports
+changed since the run's cursors, except step 4: a record it did not read is unchanged,
+not gone.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -27,12 +31,27 @@ from django.utils import timezone
 
 from common.bulk import rows_insert, rows_update
 from integrations.credentials.services import pms_credential_connector
-from integrations.models import Outcome, PMSIntegration, PMSRecord, SyncAlert, SyncOutcome, SyncRun
+from integrations.models import (
+    Outcome,
+    PMSIntegration,
+    PMSRecord,
+    SyncAlert,
+    SyncCursor,
+    SyncOutcome,
+    SyncRun,
+)
 from integrations.pms.base import Connector
-from integrations.pms.errors import CredentialRejected, PMSError, PMSPropertyNotFound
-from integrations.pms.types import Lifecycle, PMSResident, RecordError
+from integrations.pms.errors import (
+    CredentialRejected,
+    PMSError,
+    PMSPropertyNotFound,
+    RequestRejected,
+)
+from integrations.pms.types import Lifecycle, PMSResident, RecordError, ResidentPage
 from integrations.pms.types import PMSUnit as PMSUnitRecord
 from integrations.sync import runs
+from integrations.sync.changes import FULL, KindDecision, held_for_full
+from integrations.sync.cursors import run_kind_record as record_kind
 from integrations.sync.loader import batch_load, stored_state_load
 from integrations.sync.normalize import IN_SCOPE, email_key, record_hash
 from integrations.sync.planner import (
@@ -49,6 +68,8 @@ from integrations.sync.writer import OUTCOME_COLUMNS, WriteContext, plans_write
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
+# The run's count of records a changes run left to the next full one (changes.held_for_full).
+HELD_FOR_FULL = Outcome.HELD_FOR_FULL.value
 FETCH_PROGRESS_EVERY = timedelta(seconds=1)
 
 
@@ -88,6 +109,18 @@ class Snapshot:
     records: list[PMSResident]
     errors: list[RecordError]
     units: list[PMSUnitRecord] = field(default_factory=list)
+    # A full snapshot holds every record of the attached PMS properties; a changes one
+    # only those the PMS reported changed, and proves nothing about the others
+    # (sync/changes.py): nobody is marked gone from it.
+    complete: bool = True
+    # When the fetch began (our clock); None from a fetch that does not say (a test's
+    # hand-written PMS): the run then moves no cursor.
+    started_at: datetime | None = None
+    # Each PMS property read whole: the newest modification time its rows carried (the
+    # vendor's clock, None if they carry none) and whether any row came.
+    read: dict[str, tuple[datetime | None, bool]] = field(default_factory=dict)
+    # A changes snapshot: where each PMS property was read from.
+    since: dict[str, datetime] = field(default_factory=dict)
 
 
 class Pending(NamedTuple):
@@ -107,34 +140,101 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 
 def snapshot_fetch(*, run: SyncRun) -> Snapshot:
+    """Everything the run reads from the PMS: the whole of the attached PMS properties, or
+    for a changes run (run.kind, decided by sync/cursors.run_kind_choose) the records
+    changed since each property's cursor. A vendor refusing the changes call itself turns
+    the run into a full one rather than failing it."""
     integration = run.integration
     assert integration.credential is not None
     vendor = integration.credential.get_vendor_display()
-    attached = set(integration.pms_property_ids)
-    records: dict[str, PMSResident] = {}
-    errors: list[RecordError] = []
     with pms_credential_connector(credential=integration.credential) as connector:
-        reported_at: datetime | None = None
-        for page in connector.fetch_residents(integration.pms_property_ids):
-            for record in page.records:
-                if record.pms_property_id in attached:
-                    # A person listed twice (e.g. on two leases) is one record: last wins.
-                    records[record.external_id] = record
-            errors.extend(page.errors)
-            # The count fetched so far, at most once a FETCH_PROGRESS_EVERY: a page takes
-            # milliseconds, and an UPDATE per page was most of an unchanged re-sync's
-            # queries. The first page says the phase has begun; "Applying changes"
-            # writes the final total.
-            now = timezone.now()
-            if reported_at is None or now - reported_at >= FETCH_PROGRESS_EVERY:
-                runs.sync_run_progress(
-                    run=run, phase=f"Fetching residents from {vendor}", total=len(records)
+        if run.kind == SyncRun.Kind.CHANGES and connector.offers_changes:
+            try:
+                return _changes_fetch(run, connector, vendor)
+            except RequestRejected as exc:
+                logger.warning("Sync run %s: %s refused the changes call: %s", run.id, vendor, exc)
+                record_kind(
+                    run=run,
+                    decision=KindDecision(
+                        FULL, f"{vendor} refused the call for changes ({exc.call}): all read"
+                    ),
                 )
-                reported_at = now
+        elif run.kind == SyncRun.Kind.CHANGES:
+            record_kind(run=run, decision=KindDecision(FULL, "the PMS offers no changes call"))
+        started_at = timezone.now()
+        snapshot = Snapshot(records=[], errors=[], started_at=started_at)
+        snapshot.read = {pid: (None, False) for pid in integration.pms_property_ids}
+        _pages_read(run, connector.fetch_residents(integration.pms_property_ids), vendor, snapshot)
         # Units only for Unit Sync: with it off nothing reads them, and a units call the
         # credential may not make must not fail the residents' sync.
-        units = _units_fetch(run, connector, vendor) if integration.unit_sync_enabled else []
-    return Snapshot(records=list(records.values()), errors=errors, units=units)
+        if integration.unit_sync_enabled:
+            snapshot.units = _units_fetch(run, connector, vendor)
+    return snapshot
+
+
+def _changes_fetch(run: SyncRun, connector: Connector, vendor: str) -> Snapshot:
+    """The records changed since each attached PMS property's cursor: one call per
+    distinct cursor (properties read together share one). Units are left to full runs."""
+    integration = run.integration
+    started_at = timezone.now()
+    since = {
+        pid: position
+        for pid, position in SyncCursor.objects.filter(
+            integration=integration, pms_property_id__in=integration.pms_property_ids
+        ).values_list("pms_property_id", "position")
+    }
+    snapshot = Snapshot(records=[], errors=[], complete=False, started_at=started_at)
+    groups: dict[datetime, list[str]] = defaultdict(list)
+    for pid in integration.pms_property_ids:
+        if pid not in since:  # attached since the kind was decided: only a full run reads it
+            continue
+        groups[since[pid]].append(pid)
+        snapshot.read[pid] = (None, False)
+        snapshot.since[pid] = since[pid]
+    for position, pids in sorted(groups.items()):
+        _pages_read(run, connector.fetch_residents_changed_since(pids, position), vendor, snapshot)
+    return snapshot
+
+
+def _pages_read(
+    run: SyncRun, pages: Iterable[ResidentPage], vendor: str, snapshot: Snapshot
+) -> None:
+    """Collect a fetch's pages into the snapshot; a page failing raises out of here."""
+    attached = set(run.integration.pms_property_ids)
+    records: dict[str, PMSResident] = {r.external_id: r for r in snapshot.records}
+    reported_at: datetime | None = None
+    read = snapshot.read
+    for page in pages:
+        for record in page.records:
+            pid = record.pms_property_id
+            if pid in attached:
+                # A person listed twice (e.g. on two leases) is one record: last wins.
+                records[record.external_id] = record
+                newest, _ = read.get(pid, (None, False))
+                if record.modified_at is not None and (
+                    newest is None or record.modified_at > newest
+                ):
+                    newest = record.modified_at
+                read[pid] = (newest, True)
+        for error in page.errors:
+            pid = error.pms_property_id or page.pms_property_id
+            if pid in read:
+                read[pid] = (read[pid][0], True)
+        snapshot.errors.extend(page.errors)
+        # The count fetched so far, at most once a FETCH_PROGRESS_EVERY: a page takes
+        # milliseconds, and an UPDATE per page was most of an unchanged re-sync's
+        # queries. The first page says the phase has begun; "Applying changes"
+        # writes the final total.
+        now = timezone.now()
+        if reported_at is None or now - reported_at >= FETCH_PROGRESS_EVERY:
+            runs.sync_run_progress(
+                run=run,
+                phase=f"Fetching {'changes' if not snapshot.complete else 'residents'} "
+                f"from {vendor}",
+                total=len(records),
+            )
+            reported_at = now
+    snapshot.records = list(records.values())
 
 
 def _units_fetch(run: SyncRun, connector: Connector, vendor: str) -> list[PMSUnitRecord]:
@@ -296,8 +396,9 @@ def _mark_gone(
 
 def _pending(
     snapshot: Snapshot, state: dict[str, Stored], integration: PMSIntegration, today: date
-) -> tuple[list[Pending], Counter[str]]:
-    """The records to apply, and the counts of those left as they are.
+) -> tuple[list[Pending], Counter[str], list[tuple[PMSResident, Stored | None]]]:
+    """The records to apply, the counts of those left as they are, and those a changes run
+    leaves to the next full one.
 
     The fingerprint covers the person's own lifecycle: a roommate's own move-out date
     passing changes nothing in the PMS, yet must be applied.
@@ -313,10 +414,21 @@ def _pending(
         )
     counts: Counter[str] = Counter()
     pending: list[Pending] = []
+    held_back: list[tuple[PMSResident, Stored | None]] = []
     for record in snapshot.records:
         lifecycle = person_lifecycle(record, today)
         digest = record_hash(record, lifecycle=lifecycle)
         stored = state.get(record.external_id)
+        if not snapshot.complete and held_for_full(
+            record,
+            lifecycle=lifecycle,
+            stored_lifecycle=stored.lifecycle if stored is not None and not stored.gone else None,
+            today=today,
+        ):
+            # Left as it is for the next full run, which sees all of the person's leases.
+            counts[HELD_FOR_FULL] += 1
+            held_back.append((record, stored))
+            continue
         if record.external_id not in held and _is_unchanged(stored, digest):
             # Counted as what it still is: a record skipped (no email, excluded status, …)
             # or held for an alert stays so, rather than joining "Unchanged" after the
@@ -325,14 +437,21 @@ def _pending(
             counts[_carried_outcome(stored.outcome)] += 1
         else:
             pending.append(Pending(record, digest, lifecycle))
-    return pending, counts
+    return pending, counts, held_back
 
 
 def snapshot_apply(*, run: SyncRun, snapshot: Snapshot) -> Counter[str]:
     integration = run.integration
-    state = stored_state_load(integration=integration)
+    if snapshot.complete:
+        state = stored_state_load(integration=integration)
+    else:
+        # A changes run looks up only the records it read: it scales with the changes,
+        # not with the property.
+        state = stored_state_load(
+            integration=integration, external_ids=[r.external_id for r in snapshot.records]
+        )
     active_known = sum(1 for s in state.values() if not s.gone)
-    if not snapshot.records and not snapshot.errors and active_known > 10:
+    if snapshot.complete and not snapshot.records and not snapshot.errors and active_known > 10:
         raise EmptySnapshot(
             f"The PMS returned no residents for the attached properties, where the last sync "
             f"saw {active_known}. Nothing was changed or marked as gone. Check the Property IDs "
@@ -344,7 +463,8 @@ def snapshot_apply(*, run: SyncRun, snapshot: Snapshot) -> Counter[str]:
     now = timezone.now()
     prop = integration.property
     today = timezone.localdate(now, prop.zone)
-    pending, counts = _pending(snapshot, state, integration, today)
+    pending, counts, held_back = _pending(snapshot, state, integration, today)
+    _held_back_record(run, held_back)
     excluded = set(integration.excluded_statuses)
     plan_ctx = PlanContext(
         run_id=run.id,
@@ -369,10 +489,52 @@ def snapshot_apply(*, run: SyncRun, snapshot: Snapshot) -> Counter[str]:
         done += len(batch)
         runs.sync_run_progress(run=run, done=done)
     counts += _errors_record(run, snapshot.errors)
+    if not snapshot.complete:
+        # Records a changes run did not read are unchanged, not gone: only a full run
+        # may mark anyone "no longer in the PMS".
+        return counts
     seen = {r.external_id for r in snapshot.records} | {e.external_id for e in snapshot.errors}
     runs.sync_run_progress(run=run, phase="Checking for residents no longer in the PMS")
     counts += _mark_gone(run=run, integration=integration, seen=seen, state=state)
     return counts
+
+
+def _held_back_record(run: SyncRun, held_back: Sequence[tuple[PMSResident, Stored | None]]) -> None:
+    """An outcome row per record a changes run left to the next full one, so "why is this
+    resident not synced?" has its answer in the run — once: a record re-read by the next
+    changes runs (the overlap) is not listed again, as a record still skipped is not.
+    Two queries, only when there are any."""
+    if not held_back:
+        return
+    last_full = run.integration.last_full_sync_at
+    already = set(
+        SyncOutcome.objects.filter(
+            run__integration_id=run.integration_id,
+            outcome=Outcome.HELD_FOR_FULL,
+            external_id__in=[record.external_id for record, _ in held_back],
+        )
+        .filter(**({"run__created_at__gte": last_full} if last_full else {}))
+        .values_list("external_id", flat=True)
+    )
+    held_back = [(r, s) for r, s in held_back if r.external_id not in already]
+    rows_insert(
+        SyncOutcome,
+        OUTCOME_COLUMNS,
+        [
+            [
+                run.id,
+                record.external_id[:100],
+                stored.resident_id if stored is not None else None,
+                str(Outcome.HELD_FOR_FULL),
+                f"{record.first_name} {record.last_name}".strip()[:210],
+                record.email[:254],
+                record.raw_status[:100],
+                f"the PMS says “{record.raw_status}” without a move-out date reached; the "
+                "next full sync, which reads all of their leases, decides (keys unchanged)",
+            ]
+            for record, stored in held_back
+        ],
+    )
 
 
 def _errors_record(run: SyncRun, errors: Sequence[RecordError]) -> Counter[str]:

@@ -46,6 +46,7 @@ def form_data(integration: PMSIntegration, **changes: Any) -> dict[str, Any]:
         "unit_sync_enabled": integration.unit_sync_enabled,
         "access_mode": integration.access_mode,
         "sync_interval_minutes": integration.sync_interval_minutes,
+        "full_sync_interval_minutes": integration.full_sync_interval_minutes,
         "mass_revoke_percent": integration.mass_revoke_percent,
     }
     values.update(changes)
@@ -287,3 +288,16 @@ def test_the_property_of_an_integration_is_read_only(support_client, integration
 
     integration.refresh_from_db()
     assert integration.property_id != prop_a2.id
+
+
+def test_support_sets_the_full_sync_interval_at_least_5_minutes(support_client, integration):
+    response = support_client.post(url(integration), form_data(integration,
+                                 full_sync_interval_minutes=1440))  # fmt: skip
+    assert response.status_code == 302
+    integration.refresh_from_db()
+    assert integration.full_sync_interval_minutes == 1440
+    response = support_client.post(url(integration), form_data(integration,
+                                 full_sync_interval_minutes=4))  # fmt: skip
+    assert "full_sync_interval_minutes" in errors(response)
+    integration.refresh_from_db()
+    assert integration.full_sync_interval_minutes == 1440

@@ -10,7 +10,9 @@ VENDOR = VendorInfo(
     client="integrations.vendors.mri.client:MRIClient",
     mapping="integrations.vendors.mri.mapping:MAPPING",
     simulator="integrations.vendors.mri.simulator",
-    capabilities=Capabilities(changed_since=False, webhooks=False),
+    # ResidentLeaseDetailsByPropertyID takes LastUpdateDate (mri_hook; client.py and
+    # fixtures/README.md say what is verified and what is assumed).
+    capabilities=Capabilities(changed_since=True, webhooks=False),
     account_fields=("url", "client_id", "database"),
     fields=(
         CredentialField(

@@ -8,8 +8,9 @@ property rows, and both are read as written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -46,6 +47,30 @@ def mri_date(record: Mapping[str, Any], key: str) -> date | None:
     """A date field: "2024-05-01T00:00:00", with seven fractional digits on some installs
     ("…T00:00:00.0000000", Credit-Jeeves' public sample); the day is what counts."""
     return date_field(record, key, DATE_FORMATS)
+
+
+# LastUpdateDate has no offset: the MRI database server's local time, which no client can
+# know. Read as the earliest instant it can be (a server at UTC+14), so a cursor built on
+# it never passes a change (integrations/sync/changes.py).
+_EARLIEST_ZONE = timedelta(hours=14)
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def last_update(raw: Mapping[str, Any]) -> datetime | None:
+    """When MRI last updated the row ("2020-02-25T19:46:00": mri_hook's public sample), as
+    an aware UTC time no later than the real one; None when absent or unreadable — a row
+    without it is still a row, only no evidence of MRI's clock."""
+    value = raw.get("LastUpdateDate")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        # Seven fractional digits on some installs: Python reads at most six.
+        found = datetime.fromisoformat(_FRACTION.sub(r"\1", value.strip()))
+    except ValueError:
+        return None
+    if found.tzinfo is not None:
+        return found.astimezone(UTC)
+    return found.replace(tzinfo=UTC) - _EARLIEST_ZONE
 
 
 def map_property(raw: Mapping[str, Any]) -> PMSProperty | None:
@@ -152,6 +177,7 @@ def _resident(raw: Mapping[str, Any], pms_property_id: str) -> list[PMSResident]
             # LeaseID counts leases within one unit ("1", "2", …): the unit makes it unique.
             lease_id=f"{unit}#{lease}" if lease else "",
             raw_email=raw_email,
+            modified_at=last_update(raw),
         )
     ]
 

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import base64
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from integrations.pms.types import Lifecycle, ResidentRole
 from integrations.simulator.adversary import LINKS, WireTraits
@@ -15,6 +17,9 @@ from integrations.simulator.render import iso_datetime
 from integrations.simulator.server import SimRequest, SimResponse, SimState
 
 MAX_TOP = 1000
+# The zone the simulated MRI database server keeps its clock in: LastUpdateDate is written
+# and read as its local time, with no offset (as in mri_hook's public sample).
+SERVER_ZONE = ZoneInfo("America/Chicago")
 PROPERTIES_API = "MRI_S-PMRM_PropertyIDByNameOrAddress"
 UNITS_API = "MRI_S-PMRM_ResidentialRentRoll"
 RESIDENTS_API = "MRI_S-PMRM_ResidentLeaseDetailsByPropertyID"
@@ -147,7 +152,28 @@ def _resident(r: SimResident, unit: SimUnit | None, street: str) -> dict[str, An
         "PhoneNumber": r.home or None,
         "CellPhoneNumber": r.mobile or None,
         "Minor": "False",
+        "LastUpdateDate": _local(r.modified_at),
     }
+
+
+def _local(moment: datetime) -> str:
+    """A time as MRI writes LastUpdateDate: the server's local time, to the second."""
+    return moment.astimezone(SERVER_ZONE).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def _last_update_since(value: str) -> datetime | None:
+    """LastUpdateDate as asked: a day ("2020-02-25", mri_hook's spec) or a local date and
+    time; None when it is neither."""
+    value = value.strip()
+    try:
+        found = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            return None
+        found = datetime(day.year, day.month, day.day)
+    return found if found.tzinfo is not None else found.replace(tzinfo=SERVER_ZONE)
 
 
 def _rent_roll_row(unit: SimUnit, holder: SimResident | None, street: str) -> dict[str, Any]:
@@ -204,8 +230,17 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
                 holders.setdefault(r.unit_id, r)
         unit_rows = [_rent_roll_row(u, holders.get(u.id), street) for u in units.values()]
         return _page(request, state, unit_rows, top, skip, lambda row: row, truncate=False)
+    since: datetime | None = None
+    if "LastUpdateDate" in query:
+        since = _last_update_since(query["LastUpdateDate"])
+        if since is None:
+            return _error(400, "InvalidParameter", "LastUpdateDate must be a date")
     truncate = state.faults.take_truncation("mri")
-    residents = [r for r in state.dataset.residents_of(property_id) if status_of(r)]
+    residents = [
+        r
+        for r in state.dataset.residents_of(property_id)
+        if status_of(r) and (since is None or r.modified_at >= since)
+    ]
     return _page(
         request,
         state,

@@ -10,7 +10,9 @@ VENDOR = VendorInfo(
     client="integrations.vendors.yardi.client:YardiClient",
     mapping="integrations.vendors.yardi.mapping:MAPPING",
     simulator="integrations.vendors.yardi.simulator",
-    capabilities=Capabilities(changed_since=False, webhooks=False),
+    # GetResidentsByDate(ModifiedSinceDate) is in the public ItfResidentData WSDL
+    # (client.py; fixtures/README.md says what is verified and what is assumed).
+    capabilities=Capabilities(changed_since=True, webhooks=False),
     account_fields=("url", "database"),
     fields=(
         CredentialField(

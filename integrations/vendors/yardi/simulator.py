@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime
 from xml.sax.saxutils import quoteattr
+from zoneinfo import ZoneInfo
 
 from integrations.pms.types import Lifecycle, ResidentRole
 from integrations.simulator.adversary import UNPAGED, WireTraits
@@ -27,7 +29,15 @@ from integrations.simulator.vocab import raw_status
 
 NAMESPACE = "http://tempuri.org/YSI.Interfaces.WebServices/ItfResidentData"
 XML = "text/xml; charset=utf-8"
-METHODS = ("GetPropertyConfigurations", "GetUnitInformation", "GetResidents")
+METHODS = (
+    "GetPropertyConfigurations",
+    "GetUnitInformation",
+    "GetResidents",
+    "GetResidentsByDate",
+)
+# The zone the simulated Voyager server keeps its clock in: ModifiedSinceDate is read as
+# its local time (Voyager's wire dates carry no offset).
+SERVER_ZONE = ZoneInfo("America/New_York")
 # Written from the vendor's side on purpose — not derived from the connector's
 # STATUS_MAP — so contract tests catch a mapping that drifts from what the wire says.
 # Several names for one lifecycle are served in turn (resident.variant).
@@ -142,8 +152,36 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
         return SimResponse(200, _wrap(method, f'<Messages xmlns="">{message}</Messages>'), XML)
     if method == "GetUnitInformation":
         return SimResponse(200, _wrap(method, _unit_information(state, property_id)), XML)
+    since: datetime | None = None
+    if method == "GetResidentsByDate":
+        since = _modified_since(str(params.get("ModifiedSinceDate", "")))
+        if since is None:
+            message = el(
+                "Message",
+                "ModifiedSinceDate is required and must be a date or date and time.",
+                messageType="Error",
+            )
+            return SimResponse(200, _wrap(method, f'<Messages xmlns="">{message}</Messages>'), XML)
     truncate = state.faults.take_truncation("yardi")
-    return SimResponse(200, _residents(state, property_id, truncate), XML)
+    return SimResponse(200, _residents(state, property_id, truncate, method, since), XML)
+
+
+def _modified_since(value: str) -> datetime | None:
+    """ModifiedSinceDate as the server's local time: "2026-12-06T10:42:00", "2026-12-06"
+    or "12/06/2026" (a date means its midnight); None when it is neither."""
+    value = value.strip()
+    for parse in (
+        datetime.fromisoformat,
+        lambda text: datetime.strptime(text, "%m/%d/%Y"),
+    ):
+        try:
+            found = parse(value)
+        except ValueError:
+            continue
+        if found.tzinfo is not None:
+            return found
+        return found.replace(tzinfo=SERVER_ZONE)
+    return None
 
 
 def _wrap(method: str, inner: str) -> bytes:
@@ -239,14 +277,24 @@ def el_open(tag: str, **attrs: str) -> str:
     return f"<{tag}" + "".join(f" {name}={quoteattr(v)}" for name, v in attrs.items()) + ">"
 
 
-def _residents(state: SimState, property_id: str, truncate: bool) -> Iterator[bytes]:
+def _residents(
+    state: SimState,
+    property_id: str,
+    truncate: bool,
+    method: str = "GetResidents",
+    since: datetime | None = None,
+) -> Iterator[bytes]:
+    """GetResidents, or GetResidentsByDate: the same <Resident> shape, holding only the
+    leases (tenant records) saved at or after `since` — a lease counts as saved when any
+    person on it was (their occupants are part of the tenant record)."""
     units = {u.id: u for u in state.dataset.units_of(property_id)}
     leases = [
         lease
         for lease in state.dataset.leases_of(property_id)
-        if lease[0].role is ResidentRole.PRIMARY and serves_resident(lease[0])
+        if lease[0].role is ResidentRole.PRIMARY
+        and serves_resident(lease[0])
+        and (since is None or any(person.modified_at >= since for person in lease))
     ]
-    method = "GetResidents"
     yield (
         soap_open()
         + f'<{method}Response xmlns="{NAMESPACE}"><{method}Result>'

@@ -30,15 +30,19 @@ pytestmark = pytest.mark.django_db
 # Every run, whatever it holds:
 #   1. UPDATE syncrun … state='running'              (sync_run_claim)
 #   2. SELECT syncrun JOIN integration, credential…  (load the claimed run)
-#   3. DECLARE cursor FOR SELECT pmsrecord…          (_stored_state, one server-side cursor)
-#   4. SELECT pmsunit …                              (unit_context: the Unit Mapping)
-#   5. UPDATE syncrun … phase='Applying changes'     (progress)
-#   6. UPDATE syncrun … phase='Checking for residents no longer in the PMS'
-#   7. SELECT EXISTS accesssuggestion … state='held'  (revokes Automatic mode held: none)
-#   8. UPDATE syncrun … state='succeeded'            (sync_run_finish)
-#   9. UPDATE pmsintegration … last_successful_sync_at
-# (The hand-written snapshot has no PMS unit list, so no "Updating PMS units" step.)
-RUN_QUERIES = 9
+#   3. UPDATE syncrun … kind='full'                  (run_kind_choose: the run says it is
+#                                                     full, and why; with the default
+#                                                     intervals no cursor is looked up)
+#   4. DECLARE cursor FOR SELECT pmsrecord…          (_stored_state, one server-side cursor)
+#   5. SELECT pmsunit …                              (unit_context: the Unit Mapping)
+#   6. UPDATE syncrun … phase='Applying changes'     (progress)
+#   7. UPDATE syncrun … phase='Checking for residents no longer in the PMS'
+#   8. SELECT EXISTS accesssuggestion … state='held'  (revokes Automatic mode held: none)
+#   9. UPDATE syncrun … state='succeeded'            (sync_run_finish)
+#  10. UPDATE pmsintegration … last_successful_sync_at, last_full_sync_at
+# (The hand-written snapshot has no PMS unit list, so no "Updating PMS units" step, and
+# says nothing of when it read, so no cursor moves.)
+RUN_QUERIES = 10
 
 # Each batch of new records:
 #   SAVEPOINT                                        (the batch's transaction)
