@@ -83,7 +83,9 @@ class PMSIntegration(TimeStampedModel):
     access_mode = models.CharField(
         max_length=32, choices=AccessMode.choices, default=AccessMode.APPROVAL_REQUIRED
     )
-    sync_interval_minutes = models.PositiveIntegerField(default=60)
+    # How often beat syncs it (Manage Settings → Sync Schedule, within the vendor's rate
+    # limit: integrations/cadence.py); each integration at its own offset in the interval.
+    sync_interval_minutes = models.PositiveIntegerField(default=15)
     # The mass-revoke brake (access/brake.py): in Automatic mode, a sync that would revoke
     # the keys of more than this share of the property's current residents (and at least
     # MASS_REVOKE_MINIMUM of them) holds those revokes for a manager. Support sets it.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from integrations.pms.vendor import Capabilities, CredentialField, VendorInfo
+from integrations.pms.vendor import Capabilities, CredentialField, RateLimit, VendorInfo
+
+_UNPUBLISHED = "Yardi publishes no limit: doorsync's conservative default"
 
 VENDOR = VendorInfo(
     code="yardi",
@@ -11,6 +13,12 @@ VENDOR = VendorInfo(
     mapping="integrations.vendors.yardi.mapping:MAPPING",
     simulator="integrations.vendors.yardi.simulator",
     capabilities=Capabilities(changed_since=False, webhooks=False),
+    # Yardi publishes no limit (its interfaces have a GetRateLimits call whose answer is
+    # per license, not public): doorsync's conservative default, as pms/budget.py DEFAULT_LIMITS.
+    rate_limits=(
+        RateLimit(60, 60, source=_UNPUBLISHED),
+        RateLimit(1500, 3600, source=_UNPUBLISHED),
+    ),
     account_fields=("url", "database"),
     fields=(
         CredentialField(
