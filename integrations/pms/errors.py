@@ -110,7 +110,7 @@ class BudgetExhausted(RateLimited):
         wait = f" in {self.retry_after:.0f}s" if self.retry_after else " shortly"
         return (
             f"doorsync is keeping within {self.vendor}'s API rate limit ({self.call}): the next "
-            f"call is allowed{wait}, and the sync continues then on its own. If this happens "
+            f"call is allowed{wait}, and the sync will retry on its own then. If this happens "
             "every sync, choose a longer sync interval in Manage Settings → Sync Schedule."
         )
 
