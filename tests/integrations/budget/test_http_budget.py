@@ -33,7 +33,10 @@ def transport(handler, clock, budget: CallBudget | None, **overrides) -> HttpTra
     return HttpTransport(vendor="Acme PMS", options=options)
 
 
-def budget_of(store, clock, name, limits=(RateLimit(2, 60),), max_wait=120.0) -> CallBudget:
+TWO_A_MINUTE = (RateLimit(2, 60),)
+
+
+def budget_of(store, clock, name, limits=TWO_A_MINUTE, max_wait=120.0) -> CallBudget:
     return CallBudget(name=name, limits=limits, store=store, clock=clock, max_wait=max_wait)
 
 
