@@ -102,6 +102,10 @@ def integrations_page(request: HttpRequest, prop: Property) -> HttpResponse:
             "vendors": VENDORS.values(),
             "integration": integration,
             "sync": sync_status(integration=integration) if integration else None,
+            # How often it syncs and what that costs of the vendor's limit (one query).
+            "schedule": sync_schedule_for(integration=integration)
+            if integration and integration.setup_completed_at and integration.credential
+            else None,
         },
     )
 

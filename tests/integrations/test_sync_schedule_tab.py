@@ -187,3 +187,9 @@ def test_the_tab_makes_a_fixed_number_of_queries(alice_client, org_a, prop_a):
     with CaptureQueriesContext(connection) as more:
         alice_client.get(url(prop_a))
     assert len(more) == baseline
+
+
+def test_the_integrations_card_says_how_often_and_at_what_cost(alice_client, prop_a, integration):
+    response = alice_client.get(reverse("integrations", args=[prop_a.id]))
+    assert "Syncs every 15 minutes, using 1% of Yardi Voyager's rate limit" in text_of(response)
+    assert f'href="{url(prop_a)}">Sync Schedule</a>' in response.content.decode()
