@@ -16,8 +16,11 @@ from integrations.sync.user_sync import EmptySnapshot, snapshot_apply, snapshot_
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 4
-# Runs waiting for rate-limit budget are started again up to this many times in all.
+# Runs waiting for rate-limit budget are started again up to this many times in all,
+# at most PACED_RETRY_MAX seconds apart: a Celery message due further ahead than the Redis
+# visibility timeout (1 h) would be delivered again early anyway.
 MAX_PACED_ATTEMPTS = 8
+PACED_RETRY_MAX = 30 * 60
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ def user_sync_execute(*, run_id: int) -> SyncResult:
         if run.attempts >= MAX_PACED_ATTEMPTS:
             runs.sync_run_finish(run=run, ok=False, counts={}, error=paced_out_message(exc))
             return SyncResult(state=SyncRun.State.FAILED)
-        retry_in = max(1, math.ceil(exc.retry_after or 1))
+        retry_in = min(PACED_RETRY_MAX, max(1, math.ceil(exc.retry_after or 1)))
         runs.sync_run_requeue(
             run=run, error=str(exc), retry_in=retry_in, phase="Waiting for API rate limit"
         )

@@ -257,9 +257,11 @@ def three_integrations(org_a, org_b, prop_a, prop_a2, prop_b, pms_simulator):
     """prop_a (hourly), prop_a2 (every 15 min), prop_b (hourly), all with User Sync on."""
     a = integration_create(prop_a, credential_create(org_a, pms_simulator), ["1001"])
     a2 = integration_create(prop_a2, a.credential, ["1002"])
-    a2.sync_interval_minutes = 15
-    a2.save(update_fields=["sync_interval_minutes"])
     b = integration_create(prop_b, credential_create(org_b, pms_simulator), ["1003"])
+    PMSIntegration.objects.filter(id__in=[a.id, b.id]).update(sync_interval_minutes=60)
+    PMSIntegration.objects.filter(id=a2.id).update(sync_interval_minutes=15)
+    for integration in (a, a2, b):
+        integration.refresh_from_db()
     return a, a2, b
 
 
