@@ -366,15 +366,10 @@ class HttpTransport:
             return self._limit_wait(limited, retry_after)
         if status >= 500 and status != 501:
             unavailable = self.error(VendorUnavailable, call=call, detail=f"HTTP {status}")
-            # A 503 with Retry-After is honoured as a 429's is.
-            return (
-                self._limit_wait(unavailable, told)
-                if status == 503 and told
-                else (
-                    unavailable,
-                    None,
-                )
-            )
+            if status == 503 and told:
+                # A 503 with Retry-After is honoured as a 429's is.
+                return self._limit_wait(unavailable, told)
+            return (unavailable, None)
         if 300 <= status < 400:
             where = response.headers.get("location", "elsewhere")
             raise self.error(
