@@ -109,3 +109,20 @@ def test_a_sync_that_never_fits_the_budget_fails_after_waiting_a_bounded_number_
         "This sync needs more calls than Yardi Voyager's API rate limit allows in a row "
         f"(doorsync waited for it {MAX_PACED_ATTEMPTS} times). Nothing was changed."
     )
+
+
+def test_the_sync_now_panel_says_the_run_waits_for_the_rate_limit(
+    alice_client, prop_a, integration, one_call_an_hour, monkeypatch
+):
+    from django.urls import reverse
+
+    monkeypatch.setattr(user_sync_task, "apply_async", lambda args, countdown: None)
+    run = SyncRun.objects.create(integration=integration, trigger=SyncRun.Trigger.SYNC_NOW)
+    user_sync_task.apply(args=(run.id,)).get()
+
+    panel = alice_client.get(
+        reverse("people-sync-status", args=[prop_a.id]), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "Sync with Yardi Voyager continues at" in panel
+    assert "(waiting for the API rate limit)" in panel
+    assert "did not go through" not in panel
