@@ -126,6 +126,15 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- PMS rate-limit budgets (integrations/pms/budget.py) -----------------------
+# Every vendor call takes budget from its credential's published limits (shared through
+# Redis when REDIS_URL is set). A call waits at most PMS_BUDGET_WAIT_MAX_SECONDS for it;
+# a sync that would wait longer is retried when the budget allows.
+PMS_RATE_BUDGETS = env.bool("PMS_RATE_BUDGETS", default=True)
+PMS_BUDGET_WAIT_MAX_SECONDS = env.int("PMS_BUDGET_WAIT_MAX_SECONDS", default=120)
+if PMS_BUDGET_WAIT_MAX_SECONDS < 1:
+    raise ImproperlyConfigured("PMS_BUDGET_WAIT_MAX_SECONDS must be at least 1 (seconds).")
+
 # --- Auth -------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -258,12 +267,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Beat must run exactly once: every few minutes it queues the integrations whose
-# interval (default 60 minutes) has passed, and reaps runs whose worker died.
+# Beat must run exactly once: every minute it queues the integrations whose scheduled
+# sync is due (each at its own offset within its interval, integrations/cadence.py), and
+# reaps runs whose worker died. A minute, so a 5-minute cadence is kept to the minute.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sync-enqueue-due": {
         "task": "integrations.tasks.sync_enqueue_due",
-        "schedule": env.int("SYNC_ENQUEUE_EVERY_SECONDS", default=300),
+        "schedule": env.int("SYNC_ENQUEUE_EVERY_SECONDS", default=60),
     },
     # Nightly (07:30 UTC, the small hours in the Americas): the access invariant per
     # property; keys no rule justifies become sync alerts, never silent revokes.

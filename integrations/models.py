@@ -83,7 +83,9 @@ class PMSIntegration(TimeStampedModel):
     access_mode = models.CharField(
         max_length=32, choices=AccessMode.choices, default=AccessMode.APPROVAL_REQUIRED
     )
-    sync_interval_minutes = models.PositiveIntegerField(default=60)
+    # How often beat syncs it (Manage Settings → Sync Schedule, within the vendor's rate
+    # limit: integrations/cadence.py); each integration at its own offset in the interval.
+    sync_interval_minutes = models.PositiveIntegerField(default=15)
     # How often a run reads the PMS whole (integrations/sync/changes.py). A full snapshot
     # is the only authority for "no longer in the PMS", own move-out dates that pass, new
     # PMS units and unknown-status alerts; runs between two full ones read only the

@@ -33,6 +33,11 @@ def user_sync_task(self, run_id: int) -> str:  # type: ignore[no-untyped-def]
     # is reaped within two minutes instead of blocking the integration.
     with runs.sync_run_heartbeat(run_id=run_id):
         result: SyncResult = user_sync_execute(run_id=run_id)
+    if result.paced and result.retry_in is not None:
+        # Waiting for the credential's rate-limit budget is not a failure: a new message,
+        # so it does not count against max_retries.
+        user_sync_task.apply_async((run_id,), countdown=result.retry_in)
+        return result.state
     if result.retry_in is not None:
         # Only what can pass is retried: rate limits and a vendor that is down.
         raise self.retry(countdown=result.retry_in)

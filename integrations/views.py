@@ -56,6 +56,7 @@ from integrations.setup import (
 from integrations.sync.normalize import IN_SCOPE
 from integrations.sync.preview import user_sync_preview
 from integrations.sync.runs import sync_run_start, sync_runs_reap
+from integrations.sync_schedule import integration_set_sync_interval, sync_schedule_for
 from integrations.unit_mapping import pms_units_refresh, unit_mapping_remove, unit_mappings_save
 from integrations.unit_matching import unit_mapping_suggestions
 from properties.console import console_view
@@ -99,6 +100,10 @@ def integrations_page(request: HttpRequest, prop: Property) -> HttpResponse:
             "vendors": VENDORS.values(),
             "integration": integration,
             "sync": sync_status(integration=integration) if integration else None,
+            # How often it syncs and what that costs of the vendor's limit (one query).
+            "schedule": sync_schedule_for(integration=integration)
+            if integration and integration.setup_completed_at and integration.credential
+            else None,
         },
     )
 
@@ -268,6 +273,7 @@ MANAGE_TABS = [
     ("property-ids", "Property IDs"),
     ("excluded-statuses", "Excluded Statuses"),
     ("user-sync", "User Sync"),
+    ("sync-schedule", "Sync Schedule"),
     ("unit-mapping", "Unit Mapping"),
     ("automate-access", "Automate Access"),
     ("sync-history", "Sync History"),
@@ -462,7 +468,8 @@ def _step_user_sync(
                 messages.success(
                     request,
                     "User Sync is on. The first sync has started; residents appear on the People "
-                    "page, and the sync repeats every hour. Next, map the PMS units it lists "
+                    f"page, and the sync repeats every {integration.sync_interval_minutes} minutes "
+                    "(Manage Settings → Sync Schedule). Next, map the PMS units it lists "
                     "(Manage Settings → Unit Mapping) so residents get their unit keys.",
                 )
             else:
@@ -532,6 +539,8 @@ def integrations_manage(
         return _unit_mapping(request, prop, integration)
     if tab == "automate-access":
         return _automate_access(request, prop, integration)
+    if tab == "sync-schedule":
+        return _sync_schedule(request, prop, integration)
     if tab not in STEP_HANDLERS:
         raise Http404("No such tab.")
     return STEP_HANDLERS[tab](request, prop, integration, "manage")
@@ -815,5 +824,39 @@ def _automate_access(
             "modes": AccessMode.choices,
             # Switching mode never decides them: they wait for a manager whatever the mode.
             "pending": suggestions_pending(property=prop).count(),
+        },
+    )
+
+
+# --- Sync Schedule tab --------------------------------------------------------------------
+
+
+def _sync_schedule(
+    request: HttpRequest, prop: Property, integration: PMSIntegration
+) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            integration_set_sync_interval(
+                integration=integration,
+                minutes=request.POST.get("sync_interval_minutes", ""),
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            minutes = integration.sync_interval_minutes
+            messages.success(
+                request,
+                "User Sync runs every hour."
+                if minutes == 60
+                else f"User Sync runs every {minutes} minutes.",
+            )
+            return redirect("integrations-manage", property_id=prop.id, tab="sync-schedule")
+    return render(
+        request,
+        "integrations/sync_schedule.html",
+        {
+            **_step_context("manage", "sync-schedule", integration),
+            "schedule": sync_schedule_for(integration=integration),
         },
     )

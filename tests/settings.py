@@ -14,5 +14,8 @@ import os
 
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("PMS_ENDPOINT_HOSTS", "127.0.0.1")
+# Budgets count real time against shared Redis; the tests of the budget switch it on
+# with an injected clock (tests/integrations/budget/), the rest do not wait on it.
+os.environ.setdefault("PMS_RATE_BUDGETS", "false")
 
 from doorsync.settings import *  # noqa: F403

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -15,6 +15,7 @@ from integrations.credentials.crypto import secrets_decrypt, secrets_encrypt, se
 from integrations.credentials.endpoints import endpoint_override_clean
 from integrations.models import PMSCredential
 from integrations.pms.base import Connector
+from integrations.pms.budget import credential_budget
 from integrations.pms.errors import CredentialFieldsInvalid, CredentialNeedsFixing, PMSError
 from integrations.pms.http import HttpOptions
 from integrations.pms.registry import VENDORS, clean_fields, get_connector, vendor_info
@@ -268,6 +269,10 @@ def pms_credential_connector(
     edited in admin) raises CredentialNeedsFixing, a PMSError: every caller — a sync, the
     wizard — already turns those into a message, and a sync fails rather than hangs."""
     values = {**credential.fields, **secrets_decrypt(credential.secrets_encrypted)}
+    # Every call made with a stored credential takes its rate-limit budget (pms/budget.py).
+    budget = credential_budget(credential_id=credential.id, vendor=credential.vendor)
+    if budget is not None:
+        options = replace(options or HttpOptions(), budget=budget)
     try:
         return get_connector(
             credential.vendor,

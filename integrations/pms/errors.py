@@ -101,6 +101,28 @@ class RateLimited(PMSError):
         )
 
 
+class BudgetExhausted(RateLimited):
+    """doorsync's own pacing: the credential's rate-limit budget (pms/budget.py) allows the
+    next call only after `retry_after` seconds, longer than a sync waits in place. Nothing
+    was sent; a sync is retried when the budget allows instead of failing."""
+
+    def _compose(self) -> str:
+        wait = f" in {self.retry_after:.0f}s" if self.retry_after else " shortly"
+        return (
+            f"doorsync is keeping within {self.vendor}'s API rate limit ({self.call}): the next "
+            f"call is allowed{wait}, and the sync will retry on its own then. If this happens "
+            "every sync, choose a longer sync interval in Manage Settings → Sync Schedule."
+        )
+
+    @property
+    def setup_message(self) -> str:
+        wait = f" {self.retry_after:.0f}s" if self.retry_after else " a minute"
+        return (
+            f"doorsync is keeping within {self.vendor}'s API rate limit ({self.call}) — wait"
+            f"{wait}, then try again."
+        )
+
+
 class VendorUnavailable(PMSError):
     transient = True
 

@@ -4,6 +4,10 @@ It owns the production concerns so that no vendor gets them subtly different: ti
 bounded retries with exponential backoff and jitter on 429/5xx/network errors, Retry-After,
 a cap on response size enforced while the body streams in, and redaction of secrets from
 every error and log line it produces. `sleep` is injectable so tests never wait.
+
+Before every request it takes the credential's rate-limit budget (pms/budget.py, shared by
+all workers), and after every response it tells the budget what the vendor said: a
+Retry-After, or a limit header with nothing left, holds the credential for every worker.
 """
 
 from __future__ import annotations
@@ -17,13 +21,15 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from integrations.pms.budget import BudgetWait, exhausted_for
 from integrations.pms.egress import AddressNotAllowed, guarded_transport
 from integrations.pms.errors import (
     AddressRefused,
+    BudgetExhausted,
     CredentialRejected,
     PMSError,
     RateLimited,
@@ -32,6 +38,9 @@ from integrations.pms.errors import (
     VendorUnavailable,
 )
 from integrations.pms.redact import Redactor
+
+if TYPE_CHECKING:
+    from integrations.pms.budget import CallBudget
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +69,10 @@ class HttpOptions:
     # httpx.MockTransport in unit tests; None for real sockets.
     transport: httpx.BaseTransport | None = None
     user_agent: str = "doorsync-pms/1.0"
+    # The credential's rate-limit budget (pms/budget.py): None sends without pacing (a
+    # connector built without a stored credential: the simulator's self-test, benchmarks).
+    budget: CallBudget | None = None
+    clock: Callable[[], float] = time.time
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,9 +227,16 @@ class HttpTransport:
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, str | int] | None = None,
+        budgeted: bool = True,
+        budget_scope: str = "",
     ) -> HttpResponse:
-        """Send and read the whole (capped) body; a body that breaks off is retried."""
+        """Send and read the whole (capped) body; a body that breaks off is retried.
+
+        `budgeted` False only for a call the vendor does not count (AppFolio's
+        next_page_url); `budget_scope` names the PMS property for per-property limits."""
         for attempt in range(1, self.options.max_attempts + 1):
+            if budgeted:
+                self._take_budget(call, budget_scope)
             try:
                 with self._client.stream(
                     method, url, content=content, headers=headers, params=params
@@ -246,6 +266,7 @@ class HttpTransport:
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, str | int] | None = None,
+        budget_scope: str = "",
     ) -> Iterator[CappedBody]:
         """Send and hand the 2xx body over as a capped file for incremental parsing.
 
@@ -253,6 +274,7 @@ class HttpTransport:
         a broken body fails the call (VendorUnavailable) rather than replaying it.
         """
         for attempt in range(1, self.options.max_attempts + 1):
+            self._take_budget(call, budget_scope)
             with ExitStack() as stack:
                 try:
                     response = stack.enter_context(
@@ -289,12 +311,42 @@ class HttpTransport:
 
     # -- internals ---------------------------------------------------------------------
 
+    def _take_budget(self, call: str, scope: str) -> None:
+        budget = self.options.budget
+        if budget is None:
+            return
+        try:
+            slept = budget.take(sleep=self.options.sleep, scope=scope)
+        except BudgetWait as wait:
+            raise self.error(
+                BudgetExhausted,
+                call=call,
+                detail=f"budget allows the next call in {wait.seconds:.0f}s",
+                retry_after=wait.seconds,
+            ) from None
+        if slept:
+            logger.info("%s %s waited %.1fs for rate-limit budget", self.vendor, call, slept)
+
+    def _heed_limits(self, response: httpx.Response) -> float | None:
+        """What the vendor said about its limits, shared through the budget: a Retry-After
+        on a 429 or 503, or a limit header saying nothing is left until a reset. The
+        seconds to wait, or None."""
+        wait: float | None = None
+        if response.status_code in (429, 503):
+            wait = parse_retry_after(response.headers.get("retry-after"))
+        if wait is None:
+            wait = exhausted_for(response.headers, now=self.options.clock())
+        if wait is not None and wait > 0 and self.options.budget is not None:
+            self.options.budget.hold_for(wait)
+        return wait
+
     def _judge(self, response: httpx.Response, call: str) -> tuple[PMSError, float | None] | None:
         """None when the response is usable; (error, wait) when it is worth retrying.
 
         Raises at once for what no retry can fix (credential, bad request, redirect).
         """
         status = response.status_code
+        told = self._heed_limits(response)
         if 200 <= status < 300:
             return None
         body = self._read_prefix(response)
@@ -313,7 +365,11 @@ class HttpTransport:
             limited = self.error(RateLimited, call=call, detail="HTTP 429", retry_after=retry_after)
             return self._limit_wait(limited, retry_after)
         if status >= 500 and status != 501:
-            return (self.error(VendorUnavailable, call=call, detail=f"HTTP {status}"), None)
+            unavailable = self.error(VendorUnavailable, call=call, detail=f"HTTP {status}")
+            if status == 503 and told:
+                # A 503 with Retry-After is honoured as a 429's is.
+                return self._limit_wait(unavailable, told)
+            return (unavailable, None)
         if 300 <= status < 400:
             where = response.headers.get("location", "elsewhere")
             raise self.error(

@@ -236,19 +236,17 @@ def sync_run_finish(*, run: SyncRun, ok: bool, counts: dict[str, int], error: st
     return True
 
 
-def sync_run_requeue(*, run: SyncRun, error: str, retry_in: int | None = None) -> None:
-    """Back to the queue after a passing failure (rate limit, vendor down); nothing was
-    applied. ``retry_in`` seconds: when the task will try again, said in the panel."""
+def sync_run_requeue(
+    *, run: SyncRun, error: str, retry_in: int | None = None, phase: str = "Retrying soon"
+) -> None:
+    """Back to the queue after a passing failure (rate limit, vendor down) or to wait for
+    rate-limit budget; nothing was applied. ``retry_in`` seconds: when the task will try
+    again, said in the panel."""
     retry_at = timezone.now() + timedelta(seconds=retry_in) if retry_in is not None else None
     SyncRun.objects.filter(id=run.id).update(
-        state=SyncRun.State.QUEUED, phase="Retrying soon", error=error[:5000], retry_at=retry_at
+        state=SyncRun.State.QUEUED, phase=phase, error=error[:5000], retry_at=retry_at
     )
-    run.state, run.phase, run.error, run.retry_at = (
-        SyncRun.State.QUEUED,
-        "Retrying soon",
-        error,
-        retry_at,
-    )
+    run.state, run.phase, run.error, run.retry_at = (SyncRun.State.QUEUED, phase, error, retry_at)
 
 
 def gave_up_message(*, error: PMSError, attempts: int) -> str:
@@ -317,13 +315,22 @@ def sync_runs_reap(
 
 
 def integrations_due(*, now: Any = None) -> list[PMSIntegration]:
-    """Enabled integrations whose last run started at least their interval ago."""
+    """Enabled integrations whose scheduled sync is due: no run has started since their
+    latest slot. Slots are spread over each interval (integrations/cadence.py), so beat
+    starts a few integrations each tick instead of all of them at once. One query."""
+    from integrations.cadence import sync_due
+
     now = now or timezone.now()
-    due = []
-    for integration in PMSIntegration.objects.filter(
+    candidates = PMSIntegration.objects.filter(
         user_sync_enabled=True, credential__isnull=False
-    ).select_related("credential"):
-        last = integration.last_sync_started_at
-        if last is None or last <= now - timedelta(minutes=integration.sync_interval_minutes):
-            due.append(integration)
-    return due
+    ).only("id", "property_id", "credential_id", "sync_interval_minutes", "last_sync_started_at")
+    return [
+        integration
+        for integration in candidates
+        if sync_due(
+            integration_id=integration.id,
+            interval_minutes=integration.sync_interval_minutes,
+            last_started=integration.last_sync_started_at,
+            now=now,
+        )
+    ]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 from access.brake import automatic_revokes_settle
 from integrations.models import SyncRun
-from integrations.pms.errors import PMSError, RateLimited, VendorUnavailable
+from integrations.pms.errors import BudgetExhausted, PMSError, RateLimited, VendorUnavailable
 from integrations.sync import runs
 from integrations.sync.cursors import run_kind_choose, sync_run_succeed
 from integrations.sync.statuses import snapshot_statuses_settle
@@ -16,16 +17,33 @@ from integrations.sync.user_sync import EmptySnapshot, snapshot_apply, snapshot_
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 4
+# Runs waiting for rate-limit budget are started again up to this many times in all,
+# at most PACED_RETRY_MAX seconds apart: a Celery message due further ahead than the Redis
+# visibility timeout (1 h) would be delivered again early anyway.
+MAX_PACED_ATTEMPTS = 8
+PACED_RETRY_MAX = 30 * 60
 
 
 @dataclass(frozen=True)
 class SyncResult:
     state: str
     retry_in: int | None = None
+    # Waiting for rate-limit budget, not a failure: the task queues the run again rather
+    # than spending one of its retries.
+    paced: bool = False
 
 
 def _backoff(attempt: int, hint: float | None) -> int:
     return int(max(hint or 0, min(30 * 2 ** (attempt - 1), 600)))
+
+
+def paced_out_message(error: BudgetExhausted) -> str:
+    return (
+        f"This sync needs more calls than {error.vendor}'s API rate limit allows in a row "
+        f"(doorsync waited for it {MAX_PACED_ATTEMPTS} times). Nothing was changed. Choose a "
+        "longer sync interval in Manage Settings → Sync Schedule, attach fewer PMS properties "
+        "to this credential, or ask the vendor to raise the limit."
+    )
 
 
 def user_sync_execute(*, run_id: int) -> SyncResult:
@@ -52,6 +70,19 @@ def user_sync_execute(*, run_id: int) -> SyncResult:
     except runs.RunLost:
         logger.warning("Sync run %s was taken from this worker while fetching", run_id)
         return SyncResult(state="lost")
+    except BudgetExhausted as exc:
+        # doorsync's own pacing (pms/budget.py): nothing was sent that the budget did not
+        # allow and nothing was applied; the run waits for the budget, it has not failed.
+        # Bounded all the same: a snapshot needing more calls than the limit allows starts
+        # over each time and would wait for ever.
+        if run.attempts >= MAX_PACED_ATTEMPTS:
+            runs.sync_run_finish(run=run, ok=False, counts={}, error=paced_out_message(exc))
+            return SyncResult(state=SyncRun.State.FAILED)
+        retry_in = min(PACED_RETRY_MAX, max(1, math.ceil(exc.retry_after or 1)))
+        runs.sync_run_requeue(
+            run=run, error=str(exc), retry_in=retry_in, phase="Waiting for API rate limit"
+        )
+        return SyncResult(state=SyncRun.State.QUEUED, retry_in=retry_in, paced=True)
     except (RateLimited, VendorUnavailable) as exc:
         retry_in = _backoff(run.attempts, getattr(exc, "retry_after", None))
         if runs.sync_run_retry_or_fail(

@@ -616,8 +616,9 @@ def test_done_with_user_sync_on_starts_the_first_sync(
     page = alice_client.get(response["Location"])
     assert (
         "User Sync is on. The first sync has started; residents appear on the People page, "
-        "and the sync repeats every hour. Next, map the PMS units it lists (Manage Settings "
-        "→ Unit Mapping) so residents get their unit keys." in shown_messages(page)
+        "and the sync repeats every 15 minutes (Manage Settings → Sync Schedule). Next, map "
+        "the PMS units it lists (Manage Settings → Unit Mapping) so residents get their unit "
+        "keys." in shown_messages(page)
     )
 
 

@@ -132,6 +132,8 @@ class AppFolioClient:
                     call=call,
                     content=b"{}",
                     headers={"Content-Type": "application/json"},
+                    # AppFolio does not count next_page_url requests against its limit.
+                    budgeted=False,
                 )
             else:
                 response = self.http.request(

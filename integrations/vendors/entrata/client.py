@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from integrations.pms.budget import exhausted_for
 from integrations.pms.errors import (
     CredentialFieldsInvalid,
     CredentialRejected,
@@ -281,12 +282,20 @@ class EntrataClient:
 
     def _rate_limited(self, response: HttpResponse, call: str) -> RateLimited:
         """A 429, waiting as long as Entrata says: Retry-After if sent, else until the
-        X-RateLimit-Reset time (epoch seconds), which Entrata's limit headers carry
-        (noclocks/gmhleasr R/entrata_internal.R, req_retry_after)."""
+        X-RateLimit-Reset of the window with nothing left (noclocks/gmhleasr
+        R/entrata_internal.R, req_retry_after; its recorded headers give the reset as
+        seconds per window)."""
         wait = parse_retry_after(response.headers.get("retry-after"))
-        reset = str(response.headers.get("x-ratelimit-reset", "")).strip()
-        if wait is None and reset.isdigit():
-            wait = max(0.0, float(reset) - time.time())
+        if wait is None:
+            # "36686;686;26" (seconds to each window's reset, day;hour;minute) as Entrata
+            # sends it, or one epoch time (pms/budget.py reads both).
+            # Without X-RateLimit-Remaining the 429 does not say which window ran out:
+            # the shortest is waited out, and the next answer's headers say if more is due.
+            headers = {
+                "x-ratelimit-remaining": response.headers.get("x-ratelimit-remaining", "0"),
+                "x-ratelimit-reset": response.headers.get("x-ratelimit-reset", ""),
+            }
+            wait = exhausted_for(headers, now=time.time())
         return self.http.error(RateLimited, call=call, detail="HTTP 429", retry_after=wait)
 
     def _malformed(self, method: str, detail: str) -> MalformedResponse:

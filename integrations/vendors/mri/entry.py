@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from integrations.pms.vendor import Capabilities, CredentialField, VendorInfo
+from integrations.pms.vendor import Capabilities, CredentialField, RateLimit, VendorInfo
+
+_UNPUBLISHED = "MRI publishes no limit: doorsync's conservative default"
 
 VENDOR = VendorInfo(
     code="mri",
@@ -13,6 +15,12 @@ VENDOR = VendorInfo(
     # ResidentLeaseDetailsByPropertyID takes LastUpdateDate (mri_hook; client.py and
     # fixtures/README.md say what is verified and what is assumed).
     capabilities=Capabilities(changed_since=True, webhooks=False),
+    # MRI publishes no limit for the x5 API (fixtures/README.md: 429 assumed):
+    # doorsync's conservative default, as pms/budget.py DEFAULT_LIMITS.
+    rate_limits=(
+        RateLimit(60, 60, source=_UNPUBLISHED),
+        RateLimit(1500, 3600, source=_UNPUBLISHED),
+    ),
     account_fields=("url", "client_id", "database"),
     fields=(
         CredentialField(

@@ -11,6 +11,7 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
+from integrations.cadence import latest_slot
 from integrations.models import PMSIntegration, SyncRun
 from integrations.sync import runs
 from integrations.sync.runs import (
@@ -256,14 +257,26 @@ def three_integrations(org_a, org_b, prop_a, prop_a2, prop_b, pms_simulator):
     """prop_a (hourly), prop_a2 (every 15 min), prop_b (hourly), all with User Sync on."""
     a = integration_create(prop_a, credential_create(org_a, pms_simulator), ["1001"])
     a2 = integration_create(prop_a2, a.credential, ["1002"])
-    a2.sync_interval_minutes = 15
-    a2.save(update_fields=["sync_interval_minutes"])
     b = integration_create(prop_b, credential_create(org_b, pms_simulator), ["1003"])
+    PMSIntegration.objects.filter(id__in=[a.id, b.id]).update(sync_interval_minutes=60)
+    PMSIntegration.objects.filter(id=a2.id).update(sync_interval_minutes=15)
+    for integration in (a, a2, b):
+        integration.refresh_from_db()
     return a, a2, b
 
 
 def started(integration: PMSIntegration, at) -> None:
     PMSIntegration.objects.filter(id=integration.id).update(last_sync_started_at=at)
+
+
+def slot(integration: PMSIntegration, now):
+    """The integration's latest scheduled moment (beat spreads them, integrations/cadence.py)."""
+    integration.refresh_from_db()
+    return latest_slot(
+        integration_id=integration.id,
+        interval_minutes=integration.sync_interval_minutes,
+        now=now,
+    )
 
 
 @pytest.mark.django_db
@@ -273,12 +286,16 @@ def test_integrations_due_respects_the_interval(three_integrations):
     # Never synced: due
     assert {i.id for i in integrations_due(now=now)} == {a.id, a2.id, b.id}
 
-    started(a, now - timedelta(minutes=59))
-    started(a2, now - timedelta(minutes=15))
-    started(b, now - timedelta(minutes=60))
+    started(a, slot(a, now))  # started at its latest slot: not due again until the next
+    started(a2, slot(a2, now) - timedelta(seconds=1))  # before its latest slot: due
+    started(b, slot(b, now) - timedelta(minutes=60))  # an interval ago: due
 
     assert {i.id for i in integrations_due(now=now)} == {a2.id, b.id}
-    assert {i.id for i in integrations_due(now=now + timedelta(minutes=1))} == {a.id, a2.id, b.id}
+    # a is due once its next slot, an interval later, comes round
+    interval = timedelta(minutes=a.sync_interval_minutes)
+    before_next = slot(a, now) + interval - timedelta(seconds=1)
+    assert a.id not in {i.id for i in integrations_due(now=before_next)}
+    assert a.id in {i.id for i in integrations_due(now=slot(a, now) + interval)}
 
 
 @pytest.mark.django_db
@@ -295,8 +312,8 @@ def test_sync_enqueue_due_queues_due_integrations_only(
 ):
     a, a2, b = three_integrations
     now = timezone.now()
-    started(a, now - timedelta(minutes=10))  # not due
-    started(a2, now - timedelta(minutes=20))  # due (every 15 minutes)
+    started(a, slot(a, now) + timedelta(seconds=1))  # since its latest slot: not due
+    started(a2, slot(a2, now) - timedelta(minutes=1))  # before its latest slot: due
     # b never synced: due
 
     with django_capture_on_commit_callbacks(execute=True):
