@@ -21,7 +21,7 @@ from integrations.pms.types import (
     RecordError,
     ResidentPage,
 )
-from integrations.pms.vendor import VendorClient, VendorInfo, VendorMapping
+from integrations.pms.vendor import RawPage, VendorClient, VendorInfo, VendorMapping
 
 
 class Connector:
@@ -96,10 +96,33 @@ class Connector:
         ids = list(pms_property_ids)
         if not ids:
             return
+        yield from self._mapped(self.client.resident_pages(ids))
+
+    def fetch_residents_for(
+        self,
+        pms_property_ids: Iterable[str],
+        *,
+        lease_ids: Iterable[str] = (),
+        tenant_ids: Iterable[str] = (),
+    ) -> Iterator[ResidentPage]:
+        """Only the records of the given leases and people, read fresh from the vendor (a
+        webhook's targeted sync). What the vendor no longer has is left out: a targeted
+        read is never evidence that anyone left. NotImplementedError for a vendor whose
+        client has no such call (Capabilities.webhooks is False)."""
+        reader = getattr(self.client, "resident_pages_for", None)
+        if reader is None:
+            raise NotImplementedError(f"{self.display_name} has no targeted resident read")
+        ids = list(pms_property_ids)
+        if not ids:
+            return
+        yield from self._mapped(reader(ids, lease_ids=list(lease_ids), tenant_ids=list(tenant_ids)))
+
+    def _mapped(self, raw_pages: Iterable[RawPage]) -> Iterator[ResidentPage]:
+        """Wire pages → normalized pages, through the vendor's mapping."""
         # People seen living there in this fetch: a later record of theirs saying otherwise
         # (a renewal, an old lease) does not replace it (pms/lifecycle.py).
         living: set[str] = set()
-        for page in self.client.resident_pages(ids):
+        for page in raw_pages:
             records: list[PMSResident] = []
             errors: list[RecordError] = []
             for row in page.rows:
