@@ -22,6 +22,7 @@ from integrations.credentials.ownership import (
     credentials_managed_by,
 )
 from integrations.forms import CredentialForm
+from integrations.inbound.views import instant_updates_tab
 from integrations.models import (
     AccessMode,
     Outcome,
@@ -272,6 +273,7 @@ MANAGE_TABS = [
     ("user-sync", "User Sync"),
     ("unit-mapping", "Unit Mapping"),
     ("automate-access", "Automate Access"),
+    ("instant-updates", "Instant updates"),
     ("sync-history", "Sync History"),
 ]
 
@@ -512,6 +514,10 @@ def integrations_manage(
         return _unit_mapping(request, prop, integration)
     if tab == "automate-access":
         return _automate_access(request, prop, integration)
+    if tab == "instant-updates":
+        return instant_updates_tab(
+            request, prop, integration, _step_context("manage", "instant-updates", integration)
+        )
     if tab not in STEP_HANDLERS:
         raise Http404("No such tab.")
     return STEP_HANDLERS[tab](request, prop, integration, "manage")

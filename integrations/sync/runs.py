@@ -202,9 +202,13 @@ def sync_run_progress(
         raise RunLost(f"Sync run {run.id} was taken from this worker")
 
 
-def sync_run_finish(*, run: SyncRun, ok: bool, counts: dict[str, int], error: str = "") -> bool:
+def sync_run_finish(
+    *, run: SyncRun, ok: bool, counts: dict[str, int], error: str = "", complete: bool = True
+) -> bool:
     """Record the result; False (and nothing written) if the run was reaped or re-claimed
-    meanwhile: a late worker never turns a failed run into a success."""
+    meanwhile: a late worker never turns a failed run into a success. A run that read only
+    part of the PMS (`complete` False: a webhook's targeted sync) is no successful sync of
+    the whole: the integration's last successful sync stays as it was."""
     now = timezone.now()
     fields: dict[str, Any] = {
         "state": SyncRun.State.SUCCEEDED if ok else SyncRun.State.FAILED,
@@ -220,7 +224,7 @@ def sync_run_finish(*, run: SyncRun, ok: bool, counts: dict[str, int], error: st
         return False
     for name, value in fields.items():
         setattr(run, name, value)
-    if ok:
+    if ok and complete:
         PMSIntegration.objects.filter(id=run.integration_id).update(last_successful_sync_at=now)
     return True
 

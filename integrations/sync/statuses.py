@@ -123,8 +123,14 @@ class _Unknown:
     undecided: int = 0
 
 
-def snapshot_statuses_settle(*, run: SyncRun, snapshot: Snapshot) -> Snapshot:
-    """The snapshot with unknown statuses settled, and their alerts opened or resolved."""
+def snapshot_statuses_settle(
+    *, run: SyncRun, snapshot: Snapshot, complete: bool = True
+) -> Snapshot:
+    """The snapshot with unknown statuses settled, and their alerts opened or resolved.
+
+    A part of the PMS (`complete` False: a webhook's targeted sync) settles its records
+    but leaves the alerts alone: counting an unknown status, or deciding one is no longer
+    sent, needs the whole snapshot."""
     integration = run.integration
     mapped = {
         status_key(name): Lifecycle(value)
@@ -157,7 +163,8 @@ def snapshot_statuses_settle(*, run: SyncRun, snapshot: Snapshot) -> Snapshot:
         return replace(snapshot, records=records)
     if undecided:
         records = _keep_what_was_known(integration, records, undecided)
-    _alerts_update(run, unknown)
+    if complete:
+        _alerts_update(run, unknown)
     return replace(snapshot, records=records)
 
 

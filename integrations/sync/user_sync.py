@@ -328,11 +328,14 @@ def _pending(
     return pending, counts
 
 
-def snapshot_apply(*, run: SyncRun, snapshot: Snapshot) -> Counter[str]:
+def snapshot_apply(*, run: SyncRun, snapshot: Snapshot, complete: bool = True) -> Counter[str]:
+    """Apply a snapshot. `complete` False: it holds only some of the PMS's records (a
+    webhook's targeted sync) — nobody absent from it is taken for gone, and an empty one
+    is simply nothing to do."""
     integration = run.integration
     state = stored_state_load(integration=integration)
     active_known = sum(1 for s in state.values() if not s.gone)
-    if not snapshot.records and not snapshot.errors and active_known > 10:
+    if complete and not snapshot.records and not snapshot.errors and active_known > 10:
         raise EmptySnapshot(
             f"The PMS returned no residents for the attached properties, where the last sync "
             f"saw {active_known}. Nothing was changed or marked as gone. Check the Property IDs "
@@ -369,6 +372,8 @@ def snapshot_apply(*, run: SyncRun, snapshot: Snapshot) -> Counter[str]:
         done += len(batch)
         runs.sync_run_progress(run=run, done=done)
     counts += _errors_record(run, snapshot.errors)
+    if not complete:
+        return counts
     seen = {r.external_id for r in snapshot.records} | {e.external_id for e in snapshot.errors}
     runs.sync_run_progress(run=run, phase="Checking for residents no longer in the PMS")
     counts += _mark_gone(run=run, integration=integration, seen=seen, state=state)
