@@ -37,7 +37,7 @@ class InboundHookAdmin(NoDirectDeleteMixin, admin.ModelAdmin):
     list_display = ["integration", "secret_set", "secret_set_at", "created_at"]
     readonly_fields = ("integration", "token", "secret_set", "secret_set_at", "created_at")
     fields = ("integration", "token", "secret_set", "secret_set_at", "created_at")
-    list_select_related = ["integration__property"]
+    list_select_related = ["integration__property", "integration__credential"]
 
     @admin.display(description="Signing secret set", boolean=True)
     def secret_set(self, obj: InboundHook) -> bool:

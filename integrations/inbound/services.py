@@ -16,7 +16,12 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from integrations.credentials.crypto import SecretsUnreadable, secrets_decrypt, secrets_encrypt
+from integrations.credentials.crypto import (
+    SecretsUnreadable,
+    secrets_decrypt,
+    secrets_encrypt,
+    secrets_rotate,
+)
 from integrations.inbound.models import InboundEvent, InboundHook
 from integrations.models import PMSIntegration
 from integrations.pms.push import PushEvent, PushRejected, push_verifier
@@ -141,3 +146,15 @@ def inbound_events_recent(*, integration: PMSIntegration, limit: int = 20) -> li
         .select_related("sync_run")
         .order_by("-received_at", "-id")[:limit]
     )
+
+
+def inbound_hook_secrets_rotate() -> int:
+    """Re-encrypt every signing secret under the newest FERNET_KEYS key; returns the count."""
+    count = 0
+    for hook in InboundHook.objects.exclude(secret_encrypted="").only("id").iterator():
+        with transaction.atomic():
+            locked = InboundHook.objects.select_for_update().get(id=hook.id)
+            locked.secret_encrypted = secrets_rotate(locked.secret_encrypted)
+            locked.save(update_fields=["secret_encrypted"])
+        count += 1
+    return count

@@ -62,3 +62,21 @@ def test_a_vendor_that_cannot_push_is_told_so(alice_client, org_a, prop_a, pms_s
     integration_create(prop_a, credential_create(org_a, pms_simulator, "yardi"), ["1001"])
     page = alice_client.get(_tab(prop_a)).content.decode()
     assert "cannot push changes" in page and not InboundHook.objects.exists()
+
+
+def test_rotation_re_encrypts_signing_secrets_too(hook, settings):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    from integrations.credentials.crypto import secrets_decrypt
+
+    from .conftest import SECRET
+
+    old = hook.secret_encrypted
+    new_key = Fernet.generate_key().decode()
+    settings.FERNET_KEYS = [new_key, settings.FERNET_KEYS[0]]
+    call_command("rotate_pms_secrets")
+    hook.refresh_from_db()
+    assert hook.secret_encrypted != old
+    settings.FERNET_KEYS = [new_key]
+    assert secrets_decrypt(hook.secret_encrypted) == {"secret": SECRET}
