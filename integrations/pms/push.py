@@ -6,7 +6,13 @@ A vendor whose Capabilities say webhooks=True has a `webhooks.py` in its package
         -> PushEvent
 
 that checks the signature and freshness of one request and names what it is about, or
-raises PushRejected saying why. Headers arrive lower-cased. The endpoint
+raises PushRejected saying why. Headers arrive lower-cased. Its client also implements
+
+    def resident_pages_for(self, pms_property_ids, *, lease_ids, tenant_ids)
+        -> Iterator[RawPage]
+
+the rows of just those leases and people, read fresh (what the vendor no longer has is
+left out; the pager contract applies). The endpoint
 (integrations/inbound) is the same for every vendor; the records an event names are
 then read from the vendor's API (Connector.fetch_residents_for) — nothing in the body
 is ever applied.

@@ -129,3 +129,14 @@ def test_the_signing_secret_is_stored_encrypted(hook):
 
     hook.refresh_from_db()
     assert hook.secret_encrypted and SECRET not in hook.secret_encrypted
+
+
+def test_a_push_costs_a_fixed_handful_of_queries(
+    client, hook, queued, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    headers, body = signed(move_out_event(7001, 5002))
+    # 1 the endpoint and its integration and credential (one join)
+    # 2-4 savepoint, INSERT of the event, release (the replay check is the unique index)
+    with django_assert_num_queries(4), django_capture_on_commit_callbacks(execute=True):
+        assert post(client, hook, headers, body).status_code == 200
+    assert len(queued) == 1
