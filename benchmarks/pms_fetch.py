@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from integrations.pms import HttpOptions, get_connector  # noqa: E402
 from integrations.simulator import demo_fields  # noqa: E402
 
-VENDORS = ("yardi", "realpage", "entrata", "mri", "appfolio")
+VENDORS = ("yardi", "realpage", "entrata", "mri", "appfolio", "buildium")
 PROPERTY_IDS = ("1001", "1002", "1003")
 
 

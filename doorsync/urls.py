@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from integrations.inbound import views as inbound_views
 from properties import views as property_views
 
 console = [
@@ -27,6 +28,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("p/<int:property_id>/", include(console)),
     path("api/v1/", include("doorsync.api_urls")),
+    # A PMS's signed pushes: authenticated by signature, not by session (inbound/).
+    path("hooks/pms/<str:token>/", inbound_views.pms_push, name="pms-push"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),
     path("favicon.ico", property_views.favicon, name="favicon"),

@@ -702,3 +702,7 @@ class SyncAlertAdmin(ReadOnlyAdmin):
     search_fields = ["pms_name", "pms_email", "external_id"]
     list_select_related = ["integration__property", "integration__credential", "resolved_by"]
     raw_id_fields = ["resident", "integration", "resolved_by"]
+
+
+# Pushes (webhooks) keep their admin beside their models.
+import integrations.inbound.admin  # noqa: E402, F401

@@ -159,6 +159,8 @@ class SyncRun(models.Model):
         SYNC_NOW = "sync_now", "Sync Now"
         SUPPORT = "support", "Support (admin)"
         SETUP = "setup", "Set-up (first sync)"
+        # A vendor's push named records: only those were read and applied.
+        WEBHOOK = "webhook", "Instant update (webhook)"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -488,3 +490,8 @@ class PMSUnit(models.Model):
     @property
     def label(self) -> str:
         return str(self)
+
+
+# Inbound pushes keep their models in their own package, registered under this app.
+from integrations.inbound.models import InboundEvent as InboundEvent  # noqa: E402
+from integrations.inbound.models import InboundHook as InboundHook  # noqa: E402

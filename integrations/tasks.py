@@ -11,6 +11,7 @@ from integrations.access_check import access_invariant_alerts_raise
 from integrations.models import PMSIntegration, SyncRun
 from integrations.sync import runs
 from integrations.sync.service import SyncResult, user_sync_execute
+from integrations.sync.targeted import TargetedResult, targeted_sync_execute
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,16 @@ def user_sync_task(self, run_id: int) -> str:  # type: ignore[no-untyped-def]
         return result.state
     if result.retry_in is not None:
         # Only what can pass is retried: rate limits and a vendor that is down.
+        raise self.retry(countdown=result.retry_in)
+    return result.state
+
+
+@shared_task(bind=True, acks_late=True, max_retries=20)
+def targeted_sync_task(self, event_id: int) -> str:  # type: ignore[no-untyped-def]
+    """A push's targeted sync (integrations/sync/targeted.py). Retried while another run
+    holds the integration (every few seconds) or the vendor is limiting or down."""
+    result: TargetedResult = targeted_sync_execute(event_id=event_id)
+    if result.retry_in is not None:
         raise self.retry(countdown=result.retry_in)
     return result.state
 

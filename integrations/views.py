@@ -22,6 +22,7 @@ from integrations.credentials.ownership import (
     credentials_managed_by,
 )
 from integrations.forms import CredentialForm
+from integrations.inbound.views import instant_updates_tab
 from integrations.models import (
     AccessMode,
     Outcome,
@@ -276,6 +277,7 @@ MANAGE_TABS = [
     ("sync-schedule", "Sync Schedule"),
     ("unit-mapping", "Unit Mapping"),
     ("automate-access", "Automate Access"),
+    ("instant-updates", "Instant updates"),
     ("sync-history", "Sync History"),
 ]
 
@@ -541,6 +543,10 @@ def integrations_manage(
         return _automate_access(request, prop, integration)
     if tab == "sync-schedule":
         return _sync_schedule(request, prop, integration)
+    if tab == "instant-updates":
+        return instant_updates_tab(
+            request, prop, integration, _step_context("manage", "instant-updates", integration)
+        )
     if tab not in STEP_HANDLERS:
         raise Http404("No such tab.")
     return STEP_HANDLERS[tab](request, prop, integration, "manage")

@@ -230,9 +230,28 @@ def _notice_opt_out() -> Model:
     return NoticeOptOut.objects.create(user=UserFactory(), kind="suggestion_digest")
 
 
+def _inbound_hook() -> Model:
+    from integrations.inbound.models import InboundHook
+
+    return InboundHook.objects.create(integration=_integration(), secret_encrypted="token")
+
+
+def _inbound_event() -> Model:
+    from integrations.inbound.models import InboundEvent
+
+    run = _sync_run()
+    return InboundEvent.objects.create(
+        integration=run.integration, received_at=timezone.now(), verdict="accepted",
+        event_key=f"sig:{next(_serial)}", event_name="Lease.Updated", lease_ids=["7"],
+        triggered=f"targeted sync #{run.id} of lease 7", sync_run=run,
+    )  # fmt: skip
+
+
 ROW_MAKERS: dict[str, Callable[[], Model]] = {
     "notices.NoticeSent": _notice_sent,
     "notices.NoticeOptOut": _notice_opt_out,
+    "integrations.InboundHook": _inbound_hook,
+    "integrations.InboundEvent": _inbound_event,
     "integrations.PMSUnit": _pms_unit,
     "integrations.PMSIntegration": _integration,
     "integrations.SyncRun": _sync_run,

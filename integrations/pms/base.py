@@ -137,6 +137,27 @@ class Connector:
             client.resident_pages_changed_since(ids, since.astimezone(UTC))
         )
 
+    def fetch_residents_for(
+        self,
+        pms_property_ids: Iterable[str],
+        *,
+        lease_ids: Iterable[str] = (),
+        tenant_ids: Iterable[str] = (),
+    ) -> Iterator[ResidentPage]:
+        """Only the records of the given leases and people, read fresh from the vendor (a
+        webhook's targeted sync). What the vendor no longer has is left out: a targeted
+        read is never evidence that anyone left. NotImplementedError for a vendor whose
+        client has no such call (Capabilities.webhooks is False)."""
+        reader = getattr(self.client, "resident_pages_for", None)
+        if reader is None:
+            raise NotImplementedError(f"{self.display_name} has no targeted resident read")
+        ids = list(pms_property_ids)
+        if not ids:
+            return
+        yield from self._resident_pages(
+            reader(ids, lease_ids=list(lease_ids), tenant_ids=list(tenant_ids))
+        )
+
     def _resident_pages(self, pages: Iterable[RawPage]) -> Iterator[ResidentPage]:
         # People seen living there in this fetch: a later record of theirs saying otherwise
         # (a renewal, an old lease) does not replace it (pms/lifecycle.py).

@@ -20,6 +20,7 @@ VENDOR_PACKAGES: tuple[str, ...] = (
     "integrations.vendors.entrata",
     "integrations.vendors.mri",
     "integrations.vendors.appfolio",
+    "integrations.vendors.buildium",
 )
 
 

@@ -54,6 +54,8 @@ def handle(request: SimRequest, state: SimState) -> SimResponse:
         return _faults(state, method, _body(request))
     if path == "/_sim/adversary":
         return _adversary(state, method, request)
+    if path == "/_sim/webhooks":
+        return _webhooks(state, method, _body(request))
     if path == "/_sim/reset" and method == "POST":
         state.reset()
         return SimResponse.of_json({"reset": True, "residents": len(state.dataset.residents)})
@@ -109,6 +111,7 @@ def _create(state: SimState, body: dict[str, Any] | None) -> SimResponse:
         resident = state.dataset.create(body, at=_modified_at(body))
     except InvalidEdit as exc:
         return _error(str(exc))
+    state.pushes.changed(None, resident)
     return SimResponse.of_json(resident_json(resident), 201)
 
 
@@ -116,11 +119,13 @@ def _update(state: SimState, raw_id: str, body: dict[str, Any] | None) -> SimRes
     if body is None:
         return _error("send a JSON object")
     try:
+        before = state.dataset.residents.get(int(raw_id))
         resident = state.dataset.update(int(raw_id), body, at=_modified_at(body))
     except (KeyError, ValueError) as exc:
         if isinstance(exc, InvalidEdit):
             return _error(str(exc))
         return _error(f"no resident {raw_id}", 404)
+    state.pushes.changed(before, resident)
     return SimResponse.of_json(resident_json(resident))
 
 
@@ -160,3 +165,26 @@ def _faults(state: SimState, method: str, body: dict[str, Any] | None) -> SimRes
     except (TypeError, ValueError) as exc:
         return _error(str(exc))
     return SimResponse.of_json(state.faults.snapshot()[vendor])
+
+
+def _webhooks(state: SimState, method: str, body: dict[str, Any] | None) -> SimResponse:
+    """GET: the targets (secrets left out) and what was sent; POST {vendor, url, secret}
+    sets a vendor's target (an empty url switches its pushes off)."""
+    if method == "POST":
+        if body is None or str(body.get("vendor", "")) not in VENDORS:
+            return _error("send {vendor, url, secret} with a known vendor")
+        url = str(body.get("url", ""))
+        if url and not url.startswith(("http://", "https://")):
+            return _error("url must be an http(s) address")
+        state.pushes.set(str(body["vendor"]), url=url, secret=str(body.get("secret", "")))
+    elif method != "GET":
+        return _error(f"no route {method} /_sim/webhooks", 404)
+    return SimResponse.of_json(
+        {
+            "targets": {vendor: t.url for vendor, t in state.pushes.targets().items()},
+            "sent": [
+                {"vendor": s.vendor, "event": s.event, "status": s.status, "error": s.error}
+                for s in state.pushes.sent
+            ],
+        }
+    )

@@ -37,6 +37,10 @@ DEMO_CREDENTIALS: dict[str, dict[str, str]] = {
         "client_id": "doorsync-demo-client",
         "client_secret": "appfolio-demo-secret",
     },
+    "buildium": {
+        "client_id": "doorsync-demo-buildium",
+        "client_secret": "buildium-demo-secret",
+    },
 }
 
 # Entrata's other auth style; the simulator accepts either.

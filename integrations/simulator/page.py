@@ -159,10 +159,13 @@ def submit(state: SimState, form: dict[str, Any]) -> SimResponse:
         changes.pop("lease_id", None)
     try:
         if raw_id:
+            before = state.dataset.residents.get(int(raw_id))
             resident = state.dataset.update(int(raw_id), changes)
+            state.pushes.changed(before, resident)
             message = f"Saved resident {resident.id}"
         else:
             resident = state.dataset.create(changes)
+            state.pushes.changed(None, resident)
             message = f"Added resident {resident.id}"
     except (InvalidEdit, KeyError, ValueError) as exc:
         message = f"Not saved: {exc}"

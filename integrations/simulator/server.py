@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 from integrations.simulator.adversary import Adversary, WireTraits, chunked
 from integrations.simulator.data import DEFAULT_RESIDENTS, DEFAULT_SEED, Dataset, generate
 from integrations.simulator.faults import VENDOR_CODES, Faults
+from integrations.simulator.pushes import Pushes
 
 if TYPE_CHECKING:
     from integrations.pms.base import Connector
@@ -79,6 +80,8 @@ class SimState:
         self._clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.faults = Faults()
         self.adversary = Adversary(VENDOR_CODES)
+        # Vendors' webhooks to a configured target when a resident changes (off by default).
+        self.pushes = Pushes()
         # Every wait the simulator makes (latency, a slow trickle) goes through here, so
         # tests inject a recorder and never wait on the wall clock.
         self.sleep: Callable[[float], None] = time.sleep
@@ -107,6 +110,7 @@ class SimState:
             self.dataset = dataset
             self.faults.reset()
             self.adversary.reset()
+            self.pushes.reset()
 
 
 VendorHandler = Callable[[SimRequest, SimState], SimResponse]

@@ -202,9 +202,13 @@ def sync_run_progress(
         raise RunLost(f"Sync run {run.id} was taken from this worker")
 
 
-def sync_run_finish(*, run: SyncRun, ok: bool, counts: dict[str, int], error: str = "") -> bool:
+def sync_run_finish(
+    *, run: SyncRun, ok: bool, counts: dict[str, int], error: str = "", complete: bool = True
+) -> bool:
     """Record the result; False (and nothing written) if the run was reaped or re-claimed
-    meanwhile: a late worker never turns a failed run into a success."""
+    meanwhile: a late worker never turns a failed run into a success. A run that read only
+    part of the PMS (`complete` False: a webhook's targeted sync) is no successful sync of
+    the whole: the integration's last successful sync stays as it was."""
     now = timezone.now()
     fields: dict[str, Any] = {
         "state": SyncRun.State.SUCCEEDED if ok else SyncRun.State.FAILED,
@@ -220,7 +224,7 @@ def sync_run_finish(*, run: SyncRun, ok: bool, counts: dict[str, int], error: st
         return False
     for name, value in fields.items():
         setattr(run, name, value)
-    if ok:
+    if ok and complete:
         done: dict[str, Any] = {"last_successful_sync_at": now}
         if run.kind == SyncRun.Kind.FULL:
             # Only a full run counts towards the full-sync interval (sync/changes.py).
@@ -229,10 +233,12 @@ def sync_run_finish(*, run: SyncRun, ok: bool, counts: dict[str, int], error: st
     # Managers hear of a failure streak or of alerts this run opened (notices/services.py),
     # after the run's own writes are committed, from a task of its own: a mail server
     # that is down never fails or slows a sync.
-    from notices.tasks import notices_after_sync_run_task
+    # A webhook's targeted run is part of a sync, not one: notices follow the whole ones.
+    if complete:
+        from notices.tasks import notices_after_sync_run_task
 
-    run_id = run.id
-    transaction.on_commit(lambda: notices_after_sync_run_task.delay(run_id))
+        run_id = run.id
+        transaction.on_commit(lambda: notices_after_sync_run_task.delay(run_id))
     return True
 
 

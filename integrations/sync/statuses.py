@@ -124,7 +124,11 @@ class _Unknown:
 
 
 def snapshot_statuses_settle(*, run: SyncRun, snapshot: Snapshot) -> Snapshot:
-    """The snapshot with unknown statuses settled, and their alerts opened or resolved."""
+    """The snapshot with unknown statuses settled, and their alerts opened or resolved.
+
+    A part of the PMS (a snapshot not `complete`: a changes run, a webhook's targeted
+    sync) settles its records but resolves no alert: deciding a status is no longer sent
+    needs the whole snapshot."""
     integration = run.integration
     mapped = {
         status_key(name): Lifecycle(value)

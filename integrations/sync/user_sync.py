@@ -441,6 +441,9 @@ def _pending(
 
 
 def snapshot_apply(*, run: SyncRun, snapshot: Snapshot) -> Counter[str]:
+    """Apply a snapshot. One that is not `complete` (a changes run, a webhook's targeted
+    sync) holds only some of the PMS's records: nobody absent from it is taken for gone,
+    and an empty one is simply nothing to do."""
     integration = run.integration
     if snapshot.complete:
         state = stored_state_load(integration=integration)

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from integrations.credentials.crypto import SecretsUnreadable
 from integrations.credentials.services import pms_credentials_rotate
+from integrations.inbound.services import inbound_hook_secrets_rotate
 
 
 class Command(BaseCommand):
@@ -20,6 +21,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             count = pms_credentials_rotate()
+            hooks = inbound_hook_secrets_rotate()
         except SecretsUnreadable as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(self.style.SUCCESS(f"Re-encrypted the secrets of {count} credential(s)."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Re-encrypted the secrets of {count} credential(s) and {hooks} webhook "
+                "signing secret(s)."
+            )
+        )

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from integrations.pms import PMSResident, RecordError
 from integrations.pms.normalize import normalize_email
 from integrations.vendors.appfolio.mapping import map_tenant
+from integrations.vendors.buildium.mapping import map_resident as map_buildium
 from integrations.vendors.entrata.mapping import map_lease
 from integrations.vendors.mri.mapping import map_resident as map_mri
 from integrations.vendors.realpage.mapping import map_resident as map_realpage
@@ -149,3 +150,39 @@ def test_appfolio(raw):
     result = map_tenant(raw, pms_property_id="p")
     check(result)
     assert len(result[0]) + len(result[1]) == 1
+
+
+buildium_phone = record(["Number", "Type"])
+buildium_person = record(
+    ["Id", "FirstName", "LastName", "Email", "AlternateEmail", "PhoneNumbers"],
+    PhoneNumbers=st.lists(buildium_phone, max_size=3),
+)
+buildium_lease = record(
+    ["Id", "PropertyId", "UnitId", "UnitNumber", "LeaseFromDate", "LeaseToDate", "LeaseStatus",
+     "CurrentTenants", "Tenants", "MoveOutData", "Cosigners", "_TenantDetails"],
+    CurrentTenants=st.lists(buildium_person, max_size=3),
+    _TenantDetails=st.lists(buildium_person, max_size=3),
+    Cosigners=st.lists(buildium_person, max_size=2),
+    Tenants=st.lists(record(["Id", "Status", "MoveInDate"]), max_size=4),
+    MoveOutData=st.lists(record(["TenantId", "MoveOutDate", "NoticeGivenDate"]), max_size=3),
+)  # fmt: skip
+
+
+@SETTINGS
+@given(buildium_lease)
+def test_buildium(lease):
+    records, errors = map_buildium(lease, "p")
+    check((records, errors))
+    # Whatever else a lease holds, a guarantor never lives there and a Past lease houses
+    # nobody.
+    for r in records:
+        assert not (r.is_guarantor and r.lifecycle.value == "notice")
+        if lease.get("LeaseStatus") == "Past":
+            assert r.lifecycle.value == "past"
+
+
+@SETTINGS
+@given(junk)
+def test_buildium_arbitrary(value):
+    if isinstance(value, dict):
+        check(map_buildium(value, "p"))

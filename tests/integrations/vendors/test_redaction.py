@@ -15,7 +15,7 @@ from integrations.simulator import demo_fields
 
 # Characters that change form in XML, JSON and URLs, so every encoding path is exercised.
 SECRET = 'S3cr&t<"pa ss">%/'
-VENDORS = ("yardi", "realpage", "entrata", "mri", "appfolio")
+VENDORS = ("yardi", "realpage", "entrata", "mri", "appfolio", "buildium")
 
 
 def with_secrets(vendor: str) -> dict[str, str]:

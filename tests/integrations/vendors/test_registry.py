@@ -15,7 +15,7 @@ from integrations.simulator import DEMO_CREDENTIALS
 
 
 def test_five_vendors_each_with_a_secret_field():
-    assert set(VENDORS) == {"yardi", "realpage", "entrata", "mri", "appfolio"}
+    assert set(VENDORS) == {"yardi", "realpage", "entrata", "mri", "appfolio", "buildium"}
     for info in VENDORS.values():
         assert info.display_name and info.secret_field_names
 
@@ -41,8 +41,8 @@ def test_defaults_fill_optional_fields():
 
 
 def test_unknown_vendor():
-    with pytest.raises(CredentialFieldsInvalid, match="unknown PMS vendor 'buildium'"):
-        get_connector("buildium", {})
+    with pytest.raises(CredentialFieldsInvalid, match="unknown PMS vendor 'propertyware'"):
+        get_connector("propertyware", {})
 
 
 def test_secret_values():

@@ -88,7 +88,7 @@ def test_control_api_refuses_bad_input(sim):
     assert httpx.patch(f"{base}/_sim/residents/1", json={"lifecycle": "asleep"}).status_code == 400
     assert httpx.patch(f"{base}/_sim/residents/999999", json={"first_name": "x"}).status_code == 404
     assert httpx.post(f"{base}/_sim/residents", json={"first_name": "no unit"}).status_code == 400
-    assert httpx.post(f"{base}/_sim/faults", json={"vendor": "buildium"}).status_code == 400
+    assert httpx.post(f"{base}/_sim/faults", json={"vendor": "propertyware"}).status_code == 400
     assert (
         httpx.post(f"{base}/_sim/faults", json={"vendor": "mri", "gremlins": 1}).status_code == 400
     )

@@ -1,5 +1,5 @@
 """The simulator serves the public shapes: every member (JSON) or element (XML) it sends
-for Entrata, RealPage and AppFolio appears, with the same spelling and letter case, in
+for Entrata, RealPage, AppFolio and Buildium appears, with the same spelling and letter case, in
 that vendor's public-shape fixtures. A simulator written from the connector's own
 assumptions would show here as a name no public source has."""
 
@@ -98,3 +98,29 @@ def test_realpage(sim_connector):
     assert unknown(client.properties(), xml_rows("getsitelist.response.xml", "Site")) == set()
     served_units = client._site_rows("unitlist", PROPERTY, frozenset({"Unit"}))
     assert unknown(served_units, xml_rows("unitlist.response.xml", "Unit")) == set()
+
+
+def test_buildium(sim_connector):
+    client: Any = sim_connector("buildium").client
+    leases = [row for page in client.resident_pages([PROPERTY]) for row in page.rows]
+    public = [
+        row
+        for name in ("leases_page1.json", "leases_page2.json")
+        for row in load("buildium", name)["response"]["body"]
+    ]
+    # The client joins tenant details in under its own key; the wire's leases are compared.
+    served = [{k: v for k, v in lease.items() if k != "_TenantDetails"} for lease in leases]
+    assert unknown(served, public) == set()
+    tenants = [
+        row
+        for page in client._list("/v1/leases/tenants", {"propertyids": PROPERTY})
+        for row in page
+    ]
+    assert unknown(tenants, load("buildium", "tenants.json")["response"]["body"]) == set()
+    assert (
+        unknown(client.units(PROPERTY), load("buildium", "rental_units.json")["response"]["body"])
+        == set()
+    )
+    assert (
+        unknown(client.properties(), load("buildium", "rentals.json")["response"]["body"]) == set()
+    )

@@ -1,0 +1,1 @@
+"""Buildium: Open API v1 (REST/JSON, client id and secret headers)."""
