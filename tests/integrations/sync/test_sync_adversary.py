@@ -21,7 +21,7 @@ sleeps = faults.sleeps
 
 pytestmark = pytest.mark.django_db
 
-PAGED = ("entrata", "mri", "appfolio")
+PAGED = ("entrata", "mri", "appfolio", "rentmanager")
 
 
 @pytest.mark.parametrize("synced", PAGED, indirect=True)

@@ -28,13 +28,14 @@ from tests.integrations.sync.conftest import credential_create, integration_crea
 
 pytestmark = pytest.mark.django_db
 
-VENDORS = ("yardi", "realpage", "entrata", "mri", "appfolio")
+VENDORS = ("yardi", "realpage", "entrata", "mri", "appfolio", "rentmanager")
 VENDOR_NAMES = {
     "yardi": "Yardi",
     "realpage": "RealPage",
     "entrata": "Entrata",
     "mri": "MRI",
     "appfolio": "AppFolio",
+    "rentmanager": "Rent Manager",
 }
 # One PMS property: MRI numbers units per building, so its unit ids repeat across
 # properties (see test_user_sync_vendors.py).

@@ -12,6 +12,7 @@ from integrations.vendors.appfolio.mapping import map_tenant
 from integrations.vendors.entrata.mapping import map_lease
 from integrations.vendors.mri.mapping import map_resident as map_mri
 from integrations.vendors.realpage.mapping import map_resident as map_realpage
+from integrations.vendors.rentmanager.mapping import map_tenant as map_rentmanager
 from integrations.vendors.yardi.mapping import map_resident as map_yardi
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -147,5 +148,33 @@ def test_mri(raw):
 @given(appfolio_row)
 def test_appfolio(raw):
     result = map_tenant(raw, pms_property_id="p")
+    check(result)
+    assert len(result[0]) + len(result[1]) == 1
+
+
+rentmanager_phone = record(
+    ["PhoneNumberID", "PhoneNumber", "IsPrimary", "PhoneNumberType"],
+    PhoneNumberType=record(["Name"]),
+)
+rentmanager_lease = record(
+    ["LeaseID", "UnitID", "PropertyID", "MoveInDate", "MoveOutDate", "ExpectedMoveOutDate",
+     "NoticeDate", "StartDate", "EndDate", "Unit", "LeaseRenewals"],
+    Unit=record(["UnitID", "Name"]),
+    LeaseRenewals=one_or_many(record(["StartDate", "EndDate"])),
+)  # fmt: skip
+rentmanager_tenant = record(
+    ["TenantID", "Name", "FirstName", "LastName", "Status", "PropertyID", "Contacts", "Leases"],
+    Contacts=one_or_many(
+        record(["FirstName", "LastName", "IsPrimary", "Email", "PhoneNumbers"],
+               PhoneNumbers=one_or_many(rentmanager_phone))
+    ),
+    Leases=one_or_many(rentmanager_lease),
+)  # fmt: skip
+
+
+@SETTINGS
+@given(rentmanager_tenant)
+def test_rentmanager(raw):
+    result = map_rentmanager(raw, pms_property_id="p")
     check(result)
     assert len(result[0]) + len(result[1]) == 1

@@ -33,6 +33,7 @@ VENDOR_NAMES = {
     "entrata": "Entrata",
     "mri": "MRI",
     "appfolio": "AppFolio",
+    "rentmanager": "Rent Manager",
 }
 
 
