@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from integrations.pms.errors import (
@@ -180,7 +180,8 @@ class RentManagerClient:
         """Tenants whose own record or whose lease Rent Manager updated at or after
         `since`. UpdateDate is in the database's own zone, which the API does not say: the
         window is widened by a day so no zone can hide a change (more rows, never fewer)."""
-        cutoff = _filter_value(since.replace(tzinfo=None) - timedelta(days=1))
+        utc = since.astimezone(UTC) if since.tzinfo else since
+        cutoff = _filter_value(utc.replace(tzinfo=None) - timedelta(days=1))
         for property_id in property_ids:
             seen: set[str] = set()
             for rows in self.tenant_pages(f"PropertyID,eq,{property_id};UpdateDate,ge,{cutoff}"):

@@ -26,5 +26,4 @@ STATUS_MAP: dict[str, Lifecycle] = {
     "Prospect": Lifecycle.APPLICANT,
     "Applicant": Lifecycle.APPLICANT,
     "Canceled": Lifecycle.CANCELLED,
-    "Cancelled": Lifecycle.CANCELLED,
 }
