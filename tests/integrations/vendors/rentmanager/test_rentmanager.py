@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
-from integrations.pms import CredentialFieldsInvalid, PMSPropertyNotFound, get_connector
+from integrations.pms import (
+    CredentialFieldsInvalid,
+    CredentialRejected,
+    PMSPropertyNotFound,
+    VendorUnavailable,
+    get_connector,
+)
 from integrations.simulator import demo_fields
 from integrations.vendors.rentmanager import simulator as wire
 from integrations.vendors.rentmanager.client import LoginRefused
@@ -113,3 +120,38 @@ def test_changed_since_with_no_change_reads_nothing(sim, sim_connector, clock):
     list(connector.fetch_residents(["1002"]))
     since = clock[0] + timedelta(days=3)
     assert list(connector.client.resident_pages_changed_since(["1002"], since)) == []
+
+
+def _login_answer(status: int, developer_message: str):
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            status,
+            json={"DeveloperMessage": developer_message, "ErrorCode": -2146233088,
+                  "Exception": "Exception", "UserMessage": "Unspecified Error"},
+        )  # fmt: skip
+
+    return handler
+
+
+def test_ten_live_tokens_already_is_an_outage_not_a_bad_password(mock_connector, sleeps):
+    # A user holds at most ten tokens; they free up after 15 idle minutes (R4).
+    handler = _login_answer(400, "This user has logged in the maximum number of times.")
+    with pytest.raises(VendorUnavailable) as caught:
+        mock_connector("rentmanager", handler).check_credential()
+    assert "maximum number of times" in str(caught.value)
+    assert len(sleeps.calls) == 3  # retried like any outage
+
+
+def test_a_missing_privilege_answered_with_500_is_a_credential_problem(mock_connector, sleeps):
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        if request.url.path.endswith("AuthorizeUser"):
+            return httpx.Response(200, json="token-0123456789")
+        return _login_answer(500, "Insufficient privileges to view Properties.")(request)
+
+    with pytest.raises(CredentialRejected) as caught:
+        mock_connector("rentmanager", handler).list_properties()
+    assert "Insufficient privileges" in caught.value.detail and sleeps.calls == []
+    assert calls == ["/Authentication/AuthorizeUser", "/Properties"]
