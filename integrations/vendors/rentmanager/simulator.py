@@ -88,6 +88,9 @@ def failure(kind: str, retry_after: int) -> SimResponse:
             "text/html",
         )
     if kind == "429":
+        # Whether Rent Manager's 429 carries Retry-After is not public (fixtures/README.md);
+        # it is sent here so the fault matrix's waits are exact. The client also reads
+        # x-ratelimit-resettime, tested against error_rate_limited.json.
         reset = CLOCK() + timedelta(seconds=retry_after)
         return SimResponse(
             429,
