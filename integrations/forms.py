@@ -65,6 +65,10 @@ class CredentialForm(forms.Form):
                     initial=f.default,
                     max_length=MAX_FIELD_LENGTH,
                     error_messages={"max_length": too_long_message(f.label, MAX_FIELD_LENGTH)},
+                    # A number field (Rent Manager's location ID) brings up a phone's digits.
+                    widget=forms.TextInput(
+                        attrs={"inputmode": "numeric"} if f.kind == "number" else {}
+                    ),
                 )
             self.fields[f.name] = field
         self.current_endpoint = current_endpoint

@@ -21,6 +21,7 @@ VENDOR_PACKAGES: tuple[str, ...] = (
     "integrations.vendors.mri",
     "integrations.vendors.appfolio",
     "integrations.vendors.buildium",
+    "integrations.vendors.rentmanager",
 )
 
 
@@ -78,6 +79,7 @@ _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _FORMAT_HINT = {
     "url": "{label} must be an https:// address with a host name, and no user name or password",
     "label": "{label} is the one word before the vendor's domain: letters, digits and hyphens",
+    "number": "{label} must be a whole number, such as 1",
     # Secrets are masked in every message; one of a character or two would mask letters
     # of ordinary words ("Name or service not •••nown") and is no vendor's real secret.
     "secret": "{label} is too short to be the real one: check it in your PMS",
@@ -90,6 +92,8 @@ def _well_formed(field: CredentialField, value: str) -> bool:
         return len(value) >= MIN_SECRET_LENGTH
     if field.kind == "label":
         return _LABEL.fullmatch(value) is not None
+    if field.kind == "number":
+        return value.isascii() and value.isdigit() and len(value) <= 9
     if field.kind == "url":
         try:
             parts = urlsplit(value)

@@ -37,6 +37,7 @@ class CredentialField:
     # "url": an https:// address the connector calls; "label": one DNS label the
     # connector puts into the vendor's host name (yourcompany.entrata.com). Checked by the
     # registry so a typed value cannot steer requests elsewhere (see also pms/egress.py).
+    # "number": a whole number (Rent Manager's location ID).
     kind: str = "text"
 
 

@@ -41,6 +41,13 @@ DEMO_CREDENTIALS: dict[str, dict[str, str]] = {
         "client_id": "doorsync-demo-buildium",
         "client_secret": "buildium-demo-secret",
     },
+    "rentmanager": {
+        "company": "doorsyncdemo",
+        "username": "doorsync_demo",
+        "password": "rentmanager-demo-password",
+        "location_id": "1",
+        "partner_token": "",
+    },
 }
 
 # Entrata's other auth style; the simulator accepts either.

@@ -165,6 +165,8 @@ def test_every_vendor_url_field_goes_through_the_guard(settings):
         ("entrata", "subdomain", "169.254.169.254/?", "Subdomain is the one word before"),
         ("entrata", "subdomain", "evil.example.com#", "Subdomain is the one word before"),
         ("appfolio", "vhost", "a.b", "Database name is the one word before"),
+        ("rentmanager", "company", "evil.example.com/", "Company code is the one word before"),
+        ("rentmanager", "location_id", "1; DROP", "Location ID must be a whole number"),
         ("yardi", "url", "http://www.yardiasp14.com/1", "Voyager URL must be an https:// address"),
         ("mri", "url", "https://user:pw@mri.example.com/", "API URL must be an https:// address"),
         ("realpage", "gateway_url", "https://gw:99999/", "Gateway URL must be an https://"),

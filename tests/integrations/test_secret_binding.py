@@ -177,6 +177,8 @@ def test_every_vendor_binds_its_addresses_and_accounts():
         ("realpage", "gateway_url"),
         ("entrata", "subdomain"),
         ("appfolio", "vhost"),
+        ("rentmanager", "company"),
+        ("rentmanager", "location_id"),
     } <= set(CASES)
     assert all((vendor, "endpoint_override") in CASES for vendor in VENDORS)
 
@@ -215,6 +217,8 @@ def credential_at(org, vendor: str, field_name: str, old: Listener) -> PMSCreden
 def changed_value(vendor: str, field_name: str, credential: PMSCredential, new: Listener) -> str:
     if field_name == "endpoint_override" or field_name in url_fields(vendor):
         return f"{new.url}/{vendor}"
+    if any(f.name == field_name and f.kind == "number" for f in VENDORS[vendor].fields):
+        return "7"  # another Rent Manager location
     return "otheraccount7"  # another database / client / PMC / subdomain, same host
 
 

@@ -402,7 +402,9 @@ def test_choosing_a_credential_advances_and_is_audited(alice, alice_client, prop
 # --- Attach Property IDs --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("vendor", ["yardi", "realpage", "entrata", "mri", "appfolio", "buildium"])
+@pytest.mark.parametrize(
+    "vendor", ["yardi", "realpage", "entrata", "mri", "appfolio", "buildium", "rentmanager"]
+)
 def test_property_ids_are_listed_live_from_the_pms(alice_client, prop_a, org_a, sim, vendor):
     integration_at(prop_a, credential_create(org_a, sim, vendor), Step.PROPERTY_IDS)
     response = alice_client.get(setup_url(prop_a, "property-ids"))

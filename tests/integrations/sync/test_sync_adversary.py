@@ -21,7 +21,7 @@ sleeps = faults.sleeps
 
 pytestmark = pytest.mark.django_db
 
-PAGED = ("entrata", "mri", "appfolio", "buildium")
+PAGED = ("entrata", "mri", "appfolio", "buildium", "rentmanager")
 
 
 @pytest.mark.parametrize("synced", PAGED, indirect=True)

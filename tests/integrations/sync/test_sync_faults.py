@@ -28,7 +28,7 @@ from tests.integrations.sync.conftest import credential_create, integration_crea
 
 pytestmark = pytest.mark.django_db
 
-VENDORS = ("yardi", "realpage", "entrata", "mri", "appfolio", "buildium")
+VENDORS = ("yardi", "realpage", "entrata", "mri", "appfolio", "buildium", "rentmanager")
 VENDOR_NAMES = {
     "yardi": "Yardi",
     "realpage": "RealPage",
@@ -36,6 +36,7 @@ VENDOR_NAMES = {
     "mri": "MRI",
     "appfolio": "AppFolio",
     "buildium": "Buildium",
+    "rentmanager": "Rent Manager",
 }
 # One PMS property: MRI numbers units per building, so its unit ids repeat across
 # properties (see test_user_sync_vendors.py).

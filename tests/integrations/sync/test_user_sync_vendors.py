@@ -15,7 +15,7 @@ from tests.integrations.sync.conftest import credential_create, integration_crea
 
 pytestmark = pytest.mark.django_db
 
-VENDORS = ("yardi", "realpage", "entrata", "mri", "appfolio", "buildium")
+VENDORS = ("yardi", "realpage", "entrata", "mri", "appfolio", "buildium", "rentmanager")
 ALL_PMS_PROPERTIES = ["1001", "1002", "1003"]
 
 

@@ -13,7 +13,7 @@ from integrations.pms import Connector, HttpOptions, get_connector
 from integrations.simulator import SimulatorHandle, demo_fields, start_simulator
 
 HERE = Path(__file__).parent
-VENDOR_CODES = ("yardi", "realpage", "entrata", "mri", "appfolio", "buildium")
+VENDOR_CODES = ("yardi", "realpage", "entrata", "mri", "appfolio", "buildium", "rentmanager")
 SIM_RESIDENTS = 900
 
 

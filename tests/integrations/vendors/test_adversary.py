@@ -121,7 +121,9 @@ def test_what_each_wire_can_express_is_declared(vendor):
         "missing_optional",
         "date_formats",
     } <= can
-    assert ("page_cap" in can) == (vendor in ("entrata", "mri", "appfolio", "buildium"))
+    assert ("page_cap" in can) == (
+        vendor in ("entrata", "mri", "appfolio", "buildium", "rentmanager")
+    )
 
 
 def test_the_page_cap_really_caps_pages(sim, sim_connector):

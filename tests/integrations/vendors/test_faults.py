@@ -14,7 +14,7 @@ from integrations.pms import (
     VendorUnavailable,
 )
 
-VENDORS = ("yardi", "realpage", "entrata", "mri", "appfolio", "buildium")
+VENDORS = ("yardi", "realpage", "entrata", "mri", "appfolio", "buildium", "rentmanager")
 ALL = ["1001", "1002", "1003"]
 
 each_vendor = pytest.mark.parametrize("vendor", VENDORS)

@@ -13,6 +13,7 @@ from integrations.vendors.buildium.mapping import map_resident as map_buildium
 from integrations.vendors.entrata.mapping import map_lease
 from integrations.vendors.mri.mapping import map_resident as map_mri
 from integrations.vendors.realpage.mapping import map_resident as map_realpage
+from integrations.vendors.rentmanager.mapping import map_tenant as map_rentmanager
 from integrations.vendors.yardi.mapping import map_resident as map_yardi
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -166,6 +167,24 @@ buildium_lease = record(
     Tenants=st.lists(record(["Id", "Status", "MoveInDate"]), max_size=4),
     MoveOutData=st.lists(record(["TenantId", "MoveOutDate", "NoticeGivenDate"]), max_size=3),
 )  # fmt: skip
+rentmanager_phone = record(
+    ["PhoneNumberID", "PhoneNumber", "IsPrimary", "PhoneNumberType"],
+    PhoneNumberType=record(["Name"]),
+)
+rentmanager_lease = record(
+    ["LeaseID", "UnitID", "PropertyID", "MoveInDate", "MoveOutDate", "ExpectedMoveOutDate",
+     "NoticeDate", "StartDate", "EndDate", "Unit", "LeaseRenewals"],
+    Unit=record(["UnitID", "Name"]),
+    LeaseRenewals=one_or_many(record(["StartDate", "EndDate"])),
+)  # fmt: skip
+rentmanager_tenant = record(
+    ["TenantID", "Name", "FirstName", "LastName", "Status", "PropertyID", "Contacts", "Leases"],
+    Contacts=one_or_many(
+        record(["FirstName", "LastName", "IsPrimary", "Email", "PhoneNumbers"],
+               PhoneNumbers=one_or_many(rentmanager_phone))
+    ),
+    Leases=one_or_many(rentmanager_lease),
+)  # fmt: skip
 
 
 @SETTINGS
@@ -186,3 +205,11 @@ def test_buildium(lease):
 def test_buildium_arbitrary(value):
     if isinstance(value, dict):
         check(map_buildium(value, "p"))
+
+
+@SETTINGS
+@given(rentmanager_tenant)
+def test_rentmanager(raw):
+    result = map_rentmanager(raw, pms_property_id="p")
+    check(result)
+    assert len(result[0]) + len(result[1]) == 1

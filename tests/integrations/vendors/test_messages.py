@@ -34,6 +34,7 @@ VENDOR_NAMES = {
     "mri": "MRI",
     "appfolio": "AppFolio",
     "buildium": "Buildium",
+    "rentmanager": "Rent Manager",
 }
 
 

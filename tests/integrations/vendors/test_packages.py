@@ -67,3 +67,11 @@ def test_vendor_packages_import_no_django_and_no_other_vendor():
             assert module.split(".")[0] != "django", f"{path} imports {module}"
             if module.startswith("integrations.vendors."):
                 assert module.split(".")[2] == vendor, f"{path} imports {module}"
+
+
+@pytest.mark.parametrize("vendor", sorted(VENDORS))
+def test_a_vendor_declaring_changed_since_implements_the_call(vendor):
+    """The delta sync asks Capabilities, then calls the client (pms/vendor.py)."""
+    info = VENDORS[vendor]
+    implemented = callable(getattr(info.client_class(), "resident_pages_changed_since", None))
+    assert implemented == info.capabilities.changed_since

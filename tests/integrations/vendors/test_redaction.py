@@ -15,14 +15,15 @@ from integrations.simulator import demo_fields
 
 # Characters that change form in XML, JSON and URLs, so every encoding path is exercised.
 SECRET = 'S3cr&t<"pa ss">%/'
-VENDORS = ("yardi", "realpage", "entrata", "mri", "appfolio", "buildium")
+VENDORS = ("yardi", "realpage", "entrata", "mri", "appfolio", "buildium", "rentmanager")
 
 
 def with_secrets(vendor: str) -> dict[str, str]:
     fields = demo_fields(vendor)
     if vendor == "entrata":
         fields["api_key"] = ""  # Basic auth: the password is the secret
-    for name in ("password", "interface_license", "license_key", "partner_key", "client_secret"):
+    for name in ("password", "interface_license", "license_key", "partner_key", "client_secret",
+                 "partner_token"):  # fmt: skip
         if name in fields:
             fields[name] = SECRET + name
     return fields

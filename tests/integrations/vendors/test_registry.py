@@ -14,8 +14,16 @@ from integrations.pms import (
 from integrations.simulator import DEMO_CREDENTIALS
 
 
-def test_five_vendors_each_with_a_secret_field():
-    assert set(VENDORS) == {"yardi", "realpage", "entrata", "mri", "appfolio", "buildium"}
+def test_the_vendors_each_with_a_secret_field():
+    assert set(VENDORS) == {
+        "yardi",
+        "realpage",
+        "entrata",
+        "mri",
+        "appfolio",
+        "buildium",
+        "rentmanager",
+    }
     for info in VENDORS.values():
         assert info.display_name and info.secret_field_names
 

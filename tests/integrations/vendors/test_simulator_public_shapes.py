@@ -1,5 +1,5 @@
 """The simulator serves the public shapes: every member (JSON) or element (XML) it sends
-for Entrata, RealPage, AppFolio and Buildium appears, with the same spelling and letter case, in
+for Entrata, RealPage, AppFolio, Buildium and Rent Manager appears, with the same spelling and letter case, in
 that vendor's public-shape fixtures. A simulator written from the connector's own
 assumptions would show here as a name no public source has."""
 
@@ -124,3 +124,33 @@ def test_buildium(sim_connector):
     assert (
         unknown(client.properties(), load("buildium", "rentals.json")["response"]["body"]) == set()
     )
+
+
+def rm_rows(name: str) -> list[Any]:
+    """A Rent Manager fixture's rows: its body is the list itself."""
+    body = load("rentmanager", name)["response"]["body"]
+    assert isinstance(body, list)
+    return body
+
+
+def test_rentmanager(sim_connector):
+    client: Any = sim_connector("rentmanager").client
+    tenants = [row for page in client.tenant_pages(f"PropertyID,eq,{PROPERTY}") for row in page]
+    public = [
+        row
+        for name in ("tenants_page1.json", "tenants_page2.json", "tenants_by_id.json")
+        for row in rm_rows(name)
+    ]
+    assert unknown(tenants, public) == set()
+    assert unknown(client.units(PROPERTY), rm_rows("units.json")) == set()
+    assert unknown(client.properties(), rm_rows("properties.json")) == set()
+    leases = [
+        row
+        for page in client._collection(
+            "Leases",
+            {"filters": f"PropertyID,eq,{PROPERTY}", "fields": "LeaseID,TenantID,UpdateDate"},
+            key=None,
+        )
+        for row in page
+    ]
+    assert unknown(leases, rm_rows("leases_changed_since.json")) == set()
