@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from api.docs import ApiDocsView
 from properties import views as property_views
 
 console = [
@@ -13,6 +14,7 @@ console = [
     path("", include("access.urls")),
     path("", include("integrations.urls")),
     path("", include("properties.urls")),
+    path("", include("api.urls")),
 ]
 
 urlpatterns = [
@@ -26,5 +28,6 @@ urlpatterns = [
     path("p/<int:property_id>/", include(console)),
     path("api/v1/", include("doorsync.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]

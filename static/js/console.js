@@ -43,3 +43,19 @@ document.addEventListener("htmx:afterRequest", (event) => {
   const menu = form && form.closest("details");
   if (menu) menu.open = false;
 });
+
+// Copy buttons: <button data-copy-target="id-of-an-input"> (the new API token).
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button[data-copy-target]");
+  if (!button) return;
+  const input = document.getElementById(button.dataset.copyTarget);
+  if (!input) return;
+  input.select();
+  try {
+    await navigator.clipboard.writeText(input.value);
+    button.textContent = "Copied";
+  } catch {
+    // No clipboard permission (plain http): the text is selected for Ctrl+C.
+    button.textContent = "Selected — press Ctrl+C";
+  }
+});
