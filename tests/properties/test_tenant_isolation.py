@@ -463,9 +463,7 @@ def test_every_api_url_is_404_for_a_token_that_does_not_reach_the_property(
 def test_the_owning_token_reaches_every_api_url(objects_of_prop_a):
     """The same URLs answer a token of prop_a (so the 404s above mean isolation)."""
     secret = api_token_create(
-        organization=PMSCredential.objects.get(
-            id=objects_of_prop_a["credential_id"]
-        ).organization,
+        organization=PMSCredential.objects.get(id=objects_of_prop_a["credential_id"]).organization,
         name="Owner",
         scopes=["read"],
         created_by=None,
