@@ -41,14 +41,9 @@ def _field_errors(detail: Any, prefix: str = "") -> list[dict[str, str | None]]:
     return errors
 
 
-def problem_response(
-    *,
-    status: int,
-    detail: str,
-    code: str,
-    errors: list[dict[str, str | None]] | None = None,
-    headers: dict[str, str] | None = None,
-) -> Response:
+def problem_body(
+    *, status: int, detail: str, code: str, errors: list[dict[str, str | None]] | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + code.replace("_", "-"),
         "title": HTTPStatus(status).phrase,
@@ -57,6 +52,18 @@ def problem_response(
     }
     if errors is not None:
         body["errors"] = errors
+    return body
+
+
+def problem_response(
+    *,
+    status: int,
+    detail: str,
+    code: str,
+    errors: list[dict[str, str | None]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body = problem_body(status=status, detail=detail, code=code, errors=errors)
     return Response(body, status=status, headers=headers)
 
 

@@ -11,6 +11,7 @@ from django.utils.cache import add_never_cache_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -89,3 +90,13 @@ class PropertyListApiView(PropertyApiView):
         paginator = KeysetCursorPagination(self.ordering)
         rows = paginator.paginate_queryset(self.filter_updated_since(qs, since), request, self)
         return paginator.get_paginated_response(serializer(rows, many=True).data)
+
+
+class ApiNotFound(ApiView):
+    """What /api/v1/ answers for an address it does not have, whatever the method."""
+
+    schema = None  # not an operation of the document
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        raise NotFound("No such address in the doorsync API; see /api/docs/.")

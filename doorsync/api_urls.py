@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from access.apis import (
     AccessEventListApi,
@@ -14,6 +14,7 @@ from access.apis import (
     SuggestionDiscardApi,
     SuggestionListApi,
 )
+from common.api_views import ApiNotFound
 from integrations.apis import (
     SyncAlertListApi,
     SyncAlertResolveApi,
@@ -68,4 +69,7 @@ per_property = [
 urlpatterns = [
     path("properties/", PropertyListApi.as_view(), name="api-properties"),
     path("properties/<int:property_id>/", include(per_property)),
+    # Any other address under /api/v1/ (a mistyped id, "null"): a 404 in problem details,
+    # not the console's HTML page.
+    re_path(r"^.*$", ApiNotFound.as_view()),
 ]
