@@ -120,12 +120,18 @@ class KeysetCursorPagination(BasePagination):
     # --- the page --------------------------------------------------------------------------
 
     def _after(self, position: Sequence[Any]) -> Q:
-        """(f1, f2, …) > (v1, v2, …), spelled for the ORM."""
+        """(f1, f2, …) > (v1, v2, …), spelled for the ORM.
+
+        The leading ``f1 >= v1`` says nothing new, but it is what lets the database start
+        an index range scan at the cursor: the OR alone would be read as a filter on every
+        row before it, and a late page would cost as much as reading all earlier ones."""
         condition = Q()
         for i in reversed(range(len(self.ordering))):
             equal = {name: position[j] for j, name in enumerate(self.ordering[:i])}
             step = Q(**equal, **{f"{self.ordering[i]}__gt": position[i]})
             condition = step if i == len(self.ordering) - 1 else step | condition
+        if len(self.ordering) > 1:
+            condition &= Q(**{f"{self.ordering[0]}__gte": position[0]})
         return condition
 
     def paginate_queryset(  # type: ignore[override]
