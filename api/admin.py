@@ -14,6 +14,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     list_display = ["name", "organization", "prefix", "scopes", "last_used_at", "revoked_at"]
     list_filter = ["organization"]
+    list_select_related = ["organization"]
     search_fields = ["name", "prefix"]
     readonly_fields = [
         "organization",

@@ -202,7 +202,14 @@ def _pms_unit() -> Model:
     )
 
 
+def _api_token() -> Model:
+    from tests.factories.api import api_token
+
+    return api_token(OrganizationFactory(), name=f"Token {next(_serial)}").token
+
+
 ROW_MAKERS: dict[str, Callable[[], Model]] = {
+    "api.ApiToken": _api_token,
     "integrations.PMSUnit": _pms_unit,
     "integrations.PMSIntegration": _integration,
     "integrations.SyncRun": _sync_run,
