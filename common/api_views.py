@@ -99,4 +99,6 @@ class ApiNotFound(ApiView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        raise NotFound("No such address in the doorsync API; see /api/docs/.")
+        raise NotFound(
+            "No such address in the doorsync API (every address ends in “/”); see /api/docs/."
+        )
