@@ -28,6 +28,8 @@ class AccessEvent(models.Model):
         SETTING_CHANGED = "setting_changed", "Setting changed"
         SYNC_ALERT_RESOLVED = "sync_alert_resolved", "Sync alert resolved"
         OCCUPANCY_CHANGED = "occupancy_changed", "Occupancy changed"
+        # Sync Now pressed through the API (the console's button is on the run itself).
+        SYNC_STARTED = "sync_started", "Sync started"
 
     property = models.ForeignKey(
         "properties.Property", on_delete=models.CASCADE, related_name="access_events"
@@ -35,7 +37,12 @@ class AccessEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    # Who acted, as shown: a user's name, or "automation" / "PMS sync".
+    # The integrator's API token that made the change, when one did (then ``actor`` is
+    # null: a token is the organization's, not the manager's who created it).
+    api_token = models.ForeignKey(
+        "api.ApiToken", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Who acted, as shown: a user's name, "API token <name>", or "automation" / "PMS sync".
     actor_label = models.CharField(max_length=150)
     # Validated in code (audit/services.py), not by choices: a new action needs no migration.
     action = models.CharField(max_length=32)

@@ -31,6 +31,7 @@ from units.labels import unit_label
 MANUAL = "Manual"
 APPROVED = "Approved suggestion"
 AUTOMATIC = "Automatic"
+BY_API = "API token"
 
 
 @dataclass(frozen=True)
@@ -63,11 +64,16 @@ def _resident_q(prefix: str, typed: str) -> Q:
     return words
 
 
-def how_made(*, actor_id: int | None, data: dict[str, Any] | None) -> str:
-    """Manual (a person, directly), Approved suggestion, or Automatic (a rule, no person)."""
+def how_made(
+    *, actor_id: int | None, data: dict[str, Any] | None, api_token_id: int | None = None
+) -> str:
+    """Manual (a person, directly), Approved suggestion, API token (an integrator's
+    program), or Automatic (a rule, no person)."""
     data = data or {}
     if "suggestion" in data:
         return APPROVED
+    if api_token_id is not None:
+        return BY_API
     if actor_id is None or data.get("mode") == "automatic":
         return AUTOMATIC
     return MANUAL
@@ -152,7 +158,7 @@ def assigned_access_with_why(
             .filter(resident_id__in={r["resident_id"] for r in batch})
             .filter(grant_ref__in=[r["id"] for r in batch])  # type: ignore[misc]  # as above
             .order_by("created_at")
-            .values("grant_ref", "actor_label", "data", "reason")
+            .values("grant_ref", "actor_label", "data", "reason", "api_token_id")
         }
         for row in batch:
             event = found.get(row["id"], {})
@@ -163,6 +169,7 @@ def assigned_access_with_why(
                 or AUTOMATION,
                 "granted_data": event.get("data"),
                 "granted_reason": event.get("reason", ""),
+                "granted_token": event.get("api_token_id"),
             }
 
 
@@ -177,7 +184,11 @@ def assigned_access_row(row: dict[str, Any], prop: Property) -> list[str]:
         _local(row["starts_at"], prop),
         _local(row["ends_at"], prop),
         row["granted_label"],
-        how_made(actor_id=row["granted_by_id"], data=_json(row["granted_data"])),
+        how_made(
+            actor_id=row["granted_by_id"],
+            data=_json(row["granted_data"]),
+            api_token_id=row["granted_token"],
+        ),
         row["granted_reason"] or "",
     ]
 
@@ -207,6 +218,7 @@ def admin_action_rows(*, property: Property, flt: ReportFilter) -> QuerySet[Acce
         "id",
         "created_at",
         "actor_id",
+        "api_token_id",
         "actor_label",
         "action",
         "resident__first_name",
@@ -227,7 +239,9 @@ def admin_action_row(row: dict[str, Any], prop: Property) -> list[str]:
     return [
         _local(row["created_at"], prop),
         row["actor_label"],
-        how_made(actor_id=row["actor_id"], data=_json(row["data"])),
+        how_made(
+            actor_id=row["actor_id"], data=_json(row["data"]), api_token_id=row["api_token_id"]
+        ),
         action,
         resident,
         row["key__name"] or "",

@@ -1,7 +1,8 @@
 """The audit log: who changed who can open which door, and why.
 
 Append-only rows (``AccessEvent``); every writer builds them here so the actor is
-named the same way everywhere ("automation" when nobody is logged in).
+named the same way everywhere ("automation" when nobody is logged in, "API token <name>"
+when an integrator's token made the change).
 """
 
 from __future__ import annotations
@@ -22,7 +23,32 @@ Actor = AbstractBaseUser | AnonymousUser | None
 AUTOMATION = "automation"
 
 
+class TokenActor(AnonymousUser):
+    """An integrator's API token acting (the REST API's ``request.user``).
+
+    Deliberately not a user: every service that records a user (``granted_by``,
+    ``decided_by``, ``requested_by``…) asks ``is_authenticated`` or ``isinstance(…, User)``
+    and records nobody, and the audit row names the token instead — the manager who
+    created it may have left, and did not make the change."""
+
+    def __init__(self, *, token_id: int, name: str) -> None:
+        super().__init__()
+        self.token_id = token_id
+        self.name = name
+
+    def __str__(self) -> str:
+        return f"API token {self.name}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TokenActor) and other.token_id == self.token_id
+
+    def __hash__(self) -> int:
+        return hash(("api-token", self.token_id))
+
+
 def actor_label(actor: Actor) -> str:
+    if isinstance(actor, TokenActor):
+        return str(actor)[:150]
     if actor is None or not actor.is_authenticated:
         return AUTOMATION
     full = getattr(actor, "get_full_name", lambda: "")()
@@ -54,6 +80,7 @@ def access_event_build(
     return AccessEvent(
         property=property,
         actor=_actor_user(actor),
+        api_token_id=actor.token_id if isinstance(actor, TokenActor) else None,
         actor_label=label or actor_label(actor),
         action=action,
         subject=subject[:300],

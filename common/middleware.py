@@ -87,10 +87,16 @@ class OddTextMiddleware:
         }[kind]
         message = odd_text_message(where=where, problem=problem)
         if request.path.startswith(API_PREFIX):
-            body: dict[str, object] = {"detail": message}
-            if parameter:
-                body[parameter] = [message]
-            return JsonResponse(body, status=400)
+            # The API's problem details (common/api.py), built before DRF sees the request.
+            from common.api import PROBLEM_JSON, problem_body
+
+            body = problem_body(
+                status=400,
+                detail=message,
+                code="invalid_request",
+                errors=[{"field": parameter or None, "message": message}],
+            )
+            return JsonResponse(body, status=400, content_type=PROBLEM_JSON)
         response = render(request, "common/odd_text.html", {"message": message}, status=400)
         if getattr(request, "htmx", False) or request.headers.get("HX-Request"):
             # htmx swaps nothing on a 4xx by default; say it where the page shows messages.

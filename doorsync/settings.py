@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "csp",
     "axes",
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "alerts",
     "integrations",
     "notices",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -326,26 +328,53 @@ PMS_ENDPOINT_HOSTS = [
 
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {
+    # An integrator's token (Authorization: Bearer ds_…), else the console's session: a
+    # signed-in manager may call the API as the console lets them (api/permissions.py).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ApiAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    # JSON bodies only: one way in to validate (and to fingerprint for Idempotency-Key).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         # DRF's own, but with the inline styles its template needs allowed (common/api.py).
         "common.api.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "common.pagination.KeysetCursorPagination",
     "PAGE_SIZE": 100,
+    # RFC 9457 problem details for every error (common/api.py).
     "EXCEPTION_HANDLER": "common.api.exception_handler",
 }
+# Requests per API token (DRF's rate syntax: n/second, minute, hour or day); over it a
+# 429 with Retry-After. Counted in the cache: Redis when REDIS_URL is set.
+API_TOKEN_RATE = env.str("API_TOKEN_RATE", default="600/minute")
+# How long an Idempotency-Key's first answer is replayed (api/idempotency.py).
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "doorsync API",
-    "DESCRIPTION": "Residents, units and keys of the properties you manage.",
+    "DESCRIPTION": (
+        "Residents, units, doors, keys, access suggestions, sync runs, sync alerts and the "
+        "access audit feed of the properties an API token reaches. Authenticate with "
+        "`Authorization: Bearer <token>` (Manage Settings → API). Lists are keyset pages: "
+        "follow `next`; errors are RFC 9457 problem details."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # A token (any scope) or a signed-in manager: the same door as the API itself.
+    "SERVE_PERMISSIONS": ["api.permissions.ApiAccess"],
+    # The docs page's Swagger UI from the drf-spectacular-sidecar package, not a CDN:
+    # the Content-Security-Policy allows scripts from this origin only.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Every operation's error answers, as problem details (api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.problem_responses",
+    ],
 }
 
 # --- Logging ----------------------------------------------------------------
@@ -369,7 +398,6 @@ MIDDLEWARE.insert(
     "common.middleware.OddTextMiddleware",
 )
 # Every API list pages by limit/offset, at most 500 a page (common/pagination.py).
-REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "common.pagination.CappedLimitOffsetPagination"
 # How many reverse proxies (load balancer, nginx) stand in front of gunicorn and append to
 # X-Forwarded-For. 0: doorsync is reached directly and the header is ignored; a wrong
 # (higher) value lets clients choose their own address (common/client_ip.py).

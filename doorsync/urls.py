@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from api.docs import ApiDocsView
 from integrations.inbound import views as inbound_views
 from properties import views as property_views
 
@@ -16,6 +17,7 @@ console = [
     path("", include("alerts.urls")),
     path("", include("notices.urls")),
     path("", include("audit.urls")),
+    path("", include("api.urls")),
 ]
 
 urlpatterns = [
@@ -31,6 +33,7 @@ urlpatterns = [
     # A PMS's signed pushes: authenticated by signature, not by session (inbound/).
     path("hooks/pms/<str:token>/", inbound_views.pms_push, name="pms-push"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("favicon.ico", property_views.favicon, name="favicon"),
 ]

@@ -73,6 +73,8 @@ class Resident(TimeStampedModel):
         indexes = [
             models.Index(fields=["property", "status", "last_name", "first_name"]),
             models.Index(fields=["property", "last_name", "first_name", "id"]),
+            # The API's residents list: keyset pages in change order, and updated_since.
+            models.Index(fields=["property", "updated_at", "id"], name="resident_changes"),
             models.Index(fields=["property", "email"]),
             models.Index(fields=["unit", "status"]),
             # User Sync looks up match candidates by email the way email_key compares

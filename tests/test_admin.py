@@ -247,11 +247,18 @@ def _inbound_event() -> Model:
     )  # fmt: skip
 
 
+def _api_token() -> Model:
+    from tests.factories.api import api_token
+
+    return api_token(OrganizationFactory(), name=f"Token {next(_serial)}").token
+
+
 ROW_MAKERS: dict[str, Callable[[], Model]] = {
     "notices.NoticeSent": _notice_sent,
     "notices.NoticeOptOut": _notice_opt_out,
     "integrations.InboundHook": _inbound_hook,
     "integrations.InboundEvent": _inbound_event,
+    "api.ApiToken": _api_token,
     "integrations.PMSUnit": _pms_unit,
     "integrations.PMSIntegration": _integration,
     "integrations.SyncRun": _sync_run,

@@ -5,29 +5,32 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.api_views import PropertyApiView
-from common.pagination import CappedLimitOffsetPagination
+from common.api_views import PropertyListApiView, UpdatedSince
+from common.pagination import KeysetCursorPagination
 from units.selectors import units_for_property
 
 
-class UnitListApi(PropertyApiView):
-    # Declared, not only used: drf-spectacular documents limit/offset and the page envelope
+# Its own component name: every API's serializer is called OutputSerializer, and two
+# components named "Output" make the schema document one endpoint with the other's fields.
+@extend_schema_serializer(component_name="Unit")
+class UnitOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    building = serializers.CharField()
+    floor = serializers.CharField()
+    occupied = serializers.BooleanField(source="is_occupied")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class UnitListApi(PropertyListApiView):
+    # Declared, not only used: drf-spectacular documents the page and its parameters
     # from this attribute.
-    pagination_class = CappedLimitOffsetPagination
+    pagination_class = KeysetCursorPagination
 
-    # Its own component name: every API's serializer is called OutputSerializer, and two
-    # components named "Output" make the schema document one endpoint with the other's fields.
-    @extend_schema_serializer(component_name="Unit")
-    class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
-        name = serializers.CharField()
-        building = serializers.CharField()
-        floor = serializers.CharField()
-        occupied = serializers.BooleanField(source="is_occupied")
-
-    @extend_schema(responses=OutputSerializer(many=True))
+    @extend_schema(parameters=[UpdatedSince], responses=UnitOutput(many=True))
     def get(self, request: Request, property_id: int) -> Response:
-        prop = self.property
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(units_for_property(property=prop), request, view=self)
-        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+        filters = UpdatedSince(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = units_for_property(property=self.property)
+        return self.page(request, qs, UnitOutput, filters.validated_data.get("updated_since"))

@@ -221,3 +221,18 @@ document.addEventListener("htmx:afterSwap", (event) => {
     candidates[0];
   if (same) same.focus();
 });
+// Copy buttons: <button data-copy-target="id-of-an-input"> (the new API token).
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button[data-copy-target]");
+  if (!button) return;
+  const input = document.getElementById(button.dataset.copyTarget);
+  if (!input) return;
+  input.select();
+  try {
+    await navigator.clipboard.writeText(input.value);
+    button.textContent = "Copied";
+  } catch {
+    // No clipboard permission (plain http): the text is selected for Ctrl+C.
+    button.textContent = "Selected — press Ctrl+C";
+  }
+});

@@ -76,11 +76,12 @@ def test_bytes_that_are_not_utf8_are_refused_not_read_as_replacement_characters(
     assert "The “name” field holds a broken character" in response.content.decode()
 
 
-def test_the_api_answers_json_naming_the_parameter(alice_client, prop_a):
+def test_the_api_answers_problem_details_naming_the_parameter(alice_client, prop_a):
     response = alice_client.get(reverse("api-residents", args=[prop_a.id]), {"search": "\x00"})
     assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
     body = response.json()
-    assert body["search"] == [body["detail"]]
+    assert body["errors"] == [{"field": "search", "message": body["detail"]}]
     assert "NUL character" in body["detail"]
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from access.models import AccessSuggestion, KeyGrant
 from access.services import key_grant
+from api.tokens import api_token_create
 from integrations.models import PMSCredential, PMSIntegration, PMSUnit, SyncAlert, SyncRun
 from residents.models import ResidentStatus
 from tests.factories import DoorFactory, KeyFactory, ResidentFactory
@@ -79,7 +80,15 @@ def objects_of(prop, unit, actor, label="MRI"):
         last_seen_at=timezone.now(),
     )
     door = DoorFactory(property=prop, name="Lobby")
+    token = api_token_create(
+        organization=prop.organization,
+        name=f"Walk {label}",
+        scopes=["read", "write"],
+        properties=[prop],
+        created_by=None,
+    ).token
     return {
+        "token_id": token.id,
         "door_id": door.id,
         "pms_unit_id": pms_unit.id,
         "suggestion_id": suggestion.id,
@@ -153,6 +162,11 @@ POST_ONLY = {
     "suggestions-approve-category",
     "integrations-unit-mapping-refresh",
     "integrations-unit-mapping-remove",
+    "api-key-grant-revoke",
+    "api-suggestions-approve",
+    "api-suggestions-discard",
+    "api-sync-alert-resolve",
+    "api-token-revoke",
 }
 
 
@@ -393,3 +407,71 @@ def test_choosing_her_shared_credential_again_is_no_change(carol, prop_a, shared
     before = snapshot()
     client.post(step, {"credential": shared_credential.id})
     assert snapshot() == before
+
+
+# --- the REST API with tokens (issue 17) -----------------------------------------------
+# The walk above asks every /api/v1/ URL with a manager's session; an integrator's token
+# is walked here: another organization's token, and a token of the same organization
+# restricted to another property, get 404 from every API URL of prop_a, for every method.
+
+
+def api_url_names() -> list[str]:
+    return sorted(
+        {
+            name
+            for name, route in _walk(get_resolver().url_patterns)
+            if route.startswith("api/v1/") and "<int:property_id>" in route
+        }
+    )
+
+
+def test_the_walk_finds_the_api():
+    assert {
+        "api-residents",
+        "api-key-grants",
+        "api-suggestions-approve",
+        "api-sync-runs",
+        "api-sync-alert-resolve",
+        "api-access-events",
+    } <= set(api_url_names())
+
+
+@pytest.mark.parametrize("whose", ["other organization", "other property"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_every_api_url_is_404_for_a_token_that_does_not_reach_the_property(
+    org_b, prop_a2, objects_of_prop_a, whose, method
+):
+    organization = org_b if whose == "other organization" else prop_a2.organization
+    restricted_to = [] if whose == "other organization" else [prop_a2]
+    secret = api_token_create(
+        organization=organization,
+        name="Intruder",
+        scopes=["read", "write"],
+        properties=restricted_to,
+        created_by=None,
+    ).secret
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    before = snapshot()
+    for name in api_url_names():
+        url = url_for(name, objects_of_prop_a)
+        response = getattr(client, method)(url, {}, content_type="application/json")
+        assert response.status_code == 404, (
+            f"{method.upper()} {url} ({name}) answered {response.status_code}"
+        )
+    assert snapshot() == before
+
+
+def test_the_owning_token_reaches_every_api_url(objects_of_prop_a):
+    """The same URLs answer a token of prop_a (so the 404s above mean isolation)."""
+    secret = api_token_create(
+        organization=PMSCredential.objects.get(id=objects_of_prop_a["credential_id"]).organization,
+        name="Owner",
+        scopes=["read"],
+        created_by=None,
+    ).secret
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    for name in api_url_names():
+        if name in POST_ONLY:
+            continue
+        url = url_for(name, objects_of_prop_a)
+        assert client.get(url).status_code == 200, url
