@@ -13,6 +13,7 @@ console = [
     path("", include("access.urls")),
     path("", include("integrations.urls")),
     path("", include("properties.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 urlpatterns = [

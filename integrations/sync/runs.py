@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from integrations.models import PMSIntegration, SyncRun
 from integrations.pms.errors import PMSError, RateLimited
+from webhooks.sync_events import sync_failed_emit
 
 logger = logging.getLogger(__name__)
 
@@ -222,6 +223,8 @@ def sync_run_finish(*, run: SyncRun, ok: bool, counts: dict[str, int], error: st
         setattr(run, name, value)
     if ok:
         PMSIntegration.objects.filter(id=run.integration_id).update(last_successful_sync_at=now)
+    else:
+        sync_failed_emit(run_ids=[run.id])
     return True
 
 
@@ -302,6 +305,8 @@ def sync_runs_reap(
             "The next sync starts over.",
         )
     )
+    if dead + lost:
+        sync_failed_emit(finished_at=now)
     return dead + lost
 
 

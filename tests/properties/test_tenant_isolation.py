@@ -20,6 +20,8 @@ from residents.models import ResidentStatus
 from tests.factories import DoorFactory, KeyFactory, ResidentFactory
 from units.models import UnitImport
 from units.services import unit_create
+from webhooks.emit import WebhookEvent, messages_deliveries_create
+from webhooks.services import endpoint_create
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +81,15 @@ def objects_of(prop, unit, actor, label="MRI"):
         last_seen_at=timezone.now(),
     )
     door = DoorFactory(property=prop, name="Lobby")
+    endpoint = endpoint_create(
+        organization=prop.organization, url="https://hooks.example.com/in", events=["sync.failed"]
+    ).endpoint
+    (delivery_id,) = messages_deliveries_create(
+        pairs=[(WebhookEvent(prop.organization_id, "webhook.test", {}), [endpoint])]
+    )
     return {
+        "endpoint_id": endpoint.id,
+        "delivery_id": delivery_id,
         "door_id": door.id,
         "pms_unit_id": pms_unit.id,
         "suggestion_id": suggestion.id,
@@ -152,6 +162,10 @@ POST_ONLY = {
     "suggestion-discard",
     "integrations-unit-mapping-refresh",
     "integrations-unit-mapping-remove",
+    "webhooks-endpoint-test",
+    "webhooks-endpoint-toggle",
+    "webhooks-endpoint-delete",
+    "webhooks-delivery-replay",
 }
 
 
