@@ -10,6 +10,7 @@ class EndpointForm(forms.Form):
         label="Endpoint URL",
         max_length=500,
         help_text="Where doorsync POSTs the events, e.g. https://example.com/doorsync/webhooks",
+        error_messages={"required": "Enter the URL that should receive the webhooks."},
     )
     description = forms.CharField(label="Description", max_length=200, required=False)
     events = forms.MultipleChoiceField(

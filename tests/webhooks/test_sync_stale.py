@@ -39,9 +39,7 @@ def test_announced_once_per_stretch(hook, prop_a, enqueued, django_capture_on_co
 
     # A sync succeeds, then none for a day again: a new stretch, a new event
     later = timezone.now() + timedelta(hours=26)
-    PMSIntegration.objects.filter(id=integration.id).update(
-        last_successful_sync_at=timezone.now()
-    )
+    PMSIntegration.objects.filter(id=integration.id).update(last_successful_sync_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
         assert sync_stale_announce(now=later) == 1
     assert WebhookMessage.objects.filter(event_type="sync.stale").count() == 2
