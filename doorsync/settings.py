@@ -365,6 +365,8 @@ CELERY_BEAT_SCHEDULE["webhooks-deliveries-sweep"] = {
     "task": "webhooks.tasks.webhook_deliveries_sweep_task",
     "schedule": env.int("WEBHOOK_SWEEP_EVERY_SECONDS", default=30),
 }
+# How long sent messages (and their delivery log) are kept.
+WEBHOOK_MESSAGE_DAYS = env.int("WEBHOOK_MESSAGE_DAYS", default=30)
 # Hourly: sync.stale for integrations without a successful sync for over a day.
 CELERY_BEAT_SCHEDULE["webhooks-sync-stale"] = {
     "task": "webhooks.tasks.webhook_sync_stale_task",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from integrations.credentials.crypto import secrets_encrypt
@@ -17,7 +19,13 @@ from integrations.pms.egress import host_allowed, ip_of, public
 from properties.models import Organization, Property
 from webhooks.delivery import endpoint_disable
 from webhooks.emit import WebhookEvent, messages_deliveries_create
-from webhooks.models import TEST_EVENT, EventType, WebhookDelivery, WebhookEndpoint
+from webhooks.models import (
+    TEST_EVENT,
+    EventType,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+)
 from webhooks.signing import secret_generate
 
 URL_MAX = 500
@@ -153,3 +161,15 @@ def delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
 
     transaction.on_commit(lambda: deliveries_enqueue([replay.id]))
     return replay
+
+
+def webhook_messages_prune(*, now: datetime | None = None) -> int:
+    """Messages older than WEBHOOK_MESSAGE_DAYS go, with their deliveries and attempts
+    (the delivery log keeps that long); one still being retried stays until it ends."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.WEBHOOK_MESSAGE_DAYS)
+    busy = WebhookDelivery.objects.filter(
+        message=OuterRef("pk"),
+        state__in=[WebhookDelivery.State.PENDING, WebhookDelivery.State.SENDING],
+    )
+    deleted, _ = WebhookMessage.objects.filter(created_at__lt=cutoff).exclude(Exists(busy)).delete()
+    return deleted

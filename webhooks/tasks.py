@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from webhooks.delivery import delivery_attempt
 from webhooks.models import WebhookDelivery
+from webhooks.services import webhook_messages_prune
 from webhooks.stale import sync_stale_announce
 
 # A retry due within this is sent with a Celery countdown; later ones (up to 10 h away)
@@ -57,5 +58,7 @@ def webhook_deliveries_sweep_task() -> int:
 
 @shared_task(acks_late=True)
 def webhook_sync_stale_task() -> int:
-    """Beat, hourly: announce integrations without a successful sync for over a day."""
+    """Beat, hourly: announce integrations without a successful sync for over a day, and
+    drop messages past their keeping time."""
+    webhook_messages_prune()
     return sync_stale_announce()

@@ -55,3 +55,22 @@ def test_the_task_delivers_and_schedules_a_near_retry(hook, receiver, enqueued, 
     # The first retry is at most 5 s away: a Celery countdown, not the sweeper
     ((args, countdown),) = retries
     assert args == (delivery_id,) and 0 <= countdown <= 5
+
+
+def test_old_messages_go_with_their_log_unless_still_retried(hook, enqueued):
+    from webhooks.models import WebhookMessage
+    from webhooks.services import webhook_messages_prune
+
+    event = WebhookEvent(hook.endpoint.organization_id, "sync.failed", {})
+    old_done, old_retrying, recent = messages_deliveries_create(
+        pairs=[(event, [hook.endpoint])] * 3
+    )
+    WebhookDelivery.objects.filter(id__in=[old_done, recent]).update(state="succeeded")
+    long_ago = timezone.now() - timedelta(days=31)
+    WebhookMessage.objects.filter(
+        id__in=WebhookDelivery.objects.filter(id__in=[old_done, old_retrying]).values("message_id")
+    ).update(created_at=long_ago)
+
+    webhook_messages_prune()
+
+    assert set(WebhookDelivery.objects.values_list("id", flat=True)) == {old_retrying, recent}
