@@ -46,6 +46,7 @@ from common.search import search_terms
 from common.text import plural
 from properties.models import Property
 from residents.models import Resident
+from webhooks.emit import WebhookEvent, webhook_events_emit
 
 APPROVE_BATCH = 500
 SUGGESTION_COLUMNS = [
@@ -217,8 +218,12 @@ def transitions_suggest(
     # Suggestions for residents created in this transaction cannot clash with any made
     # before: written as plain rows with COPY (a first sync makes thousands).
     new_rows: list[list[Any]] = []
+    suggested: list[DetectedTransition] = []
     for d in detected:
-        for item in _changes(d, inputs):
+        changes = _changes(d, inputs)
+        if changes:
+            suggested.append(d)
+        for item in changes:
             values = [
                 property.id,
                 d.resident.id,
@@ -241,7 +246,30 @@ def transitions_suggest(
     # Conflicts are the same suggestion already made (or discarded) for this transition.
     if rows:
         AccessSuggestion.objects.bulk_create(rows, ignore_conflicts=True)
+    webhook_events_emit(events=_suggestion_webhook_events(property, suggested, now))
     return len(rows) + len(new_rows)
+
+
+def _suggestion_webhook_events(
+    property: Property, detected: Sequence[DetectedTransition], now: datetime
+) -> list[WebhookEvent]:
+    """suggestion.created, one per resident and transition (the rows were COPYed or
+    inserted ignoring conflicts, so their ids are not known here: integrators list the
+    resident's pending suggestions through the API)."""
+    return [
+        WebhookEvent(
+            organization_id=property.organization_id,
+            property_id=property.id,
+            type="suggestion.created",
+            data={
+                "property_id": property.id,
+                "resident_id": d.resident.id,
+                "transition": _label(d),
+            },
+            occurred_at=now,
+        )
+        for d in detected
+    ]
 
 
 def _still_applies(

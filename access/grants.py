@@ -38,6 +38,7 @@ from access.models import Key, KeyGrant
 from audit.models import AccessEvent
 from audit.services import Actor, access_event_build, actor_label
 from residents.models import Resident, ResidentStatus
+from webhooks.emit import WebhookEvent, webhook_events_emit
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,7 +289,38 @@ def grants_write(
         audit.extend(events)
     else:
         AccessEvent.objects.bulk_create(events)
+    webhook_events_emit(events=_webhook_events(result, residents, now))
     return result
+
+
+def _webhook_events(
+    result: GrantsWritten, residents: Mapping[int, Resident], at: datetime
+) -> list[WebhookEvent]:
+    """access.granted / access.revoked for integrators, sent once the change commits."""
+    events = []
+    for kind, grants in (("access.revoked", result.revoked), ("access.granted", result.granted)):
+        for g in grants:
+            resident = residents[g.resident_id]
+            data: dict[str, Any] = {
+                "grant_id": g.pk,
+                "resident_id": g.resident_id,
+                "key_id": g.key_id,
+                "property_id": resident.property_id,
+            }
+            if kind == "access.granted":
+                data |= {"starts_at": g.starts_at.isoformat(), "source": g.source}
+            else:
+                data["reason"] = g.revoke_reason
+            events.append(
+                WebhookEvent(
+                    organization_id=resident.property.organization_id,
+                    property_id=resident.property_id,
+                    type=kind,
+                    data=data,
+                    occurred_at=at,
+                )
+            )
+    return events
 
 
 def _grants_insert(grants: list[KeyGrant]) -> set[int]:

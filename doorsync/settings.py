@@ -417,3 +417,21 @@ CELERY_BEAT_SCHEDULE["sync-reap-dead-runs"] = {
     "task": "integrations.tasks.sync_runs_reap_task",
     "schedule": env.int("SYNC_REAP_EVERY_SECONDS", default=60),
 }
+
+# --- Outbound webhooks (issue 17) --------------------------------------------------
+# Standard Webhooks to integrators' endpoints (webhooks/): sent through the same egress
+# guard as PMS requests (PMS_ENDPOINT_HOSTS names the only private hosts allowed).
+INSTALLED_APPS += ["webhooks"]
+# Every 30 s: retries that are due (a countdown covers those within 5 minutes) and
+# deliveries whose worker died mid-attempt.
+CELERY_BEAT_SCHEDULE["webhooks-deliveries-sweep"] = {
+    "task": "webhooks.tasks.webhook_deliveries_sweep_task",
+    "schedule": env.int("WEBHOOK_SWEEP_EVERY_SECONDS", default=30),
+}
+# How long sent messages (and their delivery log) are kept.
+WEBHOOK_MESSAGE_DAYS = env.int("WEBHOOK_MESSAGE_DAYS", default=30)
+# Hourly: sync.stale for integrations without a successful sync for over a day.
+CELERY_BEAT_SCHEDULE["webhooks-sync-stale"] = {
+    "task": "webhooks.tasks.webhook_sync_stale_task",
+    "schedule": crontab(minute=15),
+}

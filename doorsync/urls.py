@@ -18,6 +18,7 @@ console = [
     path("", include("notices.urls")),
     path("", include("audit.urls")),
     path("", include("api.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 urlpatterns = [

@@ -21,6 +21,7 @@ from properties.models import Property
 from residents.contact import email_normalize, phone_normalize
 from residents.models import Resident, ResidentStatus, StatusSource
 from units.models import Unit
+from webhooks.emit import webhook_event_emit
 
 EDITABLE_FIELDS = [
     "first_name",
@@ -154,6 +155,12 @@ def resident_create(
         subject=f"{resident.full_name} added",
         resident=resident,
     )
+    webhook_event_emit(
+        organization_id=property.organization_id,
+        property_id=property.id,
+        type="resident.created",
+        data={"resident_id": resident.id, "property_id": property.id, "source": "console"},
+    )
     if status != ResidentStatus.FUTURE:
         # Added as Current (or Past): the keys come through the same policy as any status
         # change, and the timeline says why it reads "Future → Current".
@@ -192,6 +199,19 @@ def resident_update(
         subject=f"{resident.full_name} updated ({', '.join(f.replace('_', ' ') for f in changed_fields)})",
         resident=resident,
     )
+    if resident.unit_id != old_unit_id:
+        webhook_event_emit(
+            organization_id=resident.property.organization_id,
+            property_id=resident.property_id,
+            type="resident.unit_changed",
+            data={
+                "resident_id": resident.id,
+                "property_id": resident.property_id,
+                "from_unit_id": old_unit_id,
+                "to_unit_id": resident.unit_id,
+                "source": "console",
+            },
+        )
     if resident.unit_id != old_unit_id and resident.status == ResidentStatus.CURRENT:
         _move_unit_keys(resident=resident, old_unit_id=old_unit_id, actor=actor)
     return True
@@ -270,6 +290,18 @@ def resident_status_change(
         resident=locked,
         reason=change.reason if added else note,
         data={"from": previous, "to": new_status, "notes": list(change.no_change_reasons)},
+    )
+    webhook_event_emit(
+        organization_id=locked.property.organization_id,
+        property_id=locked.property_id,
+        type="resident.status_changed",
+        data={
+            "resident_id": locked.id,
+            "property_id": locked.property_id,
+            "from": previous,
+            "to": new_status,
+            "source": "console",
+        },
     )
     key_grants_apply(
         resident=locked,

@@ -253,12 +253,39 @@ def _api_token() -> Model:
     return api_token(OrganizationFactory(), name=f"Token {next(_serial)}").token
 
 
+def _webhook_endpoint() -> Model:
+    from webhooks.services import endpoint_create
+
+    return endpoint_create(
+        organization=OrganizationFactory(), url="https://hooks.example.com/", events=["sync.failed"]
+    ).endpoint
+
+
+def _webhook_delivery() -> Model:
+    from webhooks.emit import WebhookEvent, messages_deliveries_create
+    from webhooks.models import WebhookDelivery
+
+    endpoint = _webhook_endpoint()
+    event = WebhookEvent(endpoint.organization_id, "sync.failed", {"run_id": 1})
+    (delivery_id,) = messages_deliveries_create(pairs=[(event, [endpoint])])
+    return WebhookDelivery.objects.get(id=delivery_id)
+
+
+def _webhook_message() -> Model:
+    from webhooks.models import WebhookMessage
+
+    return WebhookMessage.objects.get(id=_webhook_delivery().message_id)
+
+
 ROW_MAKERS: dict[str, Callable[[], Model]] = {
     "notices.NoticeSent": _notice_sent,
     "notices.NoticeOptOut": _notice_opt_out,
     "integrations.InboundHook": _inbound_hook,
     "integrations.InboundEvent": _inbound_event,
     "api.ApiToken": _api_token,
+    "webhooks.WebhookEndpoint": _webhook_endpoint,
+    "webhooks.WebhookDelivery": _webhook_delivery,
+    "webhooks.WebhookMessage": _webhook_message,
     "integrations.PMSUnit": _pms_unit,
     "integrations.PMSIntegration": _integration,
     "integrations.SyncRun": _sync_run,

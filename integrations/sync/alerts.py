@@ -22,6 +22,7 @@ from integrations.pms.types import Lifecycle, PMSResident
 from integrations.sync.rules import Action, Decision
 from integrations.sync.values import resident_from_pms
 from residents.models import Resident
+from webhooks.emit import webhook_event_emit
 
 RESOLUTIONS: dict[str, dict[str, str]] = {
     SyncAlert.Kind.EMAIL_MISMATCH: {
@@ -154,6 +155,16 @@ def _resident_from_pms(alert: SyncAlert) -> Resident:
     built = resident_from_pms(record, lifecycle=record.lifecycle.value, now=timezone.now())
     resident = Resident(property_id=alert.integration.property_id, **built.values.as_fields())
     resident.save()
+    webhook_event_emit(
+        organization_id=alert.integration.property.organization_id,
+        property_id=resident.property_id,
+        type="resident.created",
+        data={
+            "resident_id": resident.id,
+            "property_id": resident.property_id,
+            "source": "pms_sync",
+        },
+    )
     return resident
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from integrations.models import PMSIntegration, SyncRun
 from integrations.pms.errors import PMSError, RateLimited
+from webhooks.sync_events import sync_failed_emit
 
 logger = logging.getLogger(__name__)
 
@@ -230,10 +231,13 @@ def sync_run_finish(
             # Only a full run counts towards the full-sync interval (sync/changes.py).
             done["last_full_sync_at"] = now
         PMSIntegration.objects.filter(id=run.integration_id).update(**done)
+    if not ok:
+        # Integrators' endpoints subscribed to sync.failed (webhooks/sync_events.py).
+        sync_failed_emit(run_ids=[run.id])
     # Managers hear of a failure streak or of alerts this run opened (notices/services.py),
     # after the run's own writes are committed, from a task of its own: a mail server
-    # that is down never fails or slows a sync.
-    # A webhook's targeted run is part of a sync, not one: notices follow the whole ones.
+    # that is down never fails or slows a sync. A webhook's targeted run is part of a
+    # sync, not one: notices follow the whole ones.
     if complete:
         from notices.tasks import notices_after_sync_run_task
 
@@ -317,6 +321,8 @@ def sync_runs_reap(
             "The next sync starts over.",
         )
     )
+    if dead + lost:
+        sync_failed_emit(finished_at=now)
     return dead + lost
 
 

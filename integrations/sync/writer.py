@@ -30,6 +30,7 @@ from integrations.sync.values import SYNCED_FIELDS
 from properties.models import Property
 from residents.models import Resident, ResidentStatus
 from units.models import Unit
+from webhooks.sync_events import sync_batch_emit
 
 PMS_SYNC = "PMS sync"
 
@@ -110,6 +111,8 @@ def plans_write(
     )
     if occupancy:
         _occupancy_changes_record(ctx, occupancy, occupied_before)
+    # Webhooks (resident created / status / unit changed): one call, sent after commit.
+    sync_batch_emit(plans=plans, created=created, property=ctx.property, at=ctx.now)
     detected = [d for p in plans if (d := _detected(p, created, loaded)) is not None]
     transitions_hand_over(
         integration=ctx.integration, property=ctx.property, detected=detected, now=ctx.now

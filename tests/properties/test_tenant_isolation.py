@@ -21,6 +21,8 @@ from residents.models import ResidentStatus
 from tests.factories import DoorFactory, KeyFactory, ResidentFactory
 from units.models import UnitImport
 from units.services import unit_create
+from webhooks.emit import WebhookEvent, messages_deliveries_create
+from webhooks.services import endpoint_create
 
 pytestmark = pytest.mark.django_db
 
@@ -87,8 +89,16 @@ def objects_of(prop, unit, actor, label="MRI"):
         properties=[prop],
         created_by=None,
     ).token
+    endpoint = endpoint_create(
+        organization=prop.organization, url="https://hooks.example.com/in", events=["sync.failed"]
+    ).endpoint
+    (delivery_id,) = messages_deliveries_create(
+        pairs=[(WebhookEvent(prop.organization_id, "webhook.test", {}), [endpoint])]
+    )
     return {
         "token_id": token.id,
+        "endpoint_id": endpoint.id,
+        "delivery_id": delivery_id,
         "door_id": door.id,
         "pms_unit_id": pms_unit.id,
         "suggestion_id": suggestion.id,
@@ -167,6 +177,10 @@ POST_ONLY = {
     "api-suggestions-discard",
     "api-sync-alert-resolve",
     "api-token-revoke",
+    "webhooks-endpoint-test",
+    "webhooks-endpoint-toggle",
+    "webhooks-endpoint-delete",
+    "webhooks-delivery-replay",
 }
 
 
