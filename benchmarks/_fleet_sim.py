@@ -183,26 +183,31 @@ def fleet_generate(
     return dataset
 
 
-def move_out(dataset: Dataset, resident_id: int) -> SimResident:
-    """The PMS records a move-out today: the person (and so their keys) is Past."""
-    today = dataset.today
-    return dataset.update(
-        resident_id,
-        {"lifecycle": "past", "move_out": today.isoformat(),
-         "lease_end": today.isoformat()},
-    )  # fmt: skip
+def move_out(dataset: Dataset, resident_id: int) -> list[int]:
+    """The PMS records a household's move-out today: everyone on the resident's lease is
+    Past, moved out today (every vendor's wire can say that; a roommate leaving alone with
+    today's date still counts as living there until tomorrow, by design). Returns the
+    simulator ids of the people moved out."""
+    today = dataset.today.isoformat()
+    with dataset.lock:
+        resident = dataset.residents[resident_id]
+        members = getattr(dataset, "members", {}).get(resident.property_id, dataset.residents)
+        household = [i for i in members if dataset.residents[i].lease_id == resident.lease_id]
+        for person in household:
+            dataset.update(person, {"lifecycle": "past", "move_out": today, "lease_end": today})
+    return household
 
 
 def residents_change(dataset: Dataset, fraction: float, *, seed: int, round_no: int) -> int:
     """Edit ``fraction`` of the residents as PMS users do between two syncs: mostly a last
-    name or a phone, and one change in ten a move-out of a current resident."""
+    name or a phone, and one change in ten a current resident's household moving out."""
     rng = random.Random(seed * 1000 + round_no)
     ids = sorted(dataset.residents)
     chosen = rng.sample(ids, max(1, round(len(ids) * fraction)))
     for n, resident_id in enumerate(chosen):
         resident = dataset.residents[resident_id]
         if n % 10 == 9 and resident.lifecycle is Lifecycle.CURRENT:
-            move_out(dataset, resident_id)
+            move_out(dataset, resident_id)  # the household
         elif n % 2:
             dataset.update(resident_id, {"last_name": f"{resident.last_name}-{round_no}"})
         else:
