@@ -47,6 +47,8 @@ import json
 import logging
 import multiprocessing
 import os
+import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -120,7 +122,7 @@ class Workers:
     """``celery worker -P prefork -c N`` on the benchmark's database and broker."""
 
     def __init__(
-        self, *, concurrency: int, database_url: str, out: Path, conn_max_age: int
+        self, *, concurrency: int, database_url: str, out: Path, conn_max_age: int, queue: str
     ) -> None:
         env = {
             **os.environ,
@@ -131,16 +133,18 @@ class Workers:
             "FLEET_BENCH_OUT": str(out),
             "PYTHONPATH": str(ROOT),
         }
+        self.name = f"{queue}@{socket.gethostname()}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "doorsync", "worker", "-P", "prefork",
              "-c", str(concurrency), "-I", "benchmarks._fleet_worker", "-l", "ERROR",
+             "-Q", queue,
              "--without-gossip", "--without-mingle", "--without-heartbeat",
-             "-n", f"fleetbench-{os.getpid()}@%h"],
+             "-n", self.name],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
 
     def wait_ready(self, timeout: float = 120) -> None:
-        """Ready once the pool answers a ping."""
+        """Ready once this worker (by its name) answers a ping."""
         from doorsync.celery import app
 
         deadline = time.monotonic() + timeout
@@ -148,7 +152,7 @@ class Workers:
             if self.process.poll() is not None:
                 assert self.process.stderr is not None
                 raise SystemExit(f"celery worker exited: {self.process.stderr.read()[-2000:]}")
-            if app.control.ping(timeout=1.0):
+            if any(self.name in reply for reply in app.control.ping(timeout=1.0)):
                 return
         raise SystemExit("celery worker did not answer a ping in time")
 
@@ -513,6 +517,8 @@ def main(argv: list[str] | None = None) -> int:
     if cycles_wanted[0] != "first":
         raise SystemExit("--cycles must start with 'first' (the onboarding fills the database)")
 
+    # Terminated: unwind through the finally blocks, so the workers and the simulator stop.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.perf_counter()
     load_before = os.getloadavg()
     setup: dict[str, float] = {}
@@ -537,9 +543,13 @@ def main(argv: list[str] | None = None) -> int:
                                per_credential=args.per_credential, access_mode=args.access_mode)  # fmt: skip
             setup["database"] = time.perf_counter() - t0
             t0 = time.perf_counter()
-            app.control.purge()
+            # A queue of this run's own: the broker may be shared (other checkouts, a test
+            # run, another benchmark), and nothing else must take or lose these messages.
+            queue = f"fleetbench-{os.getpid()}"
+            app.conf.task_default_queue = queue
+            app.conf.task_routes = {"integrations.tasks.*": {"queue": queue}}
             workers = Workers(concurrency=args.workers, database_url=database_url, out=out,
-                              conn_max_age=args.conn_max_age)  # fmt: skip
+                              conn_max_age=args.conn_max_age, queue=queue)  # fmt: skip
             try:
                 workers.wait_ready()
                 setup["workers"] = time.perf_counter() - t0
@@ -565,7 +575,8 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 # Before the database is dropped: the pool holds connections to it.
                 workers.stop()
-                app.control.purge()
+                with app.connection_for_write() as conn:
+                    conn.default_channel.queue_delete(queue)
     finally:
         sim.stop()
         out.unlink(missing_ok=True)
