@@ -88,10 +88,10 @@ class FleetDataset(Dataset):
         with self.lock:
             return list(self.units_by_property.get(property_id, ()))
 
-    def update(self, resident_id: int, changes: Any) -> SimResident:
+    def update(self, resident_id: int, changes: Any, **kwargs: Any) -> SimResident:
         with self.lock:
             before = self.residents.get(resident_id)
-            updated = super().update(resident_id, changes)
+            updated = super().update(resident_id, changes, **kwargs)
             if before is not None and before.property_id != updated.property_id:
                 self.members[before.property_id].discard(resident_id)
                 self._dirty.add(before.property_id)
@@ -99,9 +99,9 @@ class FleetDataset(Dataset):
             self._dirty.add(updated.property_id)
             return updated
 
-    def create(self, values: Any) -> SimResident:
+    def create(self, values: Any, **kwargs: Any) -> SimResident:
         with self.lock:
-            created = super().create(values)
+            created = super().create(values, **kwargs)
             self.members.setdefault(created.property_id, set()).add(created.id)
             self._dirty.add(created.property_id)
             return created

@@ -17,6 +17,21 @@ from celery.signals import task_postrun, task_prerun
 
 _state: dict[str, Any] = {}
 _OUT = os.environ.get("FLEET_BENCH_OUT", "")
+_QUEUE = os.environ.get("FLEET_BENCH_QUEUE", "")
+
+
+def _own_queue() -> None:
+    """What the pool sends (a retry, a run paced for rate-limit budget, a notice) goes to
+    the benchmark's own queue, which this worker consumes — not the shared default."""
+    if not _QUEUE:
+        return
+    from doorsync.celery import app
+
+    app.conf.task_default_queue = _QUEUE
+    app.conf.task_routes = {"*": {"queue": _QUEUE}}
+
+
+_own_queue()
 
 
 def _vm(name: str) -> float:

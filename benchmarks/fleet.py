@@ -131,6 +131,10 @@ class Workers:
             "CONN_MAX_AGE": str(conn_max_age),
             "AXES_ENABLED": "false",
             "FLEET_BENCH_OUT": str(out),
+            "FLEET_BENCH_QUEUE": queue,
+            # The credentials' rate-limit budgets (pms/budget.py), as in production; the
+            # test settings switch them off for the suite.
+            "PMS_RATE_BUDGETS": "true",
             "PYTHONPATH": str(ROOT),
         }
         self.name = f"{queue}@{socket.gethostname()}"
@@ -547,7 +551,7 @@ def main(argv: list[str] | None = None) -> int:
             # run, another benchmark), and nothing else must take or lose these messages.
             queue = f"fleetbench-{os.getpid()}"
             app.conf.task_default_queue = queue
-            app.conf.task_routes = {"integrations.tasks.*": {"queue": queue}}
+            app.conf.task_routes = {"*": {"queue": queue}}
             workers = Workers(concurrency=args.workers, database_url=database_url, out=out,
                               conn_max_age=args.conn_max_age, queue=queue)  # fmt: skip
             try:
