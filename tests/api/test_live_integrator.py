@@ -1,11 +1,14 @@
 """An integrator's day, over real HTTP against a live server, with a real Celery worker and
 the PMS simulator: with one token it lists the residents changed since a time, starts a
 sync (Sync Now) and follows it to the end, then reads the access suggestions the move-in
-made and approves them — each change audited as the token.
+made and approves them — each change audited as the token — and its webhook receiver gets
+the signed `access.granted` events, then `access.revoked` when it takes a key back,
+checked with an independent verifier (tests/webhooks/verify.py).
 """
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from datetime import date, timedelta
@@ -23,7 +26,10 @@ from integrations.sync.service import user_sync_execute
 from integrations.unit_mapping import units_map_identical_names
 from tests.browser.conftest import celery_worker_thread  # noqa: F401  (a fixture)
 from tests.factories.api import api_token
+from tests.webhooks.receiver import start_receiver
+from tests.webhooks.verify import verify
 from units.services import unit_create
+from webhooks.services import endpoint_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -111,6 +117,13 @@ def test_an_integrator_follows_changes_approves_and_syncs(
     units_map_identical_names(integration=integration, actor=None)
     _sync(integration)
     token = api_token(prop_a.organization, name="Acme locks", by=alice)
+    receiver = start_receiver()
+    hook = endpoint_create(
+        organization=prop_a.organization,
+        url=receiver.url,
+        events=["access.granted", "access.revoked"],
+        properties=[prop_a],
+    )
     api = httpx.Client(
         base_url=f"{live_server.url}/api/v1/properties/{prop_a.id}/",
         headers={"Authorization": f"Bearer {token.secret}"},
@@ -171,3 +184,35 @@ def test_an_integrator_follows_changes_approves_and_syncs(
         AccessEvent.Action.SUGGESTION_APPROVED,
     }
     assert {e["actor"] for e in mine} == {"API token Acme locks"}
+
+    # And the integrator's receiver got one signed access.granted per key given to Ines
+    def events(kind: str, count: int) -> list[dict]:
+        deadline = time.monotonic() + FOLLOW_FOR
+        while True:
+            found = [
+                (r, json.loads(r.body))
+                for r in receiver.requests
+                if json.loads(r.body)["type"] == kind
+                and json.loads(r.body)["data"].get("resident_id") == ines["id"]
+            ]
+            if len(found) >= count:
+                break
+            assert time.monotonic() < deadline, f"{kind}: {len(found)} of {count} arrived"
+            time.sleep(0.1)  # the worker delivers in its own thread
+        for request, _ in found:
+            assert verify(
+                secret=hook.secret, headers=request.headers, body=request.body, now=int(time.time())
+            ), "the webhook's signature does not verify"
+        return [payload for _, payload in found]
+
+    granted = events("access.granted", len(waiting))
+    assert {p["data"]["grant_id"] for p in granted} == {g["id"] for g in held}
+
+    # When the integrator takes a key back, its receiver hears of it, signed
+    first = held[0]
+    api.post(
+        f"key-grants/{first['id']}/revoke/", json={"reason": "Lost fob reported"}
+    ).raise_for_status()
+    (revoked,) = events("access.revoked", 1)
+    assert revoked["data"]["grant_id"] == first["id"]
+    receiver.stop()
