@@ -382,3 +382,8 @@ CELERY_BEAT_SCHEDULE["sync-reap-dead-runs"] = {
     "task": "integrations.tasks.sync_runs_reap_task",
     "schedule": env.int("SYNC_REAP_EVERY_SECONDS", default=60),
 }
+# Idempotency-Key answers older than IDEMPOTENCY_KEY_HOURS are forgotten (api/idempotency.py).
+CELERY_BEAT_SCHEDULE["api-idempotency-purge"] = {
+    "task": "api.tasks.idempotency_records_purge_task",
+    "schedule": 3600,
+}
