@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
@@ -118,3 +118,10 @@ def idempotent(post: Callable[..., Response]) -> Callable[..., Response]:
         return response
 
     return wrapper
+
+
+def idempotency_records_purge(*, now: datetime | None = None) -> int:
+    """Forget answers older than IDEMPOTENCY_KEY_HOURS (beat, hourly). Returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

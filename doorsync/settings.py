@@ -435,3 +435,8 @@ CELERY_BEAT_SCHEDULE["webhooks-sync-stale"] = {
     "task": "webhooks.tasks.webhook_sync_stale_task",
     "schedule": crontab(minute=15),
 }
+# Idempotency-Key answers older than IDEMPOTENCY_KEY_HOURS are forgotten (api/idempotency.py).
+CELERY_BEAT_SCHEDULE["api-idempotency-purge"] = {
+    "task": "api.tasks.idempotency_records_purge_task",
+    "schedule": 3600,
+}

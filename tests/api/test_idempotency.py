@@ -116,3 +116,16 @@ def test_a_bad_key_is_a_400_naming_the_header(acme_client, grant_request, key):
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "Idempotency-Key"
     assert not KeyGrant.objects.filter(key__name="Gym").exists()
+
+
+def test_answers_past_their_time_are_purged(acme_client, grant_request, settings):
+    from api.tasks import idempotency_records_purge_task
+
+    url, body = grant_request
+    _post(acme_client, url, body, "k-1")
+    assert idempotency_records_purge_task() == 0
+
+    later = timezone.now() + timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS, minutes=1)
+    with time_machine.travel(later, tick=False):
+        assert idempotency_records_purge_task() == 1
+    assert not IdempotencyRecord.objects.exists()
