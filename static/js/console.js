@@ -56,6 +56,8 @@ document.addEventListener("change", (event) => {
   });
   const first = form.querySelector('input[name="suggestion"]');
   if (first) first.dispatchEvent(new Event("change", { bubbles: true }));
+});
+
 // --- The navigation behind the Menu button (phones and tablets) -------------------------
 // <button data-nav-toggle aria-controls="console-nav" aria-expanded="false">: opens and
 // closes the navigation; Escape or a click elsewhere closes it, and Escape gives the
