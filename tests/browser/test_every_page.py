@@ -169,6 +169,9 @@ PAGES: list[ConsolePage] = [
         "reports-admin-actions", "/p/{p}/settings/reports/admin-actions/", "report-admin-actions"
     ),
     ConsolePage("notices-settings", "/p/{p}/settings/notices/", "notices-settings"),
+    ConsolePage("api-tokens", "/p/{p}/settings/api/", "api-tokens"),
+    ConsolePage("webhooks", "/p/{p}/settings/webhooks/", "webhooks"),
+    ConsolePage("webhooks-endpoint", "/p/{p}/settings/webhooks/{endpoint}/", "webhooks-endpoint"),
 ]
 
 # Property URLs that are not pages, with the reason.
@@ -178,8 +181,11 @@ NOT_PAGES = {
     "units-import-errors": "a CSV download",
     "people-sync-status": "an htmx fragment of People (the sync panel), polled",
     "integrations-sync-preview": "an htmx fragment of the wizard's last step (walked there)",
-    "api-residents": "JSON API",
-    "api-units": "JSON API",
+    **{
+        name: "JSON API (/api/v1/, its own tests and schemathesis)"
+        for name in property_url_names()
+        if name.startswith("api-") and name != "api-tokens"
+    },
 }
 
 

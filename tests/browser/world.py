@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from access.models import Door, Key
+from api.tokens import api_token_create
 from integrations.credentials.services import pms_credential_create
 from integrations.models import AccessMode, PMSIntegration, PMSUnit, SyncAlert, SyncRun
 from integrations.simulator.credentials import demo_fields
@@ -24,6 +25,7 @@ from integrations.unit_mapping import units_map_identical_names
 from properties.models import Property
 from residents.models import Resident, ResidentStatus
 from units.services import unit_create, unit_import_preview
+from webhooks.services import endpoint_create
 
 PMS_PROPERTY = "1001"
 
@@ -40,6 +42,7 @@ class World:
     credential_id: int
     run_id: int
     import_id: int
+    endpoint_id: int
 
     def ids(self) -> dict[str, int]:
         return {
@@ -51,6 +54,7 @@ class World:
             "credential": self.credential_id,
             "run": self.run_id,
             "import": self.import_id,
+            "endpoint": self.endpoint_id,
         }
 
 
@@ -149,6 +153,19 @@ def build_world(*, prop: Property, wizard_prop: Property, pms_sim) -> World:
         pms_property_names={"1002": "Maple Court"},
         setup_step=PMSIntegration.SetupStep.USER_SYNC,
     )
+    # An integrator's webhook endpoint and API token (Manage Settings → Webhooks, API).
+    endpoint = endpoint_create(
+        organization=prop.organization,
+        url="https://hooks.example.com/doorsync",
+        events=["access.granted", "access.revoked"],
+    ).endpoint
+    api_token_create(
+        organization=prop.organization,
+        name="Acme locks",
+        scopes=["read", "write"],
+        properties=[],
+        created_by=None,
+    )
     return World(
         property_id=prop.id,
         wizard_property_id=wizard_prop.id,
@@ -158,4 +175,5 @@ def build_world(*, prop: Property, wizard_prop: Property, pms_sim) -> World:
         credential_id=credential.id,
         run_id=run.id,
         import_id=upload.id,
+        endpoint_id=endpoint.id,
     )

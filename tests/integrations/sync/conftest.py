@@ -28,6 +28,10 @@ def integration_create(
         user_sync_enabled=True,
         setup_step=PMSIntegration.SetupStep.DONE,
         setup_completed_at=timezone.now(),
+        # Every scheduled run reads the PMS whole unless a test says otherwise: the
+        # changes runs between full ones (sync/changes.py) have tests of their own that
+        # set a shorter interval.
+        sync_interval_minutes=60,
     )
 
 
