@@ -95,7 +95,9 @@ def targeted_fetch(*, run: SyncRun, event: InboundEvent) -> Snapshot:
                     records[record.external_id] = record
             errors.extend(page.errors)
     # Not complete: a part of the PMS, from which nobody is taken for gone (user_sync.py).
-    return Snapshot(records=list(records.values()), errors=errors, complete=False)
+    return Snapshot(
+        records=list(records.values()), errors=errors, complete=False, people_whole=True
+    )
 
 
 def targeted_sync_execute(*, event_id: int) -> TargetedResult:

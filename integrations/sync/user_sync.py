@@ -113,6 +113,9 @@ class Snapshot:
     # only those the PMS reported changed, and proves nothing about the others
     # (sync/changes.py): nobody is marked gone from it.
     complete: bool = True
+    # Not complete, yet each person in it read with all their leases (a webhook's targeted
+    # read): a move-out it shows is the person's own, applied now, not left for a full run.
+    people_whole: bool = False
     # When the fetch began (our clock); None from a fetch that does not say (a test's
     # hand-written PMS): the run then moves no cursor.
     started_at: datetime | None = None
@@ -419,7 +422,7 @@ def _pending(
         lifecycle = person_lifecycle(record, today)
         digest = record_hash(record, lifecycle=lifecycle)
         stored = state.get(record.external_id)
-        if not snapshot.complete and held_for_full(
+        if not snapshot.complete and not snapshot.people_whole and held_for_full(
             record,
             lifecycle=lifecycle,
             stored_lifecycle=stored.lifecycle if stored is not None and not stored.gone else None,

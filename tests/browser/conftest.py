@@ -106,9 +106,21 @@ def celery_worker_thread(settings):
     previous = (app.conf.broker_url, app.conf.task_always_eager)
     app.conf.broker_url = "memory://"
     app.conf.task_always_eager = False
+    # An earlier test may have published a message (a task queued on commit), which opened
+    # the app's connection and producer pools on the old broker: they would keep sending
+    # there, past this worker. Start them afresh on the in-memory broker, and after.
+    _broker_pools_reset(app)
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
         yield worker
     app.conf.broker_url, app.conf.task_always_eager = previous
+    _broker_pools_reset(app)
+
+
+def _broker_pools_reset(app: Any) -> None:
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
 
 
 class Dialogs:

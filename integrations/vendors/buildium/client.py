@@ -150,7 +150,17 @@ class BuildiumClient:
         targeted read is never evidence that anyone left."""
         wanted = {str(lease_id) for lease_id in lease_ids}
         known: dict[str, Mapping[str, Any]] = {}
-        for tenant_id in tenant_ids:
+        # Every person on a named lease is read with all their leases too, so the read holds
+        # each person whole: a move-out it shows is theirs, not an old lease's next to a
+        # current one (the sync applies it at once rather than waiting for a full run).
+        people = {str(tenant_id) for tenant_id in tenant_ids}
+        fetched: dict[str, Mapping[str, Any] | None] = {}
+        for lease_id in sorted(wanted - {""}):
+            fetched[lease_id] = self.lease(lease_id)
+            named = fetched[lease_id]
+            if named is not None:
+                people.update(text(t, "Id") for t in _objects(named.get("Tenants")))
+        for tenant_id in sorted(people - {""}):
             tenant = self.tenant(str(tenant_id))
             if tenant is None:
                 continue
@@ -159,7 +169,7 @@ class BuildiumClient:
         attached = set(property_ids)
         by_property: dict[str, list[Mapping[str, Any]]] = {}
         for lease_id in sorted(wanted - {""}):
-            lease = self.lease(lease_id)
+            lease = fetched[lease_id] if lease_id in fetched else self.lease(lease_id)
             if lease is not None and text(lease, "PropertyId") in attached:
                 by_property.setdefault(text(lease, "PropertyId"), []).append(lease)
         for property_id, leases in by_property.items():
