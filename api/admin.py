@@ -6,11 +6,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from api.models import ApiToken
+from common.admin import ZONED_TIMES
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     """Support sees and may revoke tokens (set "revoked at"); the secret is never stored."""
+
+    formfield_overrides = ZONED_TIMES
 
     list_display = ["name", "organization", "prefix", "scopes", "last_used_at", "revoked_at"]
     list_filter = ["organization"]

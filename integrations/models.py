@@ -276,7 +276,8 @@ class SyncCursor(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.pms_property_id} since {self.position:%Y-%m-%d %H:%M:%S}"
+        # UTC, said so (admin shows this as the row's title).
+        return f"{self.pms_property_id} since {self.position:%Y-%m-%d %H:%M:%S} UTC"
 
 
 class Outcome(models.TextChoices):

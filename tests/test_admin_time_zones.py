@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db
 TIME = re.compile(
     r"\b\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s?[ap]\.?m\.?)?(?P<after>[^\n<]{0,12})", re.I
 )
-# What names a zone: an abbreviation (UTC, EST, CDT, …) or an offset (+00:00).
-ZONE = re.compile(r"^\s*(?:[A-Z]{2,5}\b|[+-]\d{2}:?\d{2})")
+# What names a zone: an abbreviation (UTC, EST, CDT, …), an offset (+00:00), or ISO 8601's
+# "Z" (UTC) right after the time, as in a stored JSON body.
+ZONE = re.compile(r"^\s*(?:[A-Z]{2,5}\b|[+-]\d{2}:?\d{2})|^(?:\.\d+)?Z")
 
 
 def _text(html: str) -> str:

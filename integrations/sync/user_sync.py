@@ -422,11 +422,17 @@ def _pending(
         lifecycle = person_lifecycle(record, today)
         digest = record_hash(record, lifecycle=lifecycle)
         stored = state.get(record.external_id)
-        if not snapshot.complete and not snapshot.people_whole and held_for_full(
-            record,
-            lifecycle=lifecycle,
-            stored_lifecycle=stored.lifecycle if stored is not None and not stored.gone else None,
-            today=today,
+        if (
+            not snapshot.complete
+            and not snapshot.people_whole
+            and held_for_full(
+                record,
+                lifecycle=lifecycle,
+                stored_lifecycle=stored.lifecycle
+                if stored is not None and not stored.gone
+                else None,
+                today=today,
+            )
         ):
             # Left as it is for the next full run, which sees all of the person's leases.
             counts[HELD_FOR_FULL] += 1

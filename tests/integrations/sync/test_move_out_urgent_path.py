@@ -15,9 +15,9 @@ from django.urls import reverse
 
 from access.automation import suggestions_approve
 from access.models import AccessSuggestion, KeyGrant
+from alerts.selectors import alert_count
 from integrations.models import AccessMode, SyncRun
 from integrations.tasks import user_sync_task
-from alerts.selectors import alert_count
 from tests.integrations.sync.simulated import SimulatedProperty, any_keys_held, simulated_property
 
 pytestmark = pytest.mark.django_db
