@@ -117,9 +117,9 @@ def celery_worker_thread(settings):
 
 
 def _broker_pools_reset(app: Any) -> None:
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    # Dropped, not closed: kombu keeps its pools per broker address, and the old broker's
+    # is found again (open) when the address comes back.
+    app._pool = None
     app.amqp._producer_pool = None
 
 
