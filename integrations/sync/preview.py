@@ -20,11 +20,17 @@ from access.models import Key, KeyGrant
 from access.policy import ChangeKind, HeldGrant, access_for_pms_transition
 from integrations.credentials.services import pms_credential_connector
 from integrations.models import AccessMode, Outcome, PMSIntegration, SyncAlert
-from integrations.pms.types import PMSResident, RecordError
 from integrations.sync.loader import batch_load, stored_state_load
 from integrations.sync.planner import PlanContext, RecordPlan, record_plan
 from integrations.sync.unit_sync import unit_context
-from integrations.sync.user_sync import BATCH_SIZE, Snapshot, _chunks, _duplicate_owners, _pending
+from integrations.sync.user_sync import (
+    BATCH_SIZE,
+    Snapshot,
+    _chunks,
+    _duplicate_owners,
+    _pending,
+    pages_collect,
+)
 
 
 @dataclass
@@ -100,16 +106,11 @@ def user_sync_preview(*, integration: PMSIntegration) -> SyncPreview:
 
 def _read(integration: PMSIntegration) -> Snapshot:
     assert integration.credential is not None
-    attached = set(integration.pms_property_ids)
-    records: dict[str, PMSResident] = {}
-    errors: list[RecordError] = []
     with pms_credential_connector(credential=integration.credential) as connector:
-        for page in connector.fetch_residents(integration.pms_property_ids):
-            for record in page.records:
-                if record.pms_property_id in attached:
-                    records[record.external_id] = record  # as the sync: last wins
-            errors.extend(page.errors)
-    return Snapshot(records=list(records.values()), errors=errors, units=[])
+        return pages_collect(
+            connector.fetch_residents(integration.pms_property_ids),
+            attached=integration.pms_property_ids,
+        )
 
 
 def _count(preview: SyncPreview, plans: list[RecordPlan], common: list[int]) -> None:

@@ -12,7 +12,7 @@ snapshot still runs and remains the reference.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,10 +22,9 @@ from integrations.credentials.services import pms_credential_connector
 from integrations.inbound.models import InboundEvent
 from integrations.models import PMSIntegration, SyncRun
 from integrations.pms.errors import PMSError, RateLimited, VendorUnavailable
-from integrations.pms.types import PMSResident, RecordError
 from integrations.sync import runs
 from integrations.sync.statuses import snapshot_statuses_settle
-from integrations.sync.user_sync import Snapshot, snapshot_apply
+from integrations.sync.user_sync import Snapshot, pages_collect, snapshot_apply
 
 logger = logging.getLogger(__name__)
 
@@ -81,23 +80,18 @@ def targeted_fetch(*, run: SyncRun, event: InboundEvent) -> Snapshot:
     attached PMS properties."""
     integration = run.integration
     assert integration.credential is not None
-    attached = set(integration.pms_property_ids)
-    records: dict[str, PMSResident] = {}
-    errors: list[RecordError] = []
     with pms_credential_connector(credential=integration.credential) as connector:
-        for page in connector.fetch_residents_for(
-            integration.pms_property_ids,
-            lease_ids=[str(i) for i in event.lease_ids],
-            tenant_ids=[str(i) for i in event.tenant_ids],
-        ):
-            for record in page.records:
-                if record.pms_property_id in attached:
-                    records[record.external_id] = record
-            errors.extend(page.errors)
-    # Not complete: a part of the PMS, from which nobody is taken for gone (user_sync.py).
-    return Snapshot(
-        records=list(records.values()), errors=errors, complete=False, people_whole=True
-    )
+        snapshot = pages_collect(
+            connector.fetch_residents_for(
+                integration.pms_property_ids,
+                lease_ids=[str(i) for i in event.lease_ids],
+                tenant_ids=[str(i) for i in event.tenant_ids],
+            ),
+            attached=integration.pms_property_ids,
+        )
+    # Not complete: a part of the PMS, from which nobody is taken for gone (user_sync.py);
+    # each person in it read with all their leases (the Buildium client reads them whole).
+    return replace(snapshot, complete=False, people_whole=True)
 
 
 def targeted_sync_execute(*, event_id: int) -> TargetedResult:

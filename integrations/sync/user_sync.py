@@ -199,6 +199,21 @@ def _changes_fetch(run: SyncRun, connector: Connector, vendor: str) -> Snapshot:
     return snapshot
 
 
+def pages_collect(pages: Iterable[ResidentPage], *, attached: Iterable[str]) -> Snapshot:
+    """A fetch's pages as a snapshot of the attached PMS properties' records (a person
+    listed twice is one record: last wins), for reads without a run's progress — the
+    first-sync preview, a webhook's targeted read. A page failing raises out of here."""
+    wanted = set(attached)
+    records: dict[str, PMSResident] = {}
+    errors: list[RecordError] = []
+    for page in pages:
+        for record in page.records:
+            if record.pms_property_id in wanted:
+                records[record.external_id] = record
+        errors.extend(page.errors)
+    return Snapshot(records=list(records.values()), errors=errors)
+
+
 def _pages_read(
     run: SyncRun, pages: Iterable[ResidentPage], vendor: str, snapshot: Snapshot
 ) -> None:
